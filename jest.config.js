@@ -19,5 +19,6 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|p-throttle|file-type|load-esm|yocto-queue)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
 };

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import type { PGlite } from '@electric-sql/pglite';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** an embedded database owned by the caller (tests) instead of one opened from config */
+  pglite?: PGlite;
+}
+
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(options.config),
+        EventEmitterModule.forRoot(),
+        DatabaseModule.forRoot({ pglite: options.pglite }),
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type Role = 'reader' | 'writer' | 'admin';
+
+export interface ApiKeyConfig {
+  name: string;
+  role: Role;
+  /** lowercase hex SHA-256 of the key string as sent */
+  sha256: string;
+  /** allowed projects; empty means every project */
+  projects: string[];
+}
+
+export interface SchedulerConfig {
+  enabled: boolean;
+  resyncIntervalMs: number;
+  maxCatchupRunsPerLoop: number;
+  executionQps: number;
+  executionBurst: number;
+}
+
+export interface RateLimitConfig {
+  limit: number;
+  windowMs: number;
+}
+
+/** The whole configuration, validated once at start-up and injected as this object. */
+export class AppConfig {
+  nodeEnv!: string;
+  port!: number;
+  /** unset: embedded PostgreSQL (PGlite) under dataDir */
+  databaseUrl!: string | null;
+  dataDir!: string;
+  logLevel!: LogLevel;
+  scheduler!: SchedulerConfig;
+  /** null: HTTP rate limiting off */
+  httpRateLimit!: RateLimitConfig | null;
+  apiKeys!: ApiKeyConfig[];
+  authDisabled!: boolean;
+  /** allowed CORS origins; empty: CORS off */
+  corsOrigins!: string[];
+  /** when set, /metrics needs this key (lowercase hex SHA-256) */
+  metricsKeySha256!: string | null;
+  /** SIGTERM: how long in-flight work may take before the process exits */
+  shutdownTimeoutMs!: number;
+}

@@ -1,0 +1,88 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
+import { buildDataSourceOptions } from './typeorm-options';
+
+export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
+
+/** Which database this process uses: a server, or an embedded PGlite (owned or lent by a test). */
+export interface DatabaseHandle {
+  kind: 'postgres' | 'embedded';
+  embedded: EmbeddedDatabase | null;
+}
+
+/** Closes the data source, then the embedded database and its lock, in that order. */
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EMBEDDED_DATABASE) private readonly handle: DatabaseHandle,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.handle.embedded?.close();
+  }
+}
+
+export interface DatabaseModuleOptions {
+  /** a PGlite instance owned by the caller (tests); it is not closed with the app */
+  pglite?: PGlite;
+}
+
+@Module({})
+class DatabaseHandleModule {}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions = {}): DynamicModule {
+    const handleProvider = {
+      provide: EMBEDDED_DATABASE,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig): Promise<DatabaseHandle> => {
+        if (options.pglite) {
+          const pglite = options.pglite;
+          return { kind: 'embedded', embedded: { pglite, close: async () => {} } };
+        }
+        if (config.databaseUrl) return { kind: 'postgres', embedded: null };
+        return { kind: 'embedded', embedded: await openEmbeddedDatabase(config.dataDir) };
+      },
+    };
+    const handleModule: DynamicModule = {
+      module: DatabaseHandleModule,
+      providers: [handleProvider],
+      exports: [EMBEDDED_DATABASE],
+    };
+    return {
+      module: DatabaseModule,
+      imports: [
+        handleModule,
+        TypeOrmModule.forRootAsync({
+          imports: [handleModule],
+          inject: [AppConfig, EMBEDDED_DATABASE],
+          useFactory: (config: AppConfig, handle: DatabaseHandle) => ({
+            ...buildDataSourceOptions(
+              handle.embedded ? { pglite: handle.embedded.pglite } : { url: config.databaseUrl! },
+            ),
+            migrationsRun: true,
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
+      providers: [DatabaseLifecycle],
+      exports: [handleModule],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+/** Every entity of every module; each module owns its own (see the module's `*.entity.ts`). */
+export const ENTITIES: (new () => object)[] = [];

@@ -1,0 +1,35 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { ENTITIES } from './entities';
+
+/**
+ * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance, which is
+ * driven through PGlite's node-postgres adapter: a real one-connection `pg.Pool`, so
+ * transactions stay isolated. Never `synchronize`: migrations build the schema.
+ */
+export function buildDataSourceOptions(
+  target: { url: string } | { pglite: PGlite },
+): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: false,
+  };
+  if ('url' in target) {
+    return {
+      ...common,
+      url: target.url,
+      extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+    };
+  }
+  return {
+    ...common,
+    extra: { ...createPgConfig(target.pglite), max: 1, idleTimeoutMillis: 0 },
+  };
+}

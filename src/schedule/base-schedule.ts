@@ -1,0 +1,73 @@
+import type { Schedule, ScheduleKind } from './types';
+
+/** Search horizon of next(): a little over 8 years (8 × 365.25 days + 2 days). */
+export const HORIZON_MS = (8 * 365.25 + 2) * 86_400_000;
+export const EIGHT_YEARS_MS = 8 * 365.25 * 86_400_000;
+
+function msOf(d: Date, what: string): number {
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) throw new RangeError(`${what} is an invalid Date`);
+  return ms;
+}
+
+/** Window enumeration on top of one primitive: the first fire time strictly after an instant. */
+export abstract class BaseSchedule implements Schedule {
+  abstract readonly key: string;
+  abstract readonly kind: ScheduleKind;
+  abstract readonly timezone: string;
+  abstract readonly anchored: boolean;
+
+  /** first fire time > afterMs and <= limitMs, or -1 */
+  protected abstract nextMs(afterMs: number, limitMs: number, anchorMs: number): number;
+
+  next(after: Date, anchor: Date): Date | null {
+    const a = msOf(after, 'after');
+    const t = this.nextMs(a, a + HORIZON_MS, msOf(anchor, 'anchor'));
+    return t < 0 ? null : new Date(t);
+  }
+
+  nextTimes(after: Date, count: number, anchor: Date): Date[] {
+    const out: Date[] = [];
+    const anchorMs = msOf(anchor, 'anchor');
+    let a = msOf(after, 'after');
+    while (out.length < count) {
+      const t = this.nextMs(a, a + HORIZON_MS, anchorMs);
+      if (t < 0) break;
+      out.push(new Date(t));
+      a = t;
+    }
+    return out;
+  }
+
+  slotsAfter(fromExclusive: Date, toInclusive: Date, anchor: Date, limit: number): Date[] {
+    return this.collect(msOf(fromExclusive, 'from'), msOf(toInclusive, 'to'), anchor, limit);
+  }
+
+  slotsInRange(fromInclusive: Date, toExclusive: Date, anchor: Date, limit: number): Date[] {
+    // Instants are whole milliseconds: t >= from ⇔ t > from − 1 ms; t < to ⇔ t <= to − 1 ms.
+    return this.collect(
+      msOf(fromInclusive, 'from') - 1,
+      msOf(toExclusive, 'to') - 1,
+      anchor,
+      limit,
+    );
+  }
+
+  /** fire times in (fromMs, toMs], at most limit */
+  private collect(fromMs: number, toMs: number, anchor: Date, limit: number): Date[] {
+    const out: Date[] = [];
+    const anchorMs = msOf(anchor, 'anchor');
+    let a = fromMs;
+    while (out.length < limit && a < toMs) {
+      const t = this.nextMs(a, Math.min(toMs, a + HORIZON_MS), anchorMs);
+      if (t < 0) {
+        if (a + HORIZON_MS >= toMs) break;
+        a += HORIZON_MS; // nothing in this stretch; a window longer than the horizon goes on
+        continue;
+      }
+      out.push(new Date(t));
+      a = t;
+    }
+    return out;
+  }
+}
