@@ -196,7 +196,8 @@ export class CronSchedule extends BaseSchedule {
         continue;
       }
       s = ns;
-      const local = dayNumber * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE + s * MS_PER_SECOND;
+      const local =
+        dayNumber * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE + s * MS_PER_SECOND;
       return local < toMs ? local : -1;
     }
   }
