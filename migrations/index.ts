@@ -1,2 +1,4 @@
+import { CreateTriggers1764000000000 } from './1764000000000-CreateTriggers';
+
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
-export const MIGRATIONS: (new () => object)[] = [];
+export const MIGRATIONS: (new () => object)[] = [CreateTriggers1764000000000];

@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { TriggersModule } from './triggers/triggers.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -22,6 +23,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         DatabaseModule.forRoot({ pglite: options.pglite }),
         HealthModule,
+        TriggersModule,
       ],
     };
   }

@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type RevisionAction = 'DEPLOY' | 'ACTIVATE' | 'DEACTIVATE' | 'DELETE';
+
+/** One immutable snapshot of a trigger, appended by every change (table `trigger_revisions`). */
+@Entity({ name: 'trigger_revisions' })
+export class TriggerRevisionEntity {
+  @PrimaryColumn({ name: 'trigger_id', type: 'bigint' })
+  triggerId!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  revision!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  action!: RevisionAction;
+
+  @Column({ type: 'varchar', length: 255 })
+  actor!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ type: 'boolean' })
+  active!: boolean;
+
+  @Column({ name: 'task_version', type: 'varchar', length: 63 })
+  taskVersion!: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  spec!: Record<string, unknown>;
+
+  @Column({ name: 'automation_spec', type: 'jsonb', default: () => "'{}'" })
+  automationSpec!: Record<string, unknown>;
+
+  /** the status fields at that revision (deployedAt, updatedAt, activatedAt, …) as ISO strings */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  status!: Record<string, unknown>;
+
+  @Column({ name: 'deployed_by', type: 'varchar', length: 255 })
+  deployedBy!: string;
+
+  @Column({ name: 'updated_by', type: 'varchar', length: 255 })
+  updatedBy!: string;
+}

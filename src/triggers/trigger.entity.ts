@@ -1,0 +1,69 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The current state of a trigger (table `triggers`); history lives in `trigger_revisions`. */
+@Entity({ name: 'triggers' })
+export class TriggerEntity {
+  /** bigint: kept as a string */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  project!: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  domain!: string;
+
+  @Column({ name: 'task_name', type: 'varchar', length: 255 })
+  taskName!: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  name!: string;
+
+  @Column({ name: 'latest_revision', type: 'integer' })
+  latestRevision!: number;
+
+  @Column({ type: 'boolean' })
+  active!: boolean;
+
+  @Column({ name: 'automation_type', type: 'varchar', length: 16 })
+  automationType!: 'SCHEDULE' | 'NONE';
+
+  @Column({ name: 'task_version', type: 'varchar', length: 63 })
+  taskVersion!: string;
+
+  /** the whole spec as deployed: taskVersion, active, inputs, runSpec, description */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  spec!: Record<string, unknown>;
+
+  /** the automationSpec as deployed (type, schedule) */
+  @Column({ name: 'automation_spec', type: 'jsonb', default: () => "'{}'" })
+  automationSpec!: Record<string, unknown>;
+
+  /** the schedule's effective time: last activation or automationSpec change (product.md §5) */
+  @Column({ name: 'effective_at', type: 'timestamptz' })
+  effectiveAt!: Date;
+
+  @Column({ name: 'deployed_at', type: 'timestamptz' })
+  deployedAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'activated_at', type: 'timestamptz', nullable: true })
+  activatedAt!: Date | null;
+
+  @Column({ name: 'triggered_at', type: 'timestamptz', nullable: true })
+  triggeredAt!: Date | null;
+
+  @Column({ name: 'last_scheduled_at', type: 'timestamptz', nullable: true })
+  lastScheduledAt!: Date | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
+  @Column({ name: 'deployed_by', type: 'varchar', length: 255 })
+  deployedBy!: string;
+
+  @Column({ name: 'updated_by', type: 'varchar', length: 255 })
+  updatedBy!: string;
+}
