@@ -23,8 +23,9 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app);
   await app.listen(config.port);
+  const address = app.getHttpServer().address() as { port: number } | null;
   new Logger('Sundial').log(
-    `listening on port ${config.port} (${config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`}); Swagger UI at /docs`,
+    `listening on port ${address?.port ?? config.port} (${config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`}); Swagger UI at /docs`,
   );
 }
 

@@ -34,9 +34,20 @@ export class HealthController {
       () => this.db.pingCheck('database', { timeout: 2000 }),
       async () => {
         const indicator = this.indicators.check('migrations');
-        const pending = await this.dataSource.showMigrations().catch(() => true);
-        return pending ? indicator.down({ pending: true }) : indicator.up();
+        const pending = await this.pendingMigrations().catch(() => null);
+        if (pending === null)
+          return indicator.down({ message: 'cannot read the migrations table' });
+        return pending.length ? indicator.down({ pending }) : indicator.up();
       },
     ]);
+  }
+
+  /** Names of the migrations this build knows that the database has not applied. */
+  private async pendingMigrations(): Promise<string[]> {
+    const rows: { name: string }[] = await this.dataSource.query('SELECT name FROM migrations');
+    const applied = new Set(rows.map((r) => r.name));
+    return this.dataSource.migrations
+      .map((m) => m.name ?? m.constructor.name)
+      .filter((n) => !applied.has(n));
   }
 }

@@ -1,0 +1,159 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load-config';
+import { parseDuration } from './duration';
+
+function dir(files: Record<string, string> = {}): string {
+  const d = mkdtempSync(join(tmpdir(), 'sundial-config-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(d, name), content);
+  return d;
+}
+
+function failure(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseDuration', () => {
+  it.each([
+    ['30s', 30_000],
+    ['1m', 60_000],
+    ['500ms', 500],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1_500],
+    ['45', 45_000],
+  ])('reads %s as %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['banana', '', '10x', 's', '1m banana', '-1s'])('rejects %j', (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
+});
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = loadConfig({ env: {}, cwd: dir() });
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeNull();
+    expect(c.dataDir).toBe('./data');
+    expect(c.logLevel).toBe('info');
+    expect(c.scheduler).toEqual({
+      enabled: true,
+      resyncIntervalMs: 30_000,
+      maxCatchupRunsPerLoop: 100,
+      executionQps: 10,
+      executionBurst: 20,
+    });
+    expect(c.httpRateLimit).toEqual({ limit: 6000, windowMs: 60_000 });
+    expect(c.apiKeys).toEqual([]);
+    expect(c.authDisabled).toBe(false);
+  });
+
+  it('takes environment over .env over YAML over default', () => {
+    const cwd = dir({
+      'sundial.yaml': [
+        'runs:',
+        '  triggerScheduler:',
+        '    resyncInterval: 10s',
+        '    executionQps: 50',
+        '    executionBurst: 7',
+        '    maxCatchupRunsPerLoop: 5',
+        'server:',
+        '  port: 4000',
+      ].join('\n'),
+      '.env': 'TRIGGER_SCHEDULER_EXECUTION_QPS=25\nPORT=5000\n',
+    });
+    const c = loadConfig({
+      env: { CONFIG_FILE: join(cwd, 'sundial.yaml'), PORT: '6000' },
+      cwd,
+    });
+    expect(c.port).toBe(6000); // environment
+    expect(c.scheduler.executionQps).toBe(25); // .env
+    expect(c.scheduler.resyncIntervalMs).toBe(10_000); // YAML
+    expect(c.scheduler.executionBurst).toBe(7); // YAML
+    expect(c.scheduler.maxCatchupRunsPerLoop).toBe(5); // YAML
+    expect(c.logLevel).toBe('info'); // default
+  });
+
+  it('names the setting and the reason for a bad value from the environment', () => {
+    const e = failure(() =>
+      loadConfig({ env: { TRIGGER_SCHEDULER_RESYNC_INTERVAL: 'banana' }, cwd: null }),
+    );
+    expect(e.message).toBe(
+      'invalid configuration: TRIGGER_SCHEDULER_RESYNC_INTERVAL (environment): "banana" is not a duration (e.g. 30s, 1m, 500ms)',
+    );
+    expect(e.message).not.toContain('\n');
+    expect(
+      failure(() => loadConfig({ env: { TRIGGER_SCHEDULER_EXECUTION_QPS: '-1' }, cwd: null }))
+        .message,
+    ).toContain('TRIGGER_SCHEDULER_EXECUTION_QPS (environment): -1 must be greater than 0');
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'abc'],
+    ['TRIGGER_SCHEDULER_ENABLED', 'maybe'],
+    ['TRIGGER_SCHEDULER_MAX_CATCHUP_RUNS_PER_LOOP', '0'],
+    ['TRIGGER_SCHEDULER_EXECUTION_BURST', '2.5'],
+    ['HTTP_RATE_LIMIT', 'lots'],
+    ['LOG_LEVEL', 'loud'],
+    ['API_KEYS', 'ci:superuser:' + 'a'.repeat(64)],
+    ['API_KEYS', 'ci:writer:not-a-hash'],
+  ])('rejects %s=%s naming it', (name, value) => {
+    expect(failure(() => loadConfig({ env: { [name]: value }, cwd: null })).setting).toBe(name);
+  });
+
+  it('names the YAML key for a bad value in the YAML file', () => {
+    const cwd = dir({ 'c.yaml': 'runs:\n  triggerScheduler:\n    executionQps: -1\n' });
+    const e = failure(() => loadConfig({ env: { CONFIG_FILE: join(cwd, 'c.yaml') }, cwd }));
+    expect(e.setting).toBe('runs.triggerScheduler.executionQps');
+    expect(e.source).toBe('YAML');
+  });
+
+  it('names .env as the source of a bad value there', () => {
+    const cwd = dir({ '.env': 'TRIGGER_SCHEDULER_RESYNC_INTERVAL=soon\n' });
+    const e = failure(() => loadConfig({ env: {}, cwd }));
+    expect(e.message).toContain('TRIGGER_SCHEDULER_RESYNC_INTERVAL (.env)');
+  });
+
+  it('reports an unreadable YAML file', () => {
+    expect(
+      failure(() => loadConfig({ env: { CONFIG_FILE: '/nonexistent/x.yaml' }, cwd: null })).setting,
+    ).toBe('CONFIG_FILE');
+  });
+
+  it('parses API keys with roles and project scopes', () => {
+    const hash = 'ab'.repeat(32);
+    const c = loadConfig({
+      env: { API_KEYS: `ci:writer:${hash}:billing|ads, ro:reader:${hash}` },
+      cwd: null,
+    });
+    expect(c.apiKeys).toEqual([
+      { name: 'ci', role: 'writer', sha256: hash, projects: ['billing', 'ads'] },
+      { name: 'ro', role: 'reader', sha256: hash, projects: [] },
+    ]);
+  });
+
+  it('reads HTTP_RATE_LIMIT as N/duration, and 0 as off', () => {
+    expect(loadConfig({ env: { HTTP_RATE_LIMIT: '20/1s' }, cwd: null }).httpRateLimit).toEqual({
+      limit: 20,
+      windowMs: 1000,
+    });
+    expect(loadConfig({ env: { HTTP_RATE_LIMIT: '0' }, cwd: null }).httpRateLimit).toBeNull();
+  });
+
+  it('refuses production without keys unless auth is explicitly disabled', () => {
+    expect(failure(() => loadConfig({ env: { NODE_ENV: 'production' }, cwd: null })).setting).toBe(
+      'API_KEYS',
+    );
+    expect(
+      loadConfig({ env: { NODE_ENV: 'production', AUTH_DISABLED: 'true' }, cwd: null })
+        .authDisabled,
+    ).toBe(true);
+  });
+});
