@@ -118,7 +118,8 @@ function parseField(text: string, spec: FieldSpec): { values: boolean[]; star: b
     } else {
       lo = parseValue(range, spec);
       // "N/step" means N through the maximum, every step.
-      hi = stepText === undefined ? lo : spec.name === 'day-of-week' ? 6 : spec.max;
+      // (day-of-week: through Saturday; "7/n" is just Sunday)
+      hi = stepText === undefined ? lo : spec.name === 'day-of-week' ? Math.max(lo, 6) : spec.max;
     }
     for (let v = lo; v <= hi; v += step) values[v] = true;
   }

@@ -110,6 +110,10 @@ describe('cron grammar', () => {
     expect(fires(expression, 'UTC', UTC_AFTER, 3)).toEqual(expected);
   });
 
+  it('"7/n" in day-of-week is Sunday', () => {
+    expect(cron('0 0 * * 7/2').key).toBe('cron|UTC|0 0 0 * * 0');
+  });
+
   it('day-of-week step without a star counts from the value to Saturday', () => {
     // 1/2 = Mon, Wed, Fri (7 = Sunday is not reached from "1/2").
     expect(fires('0 0 * * 1/2', 'UTC', '2026-01-04T00:00:00Z', 4)).toEqual([
@@ -245,8 +249,9 @@ describe('cron errors', () => {
     ['/5 * * * *', 'minute field: "/5" has no value before the step'],
     ['0 0 L * *', 'day-of-month field: "L" is not a number'],
     ['@fortnightly', /^unknown descriptor "@fortnightly"/],
-    ['@daily 5', /^unknown descriptor "@daily"/],
-    ['@every', /^unknown descriptor "@every"/],
+    ['@daily 5', 'descriptor "@daily" takes no fields'],
+    ['@every', '@every needs a duration (e.g. @every 90s)'],
+    ['@every 1h 30m', '@every: "1h 30m" is not a duration (e.g. 90s, 1h30m)'],
     ['@every 500ms', '@every: the duration must be at least 1s'],
     ['@every 0', '@every: the duration must be at least 1s'],
     ['@every 1.5s', '@every: the duration must be a whole number of seconds'],
@@ -615,6 +620,15 @@ describe('parseScheduleCached', () => {
     );
     expect(() => parseScheduleCached({ type: 'NONE' })).toThrow(ScheduleError);
     expect(scheduleCacheSize()).toBe(3);
+  });
+
+  it('different spellings of one schedule share an object', () => {
+    const a = parseScheduleCached(cronSpec('@daily', 'Asia/Tokyo'), { now: NOW });
+    const b = parseScheduleCached(cronSpec('0 0 * * *', 'Asia/Tokyo'), { now: NOW });
+    const c = parseScheduleCached(cronSpec('CRON_TZ=Asia/Tokyo 0 0 0 * * ?'), { now: NOW });
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(parseScheduleCached(cronSpec('0 0 * * *', 'Asia/Seoul'), { now: NOW })).not.toBe(a);
   });
 
   it('is bounded (LRU)', () => {

@@ -181,14 +181,26 @@ function parseCron(spec: CronSpec, options: ParseOptions | undefined): Schedule 
     throw cronError(FIELD.cronExpression, expression, 'the expression is empty', options);
 
   if (body.startsWith('@')) {
-    const every = /^@every\s+(\S+)$/i.exec(body);
-    if (every !== null) return parseEvery(every[1], expression, options);
-    const fields = DESCRIPTORS[body.toLowerCase()];
-    if (fields === undefined) {
+    const every = /^@every(?:\s+([\s\S]*))?$/i.exec(body);
+    if (every !== null) return parseEvery((every[1] ?? '').trim(), expression, options);
+    const [descriptor, ...extra] = body.split(/\s+/);
+    const fields = DESCRIPTORS[descriptor.toLowerCase()];
+    if (fields !== undefined && extra.length > 0) {
       throw cronError(
         FIELD.cronExpression,
         expression,
-        `unknown descriptor ${JSON.stringify(body.split(/\s+/)[0])} (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)`,
+        `descriptor ${JSON.stringify(descriptor)} takes no fields`,
+        options,
+      );
+    }
+    if (
+      fields === undefined ||
+      !Object.prototype.hasOwnProperty.call(DESCRIPTORS, descriptor.toLowerCase())
+    ) {
+      throw cronError(
+        FIELD.cronExpression,
+        expression,
+        `unknown descriptor ${JSON.stringify(descriptor)} (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)`,
         options,
       );
     }
@@ -216,6 +228,14 @@ function parseCron(spec: CronSpec, options: ParseOptions | undefined): Schedule 
 }
 
 function parseEvery(text: string, expression: string, options: ParseOptions | undefined): Schedule {
+  if (text === '') {
+    throw cronError(
+      FIELD.cronExpression,
+      expression,
+      '@every needs a duration (e.g. @every 90s)',
+      options,
+    );
+  }
   const ms = parseGoDuration(text);
   if (ms === null) {
     throw cronError(
@@ -341,6 +361,16 @@ export function validateAutomationSpec(spec: AutomationSpecLike, options?: Parse
 
 const CACHE_LIMIT = 10_000;
 const cache = new Map<string, Schedule>();
+const interned = new Map<string, Schedule>();
+
+function remember(map: Map<string, Schedule>, key: string, schedule: Schedule): void {
+  map.delete(key);
+  map.set(key, schedule);
+  if (map.size > CACHE_LIMIT) {
+    const oldest = map.keys().next();
+    if (oldest.done !== true) map.delete(oldest.value);
+  }
+}
 
 function cacheKey(shape: Shape): string | null {
   switch (shape.kind) {
@@ -355,8 +385,9 @@ function cacheKey(shape: Shape): string | null {
 
 /**
  * parseSchedule memoized on the schedule's inputs (expression + timezone, or rate fields) in an LRU
- * of 10,000 entries. Errors are not cached. A hit skips the 8-year check: a cron expression has no
- * year field, so whether it ever fires does not depend on `now`.
+ * of 10,000 entries; schedules with the same canonical `key` come back as the same object. Errors
+ * are not cached. A hit skips the 8-year check: a cron expression has no year field, so whether it
+ * ever fires does not depend on `now`.
  */
 export function parseScheduleCached(spec: AutomationSpecLike, options?: ParseOptions): Schedule {
   const shape = checkShape(spec);
@@ -368,18 +399,18 @@ export function parseScheduleCached(spec: AutomationSpecLike, options?: ParseOpt
     cache.set(key, hit);
     return hit;
   }
-  const schedule = parseSchedule(spec, options);
-  cache.set(key, schedule);
-  if (cache.size > CACHE_LIMIT) {
-    const oldest = cache.keys().next();
-    if (oldest.done !== true) cache.delete(oldest.value);
-  }
+  const parsed = parseSchedule(spec, options);
+  // Different spellings of one schedule (`@daily`, `0 0 * * *`) share one object.
+  const schedule = interned.get(parsed.key) ?? parsed;
+  remember(interned, parsed.key, schedule);
+  remember(cache, key, schedule);
   return schedule;
 }
 
 /** Empties the parse cache (tests, benchmarks). */
 export function clearScheduleCache(): void {
   cache.clear();
+  interned.clear();
 }
 
 /** Entries in the parse cache. */
