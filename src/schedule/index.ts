@@ -1,3 +1,19 @@
+/**
+ * Schedule maths (product.md §3, §5): pure — no Nest, no database, no clock ("now" is passed in;
+ * the one exception is ParseOptions.now defaulting to Date.now() for the 8-year check).
+ *
+ * - parseSchedule / parseScheduleCached / validateAutomationSpec turn an automationSpec into a
+ *   Schedule or a ScheduleError (`code` VALIDATION_FAILED for shape, INVALID_SCHEDULE for content;
+ *   `field` a dotted path).
+ * - Cron: 5 or 6 fields, names, `?`, steps, descriptors, `CRON_TZ=`/`TZ=` prefix, Vixie day rule
+ *   (a day field counts as unrestricted only when it is exactly `*` or `?`), Vixie DST rule.
+ * - `@every <Go duration>`: at least 1 s, a whole number of seconds (`1500ms` is rejected rather
+ *   than silently truncated), at most 8 years; a UTC grid on the anchor truncated to the second.
+ * - Rates: value × MINUTE/HOUR/DAY in real time; grid on startTime (kept to the millisecond) or on
+ *   the anchor truncated to the second.
+ * - Schedule.key: `cron|<zone>|<s m h dom mon dow>` (canonical value lists; `|wall` appended for
+ *   schedules that are not fixed-time), `every|<ms>`, `rate|<ms>|<startTime ISO or "anchor">`.
+ */
 export { ScheduleError, type ScheduleErrorCode } from './errors';
 export type { AutomationSpecLike, FireTime, ParseOptions, Schedule, ScheduleKind } from './types';
 export {
