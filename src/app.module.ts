@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { PGlite } from '@electric-sql/pglite';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TriggersModule } from './triggers/triggers.module';
+import { RunsModule } from './runs/runs.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -22,8 +25,11 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         EventEmitterModule.forRoot(),
         DatabaseModule.forRoot({ pglite: options.pglite }),
+        MetricsModule,
+        AuthModule.forRoot(options.config),
         HealthModule,
         TriggersModule,
+        RunsModule,
       ],
     };
   }

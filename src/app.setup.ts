@@ -1,18 +1,38 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { Logger as PinoLogger } from 'pino';
 import { bodyParsingMiddleware } from './common/body-parsing';
 import { HttpErrorFilter, writeError } from './common/http-error.filter';
 import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { httpLoggingMiddleware } from './logging/http-logging';
+import { createLogger } from './logging/logger';
+import { NestPinoLogger } from './logging/nest-logger';
+import { httpMetricsMiddleware } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 const logger = new Logger('Http');
 
+export interface ConfigureAppOptions {
+  /** the root logger (main.ts makes it before the app); default: one from the app's config */
+  logger?: PinoLogger;
+}
+
 /**
- * Everything an app needs before it serves: request ids, JSON body parsing, the validation pipe,
- * the error filter and Swagger. Shared by main.ts and the e2e tests so both run the same app.
+ * Everything an app needs before it serves: logging, metrics, security headers, CORS, request
+ * ids, JSON body parsing, the validation pipe, the error filter and Swagger. Shared by main.ts and
+ * the e2e tests so both run the same app. Order matters: request ids, the request log and the
+ * HTTP metrics come first, so that bodies rejected before routing (413, 415) are logged and
+ * counted too.
  */
-export function configureApp(app: INestApplication): void {
+export function configureApp(app: INestApplication, options: ConfigureAppOptions = {}): void {
+  const config = app.get(AppConfig);
+  const root = options.logger ?? createLogger({ level: config.logLevel });
+  app.useLogger(new NestPinoLogger(root));
+
   const express = app.getHttpAdapter().getInstance() as {
     disable(name: string): void;
     set(name: string, value: unknown): void;
@@ -20,10 +40,30 @@ export function configureApp(app: INestApplication): void {
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
   app.use(requestIdMiddleware);
+  app.use(httpLoggingMiddleware(root));
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  // Helmet's default Content-Security-Policy allows what Swagger UI at /docs loads (its own
+  // scripts and styles, inline styles, data: images); without upgrade-insecure-requests, which
+  // would break /docs served over plain HTTP on a host other than localhost.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'If-Match',
+        'Idempotency-Key',
+        'X-Request-Id',
+      ],
+      exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
   app.use(...bodyParsingMiddleware());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
@@ -31,13 +71,27 @@ export function configureApp(app: INestApplication): void {
       .setTitle('Sundial')
       .setDescription(
         'Versioned triggers and an exactly-once scheduler. Every error has the body ' +
-          '`{ statusCode, code, message, details?, requestId }`.',
+          '`{ statusCode, code, message, details?, requestId }`. When API keys are configured, ' +
+          'every route but /health/* needs `Authorization: Bearer <key>` ("Authorize" above).',
       )
       .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' }, 'bearer')
+      .addSecurityRequirements('bearer')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Health stays open: no credential needed there.
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/health/')) continue;
+    for (const operation of Object.values(item)) {
+      if (operation && typeof operation === 'object' && 'responses' in operation) {
+        (operation as { security?: unknown[] }).security = [];
+      }
+    }
+  }
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
 }
 
 /** Errors that escape Nest's router (e.g. a malformed percent-encoding) still get the API's body. */

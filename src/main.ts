@@ -6,6 +6,9 @@ import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
 import { ConfigError, loadConfig } from './config/load-config';
 import { EmbeddedDatabaseError } from './database/embedded';
+import { createLogger } from './logging/logger';
+import { NestPinoLogger } from './logging/nest-logger';
+import { exitOnSignals, HttpDrain } from './shutdown/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -16,25 +19,21 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
+  const root = createLogger({ level: config.logLevel });
+  const logger = new NestPinoLogger(root);
   const app = await NestFactory.create(AppModule.register({ config }), {
     bodyParser: false,
     bufferLogs: false,
-    logger: levelsFrom(config.logLevel),
+    logger,
   });
-  configureApp(app);
+  configureApp(app, { logger: root });
+  const drain = new HttpDrain(app.getHttpServer());
+  exitOnSignals(app, drain, { timeoutMs: config.shutdownTimeoutMs, logger });
   await app.listen(config.port);
   const address = app.getHttpServer().address() as { port: number } | null;
   new Logger('Sundial').log(
     `listening on port ${address?.port ?? config.port} (${config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`}); Swagger UI at /docs`,
   );
-}
-
-function levelsFrom(
-  level: AppConfig['logLevel'],
-): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const index = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
-  return order.slice(0, index + 1);
 }
 
 bootstrap().catch((e: unknown) => {

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Where a run came from (the run's `source`). */
+export type RunSource = 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL'];
+
+/**
+ * Every Prometheus metric of the service, in a registry of this app's own (not prom-client's
+ * global one), so several apps in one process (tests) do not collide. Other modules inject this
+ * and call its typed methods; only /metrics reads the registry.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly runsCreatedTotal = new Counter({
+    name: 'sundial_runs_created_total',
+    help: 'Runs created, by source (SCHEDULE, MANUAL, BACKFILL)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly fireLateness = new Histogram({
+    name: 'sundial_fire_lateness_seconds',
+    help: 'Time from a scheduled slot to the creation of its run',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
+    registers: [this.registry],
+  });
+
+  private readonly schedulerJobs = new Gauge({
+    name: 'sundial_scheduler_jobs',
+    help: 'Jobs registered in the scheduler',
+    registers: [this.registry],
+  });
+
+  private readonly reconcileDuration = new Histogram({
+    name: 'sundial_reconcile_duration_seconds',
+    help: 'Duration of a scheduler reconciliation pass',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly catchupBacklog = new Gauge({
+    name: 'sundial_catchup_backlog',
+    help: 'Due slots in the past still waiting to be fired',
+    registers: [this.registry],
+  });
+
+  private readonly revisionConflicts = new Counter({
+    name: 'sundial_revision_conflicts_total',
+    help: 'Deploys rejected with 409 REVISION_CONFLICT',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
+  }
+
+  /** One HTTP request answered; `route` is the route template or `unmatched`. */
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  }
+
+  /** `n` runs were created by `source`. */
+  runsCreated(source: RunSource, n = 1): void {
+    if (n > 0) this.runsCreatedTotal.inc({ source }, n);
+  }
+
+  /** A scheduled run was created `seconds` after its slot. */
+  observeFireLateness(seconds: number): void {
+    this.fireLateness.observe(Math.max(0, seconds));
+  }
+
+  /** The scheduler now holds `n` jobs. */
+  setSchedulerJobs(n: number): void {
+    this.schedulerJobs.set(n);
+  }
+
+  /** A reconciliation pass took `seconds`. */
+  observeReconcile(seconds: number): void {
+    this.reconcileDuration.observe(seconds);
+  }
+
+  /** `n` due past slots wait to be fired (after a catch-up pass). */
+  setCatchupBacklog(n: number): void {
+    this.catchupBacklog.set(n);
+  }
+
+  /** A deploy was rejected with REVISION_CONFLICT. */
+  revisionConflict(): void {
+    this.revisionConflicts.inc();
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
