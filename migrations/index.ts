@@ -1,4 +1,8 @@
 import { CreateTriggers1764000000000 } from './1764000000000-CreateTriggers';
+import { TriggerListIndexes1764000100000 } from './1764000100000-TriggerListIndexes';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
-export const MIGRATIONS: (new () => object)[] = [CreateTriggers1764000000000];
+export const MIGRATIONS: (new () => object)[] = [
+  CreateTriggers1764000000000,
+  TriggerListIndexes1764000100000,
+];

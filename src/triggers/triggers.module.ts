@@ -1,12 +1,24 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { RevisionsModule } from '../revisions/revisions.module';
 import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
+import { PageTokenCodec } from './page-token';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
+import { TriggersController } from './triggers.controller';
+import { TriggersRepository } from './triggers.repository';
+import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity])],
-  providers: [TriggerSchedulingRepository],
-  exports: [TriggerSchedulingRepository],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), RevisionsModule],
+  controllers: [TriggersController],
+  providers: [
+    TriggersRepository,
+    TriggersService,
+    TriggerSchedulingRepository,
+    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
+  ],
+  exports: [TriggerSchedulingRepository, TriggersService],
 })
 export class TriggersModule {}

@@ -1,0 +1,208 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { MAX_REVISION } from './trigger-name.dto';
+import { IsStringMap, MaxJsonBytes } from './validators';
+
+export const MAX_INPUTS_BYTES = 64 * 1024;
+
+export class RunSpecDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { LOG_LEVEL: 'debug' },
+  })
+  @IsOptional()
+  @IsStringMap()
+  envs?: Record<string, string> | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { team: 'data' },
+  })
+  @IsOptional()
+  @IsStringMap()
+  labels?: Record<string, string> | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  @IsOptional()
+  @IsStringMap()
+  annotations?: Record<string, string> | null;
+
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @IsBoolean()
+  interruptible?: boolean | null;
+
+  @ApiPropertyOptional({ example: false })
+  @IsOptional()
+  @IsBoolean()
+  overwriteCache?: boolean | null;
+
+  @ApiPropertyOptional({ example: 'eu-west', maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  cluster?: string | null;
+}
+
+/** What to run (product.md §2 "spec"). */
+export class TriggerSpecDto {
+  @ApiProperty({ example: 'v7', minLength: 1, maxLength: 63 })
+  @IsString()
+  @Length(1, 63)
+  taskVersion!: string;
+
+  @ApiPropertyOptional({ default: true, example: true })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'task inputs, at most 64 KiB serialized',
+    example: { region: 'eu' },
+  })
+  @IsOptional()
+  @IsObject()
+  @MaxJsonBytes(MAX_INPUTS_BYTES)
+  inputs?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ type: () => RunSpecDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RunSpecDto)
+  runSpec?: RunSpecDto | null;
+
+  @ApiPropertyOptional({ example: 'nightly export', maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  description?: string | null;
+}
+
+export class CronDto {
+  @ApiProperty({
+    example: '0 9 * * 1-5',
+    description:
+      '5 or 6 fields, a descriptor (@daily, @every 90s), optionally prefixed CRON_TZ=<zone>',
+  })
+  @IsString()
+  expression!: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone, default UTC' })
+  @IsOptional()
+  @IsString()
+  timezone?: string | null;
+}
+
+export class RateDto {
+  // Integer and range are checked by the schedule module (INVALID_SCHEDULE); only the JSON type here.
+  @ApiProperty({
+    example: 5,
+    minimum: 1,
+    description: 'an integer ≥ 1; the period is at most 8 years',
+  })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  value!: number;
+
+  @ApiProperty({ enum: ['MINUTE', 'HOUR', 'DAY'], example: 'MINUTE' })
+  @IsString()
+  unit!: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    description: 'ISO 8601 with a zone; the grid is anchored on it when given',
+  })
+  @IsOptional()
+  @IsString()
+  startTime?: string | null;
+}
+
+export class ScheduleDto {
+  @ApiPropertyOptional({ type: () => CronDto, description: 'exactly one of cron and rate' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CronDto)
+  cron?: CronDto | null;
+
+  @ApiPropertyOptional({ type: () => RateDto, description: 'exactly one of cron and rate' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RateDto)
+  rate?: RateDto | null;
+
+  @ApiPropertyOptional({
+    example: 'kickoff_time',
+    description: 'the input that receives the scheduled time (ISO 8601)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  kickoffTimeInputArg?: string | null;
+}
+
+/** When to run (product.md §2 "automationSpec"). */
+export class AutomationSpecDto {
+  @ApiProperty({ enum: ['SCHEDULE', 'NONE'], example: 'SCHEDULE' })
+  @IsString()
+  @IsIn(['SCHEDULE', 'NONE'])
+  type!: 'SCHEDULE' | 'NONE';
+
+  @ApiPropertyOptional({
+    type: () => ScheduleDto,
+    description: 'required for SCHEDULE, absent for NONE',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ScheduleDto)
+  schedule?: ScheduleDto | null;
+}
+
+/** Body of `PUT /triggers/{project}/{domain}/{taskName}/{name}`. */
+export class DeployTriggerDto {
+  @ApiPropertyOptional({
+    example: 3,
+    minimum: 0,
+    maximum: MAX_REVISION,
+    nullable: true,
+    description:
+      'expected current revision: absent, null or 0 = unconditional; may come as If-Match instead',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_REVISION)
+  revision?: number | null;
+
+  @ApiProperty({ type: () => TriggerSpecDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TriggerSpecDto)
+  spec!: TriggerSpecDto;
+
+  @ApiProperty({ type: () => AutomationSpecDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AutomationSpecDto)
+  automationSpec!: AutomationSpecDto;
+}

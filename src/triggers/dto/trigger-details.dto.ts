@@ -1,0 +1,151 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TriggerNameDto } from './trigger-name.dto';
+
+const TIME = { type: String, format: 'date-time', example: '2026-11-25T09:00:00.000Z' } as const;
+const NULLABLE_TIME = { ...TIME, nullable: true } as const;
+
+export class TriggerIdDto {
+  @ApiProperty({ type: () => TriggerNameDto })
+  name!: TriggerNameDto;
+
+  @ApiProperty({ example: 4, description: 'the revision these details are at' })
+  revision!: number;
+}
+
+export class TriggerMetadataDto {
+  @ApiProperty({ example: 'ci-bot', description: 'who first deployed it (anonymous without auth)' })
+  deployedBy!: string;
+
+  @ApiProperty({ example: 'ci-bot', description: 'who made the latest revision' })
+  updatedBy!: string;
+}
+
+export class RunSpecViewDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { LOG_LEVEL: 'debug' },
+  })
+  envs?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  annotations?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: true })
+  interruptible?: boolean;
+
+  @ApiPropertyOptional({ example: false })
+  overwriteCache?: boolean;
+
+  @ApiPropertyOptional({ example: 'eu-west' })
+  cluster?: string;
+}
+
+export class TriggerSpecViewDto {
+  @ApiProperty({ example: 'v7' })
+  taskVersion!: string;
+
+  @ApiProperty({ example: true })
+  active!: boolean;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { region: 'eu' } })
+  inputs!: Record<string, unknown>;
+
+  @ApiProperty({ type: () => RunSpecViewDto })
+  runSpec!: RunSpecViewDto;
+
+  @ApiProperty({ example: 'nightly export' })
+  description!: string;
+}
+
+export class CronViewDto {
+  @ApiProperty({ example: '0 9 * * 1-5' })
+  expression!: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Berlin',
+    description: 'absent only when the expression carries CRON_TZ= or TZ=',
+  })
+  timezone?: string;
+}
+
+export class RateViewDto {
+  @ApiProperty({ example: 5 })
+  value!: number;
+
+  @ApiProperty({ enum: ['MINUTE', 'HOUR', 'DAY'], example: 'MINUTE' })
+  unit!: string;
+
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' })
+  startTime?: string;
+}
+
+export class ScheduleViewDto {
+  @ApiPropertyOptional({ type: () => CronViewDto })
+  cron?: CronViewDto;
+
+  @ApiPropertyOptional({ type: () => RateViewDto })
+  rate?: RateViewDto;
+
+  @ApiPropertyOptional({ example: 'kickoff_time' })
+  kickoffTimeInputArg?: string;
+}
+
+export class AutomationSpecViewDto {
+  @ApiProperty({ enum: ['SCHEDULE', 'NONE'], example: 'SCHEDULE' })
+  type!: 'SCHEDULE' | 'NONE';
+
+  @ApiPropertyOptional({ type: () => ScheduleViewDto })
+  schedule?: ScheduleViewDto;
+}
+
+export class TriggerStatusDto {
+  @ApiProperty({ ...TIME, description: 'first deploy ever (kept across delete and re-create)' })
+  deployedAt!: string;
+
+  @ApiProperty({ ...TIME, description: 'time of the latest revision' })
+  updatedAt!: string;
+
+  @ApiProperty({ ...NULLABLE_TIME, description: 'when it last became active (null if never)' })
+  activatedAt!: string | null;
+
+  @ApiProperty({ ...NULLABLE_TIME, description: 'when its last run (any source) was created' })
+  triggeredAt!: string | null;
+
+  @ApiProperty({
+    ...NULLABLE_TIME,
+    description: 'scheduled time of the last run the scheduler created',
+  })
+  lastScheduledAt!: string | null;
+
+  @ApiProperty({ ...NULLABLE_TIME, example: null })
+  deletedAt!: string | null;
+
+  @ApiProperty({
+    ...NULLABLE_TIME,
+    example: '2026-12-01T08:00:00.000Z',
+    description: 'next scheduled fire; null when inactive, deleted or NONE',
+  })
+  nextFireAt!: string | null;
+}
+
+/** A trigger's details (GET, PUT response). */
+export class TriggerDetailsDto {
+  @ApiProperty({ type: () => TriggerIdDto })
+  id!: TriggerIdDto;
+
+  @ApiProperty({ type: () => TriggerMetadataDto })
+  metadata!: TriggerMetadataDto;
+
+  @ApiProperty({ type: () => TriggerSpecViewDto })
+  spec!: TriggerSpecViewDto;
+
+  @ApiProperty({ type: () => AutomationSpecViewDto })
+  automationSpec!: AutomationSpecViewDto;
+
+  @ApiProperty({ type: () => TriggerStatusDto })
+  status!: TriggerStatusDto;
+}

@@ -1,0 +1,77 @@
+import type { AutomationSpecDto, TriggerSpecDto } from './dto/deploy-trigger.dto';
+
+/** The spec as stored in `triggers.spec` and revision snapshots (defaults applied, nulls dropped). */
+export interface StoredSpec {
+  taskVersion: string;
+  active: boolean;
+  inputs: Record<string, unknown>;
+  runSpec: Record<string, unknown>;
+  description: string;
+}
+
+export interface StoredCron {
+  expression: string;
+  timezone?: string;
+}
+
+export interface StoredRate {
+  value: number;
+  unit: string;
+  startTime?: string;
+}
+
+/** The automation spec as stored: only the fields that were given, cron timezone defaulted. */
+export interface StoredAutomationSpec {
+  type: 'SCHEDULE' | 'NONE';
+  schedule?: { cron?: StoredCron; rate?: StoredRate; kickoffTimeInputArg?: string };
+}
+
+const ZONE_PREFIX = /^\s*(CRON_TZ|TZ)=/;
+
+function present<T>(value: T | null | undefined): value is T {
+  return value !== null && value !== undefined;
+}
+
+function compact(obj: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => present(v)));
+}
+
+/** Applies product.md §2's defaults: active true, inputs {}, runSpec {}, description "". */
+export function storedSpec(spec: TriggerSpecDto): StoredSpec {
+  return {
+    taskVersion: spec.taskVersion,
+    active: spec.active ?? true,
+    inputs: spec.inputs ?? {},
+    runSpec: present(spec.runSpec) ? compact(spec.runSpec) : {},
+    description: spec.description ?? '',
+  };
+}
+
+/**
+ * The canonical automation spec: nulls dropped and a missing cron timezone written as UTC (unless
+ * the expression names its zone with CRON_TZ=/TZ=), so equal schedules compare equal as jsonb.
+ */
+export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationSpec {
+  const schedule = spec.schedule;
+  if (spec.type === 'NONE' || !present(schedule)) return { type: spec.type };
+  const out: NonNullable<StoredAutomationSpec['schedule']> = {};
+  if (present(schedule.cron)) {
+    const { expression, timezone } = schedule.cron;
+    const zone = present(timezone) && timezone !== '' ? timezone : undefined;
+    out.cron =
+      zone !== undefined
+        ? { expression, timezone: zone }
+        : ZONE_PREFIX.test(expression)
+          ? { expression }
+          : { expression, timezone: 'UTC' };
+  }
+  if (present(schedule.rate)) {
+    const { value, unit, startTime } = schedule.rate;
+    out.rate =
+      present(startTime) && startTime !== '' ? { value, unit, startTime } : { value, unit };
+  }
+  if (present(schedule.kickoffTimeInputArg)) {
+    out.kickoffTimeInputArg = schedule.kickoffTimeInputArg;
+  }
+  return { type: spec.type, schedule: out };
+}

@@ -1,0 +1,34 @@
+import { DomainError } from '../common/errors';
+import type { TriggerName } from './trigger-events';
+
+/** `project/domain/taskName/name`, as used in messages. */
+export function formatTriggerName(n: TriggerName): string {
+  return `${n.project}/${n.domain}/${n.taskName}/${n.name}`;
+}
+
+export class TriggerNotFoundError extends DomainError {
+  constructor(name: TriggerName) {
+    super('TRIGGER_NOT_FOUND', `trigger ${formatTriggerName(name)} not found`);
+  }
+}
+
+/** The expected revision (body `revision` or `If-Match`) is not the trigger's current one. */
+export class RevisionConflictError extends DomainError {
+  constructor(name: TriggerName, expectedRevision: number, currentRevision: number) {
+    super(
+      'REVISION_CONFLICT',
+      `trigger ${formatTriggerName(name)} is at revision ${currentRevision}, not ${expectedRevision}`,
+      { expectedRevision, currentRevision },
+    );
+  }
+}
+
+/** `If-Match: *` on a trigger that is missing or deleted. */
+export class PreconditionFailedError extends DomainError {
+  constructor(name: TriggerName) {
+    super(
+      'PRECONDITION_FAILED',
+      `If-Match: * requires trigger ${formatTriggerName(name)} to exist, but it is missing or deleted`,
+    );
+  }
+}

@@ -1,0 +1,306 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import { RevisionNotFoundError } from '../revisions/revision.errors';
+import { RevisionsRepository } from '../revisions/revisions.repository';
+import type { RevisionAction } from '../revisions/trigger-revision.entity';
+import {
+  ScheduleError,
+  parseScheduleCached,
+  validateAutomationSpec,
+  type AutomationSpecLike,
+} from '../schedule';
+import type { BulkResultDto } from './dto/bulk.dto';
+import type { DeployTriggerDto } from './dto/deploy-trigger.dto';
+import {
+  DEFAULT_PAGE_SIZE,
+  type ListTriggersQueryDto,
+  type PageQueryDto,
+  type SortField,
+} from './dto/list-triggers.dto';
+import type { RevisionDetailsDto, RevisionListDto } from './dto/revision.dto';
+import type { TriggerDetailsDto } from './dto/trigger-details.dto';
+import type { DeployPrecondition } from './if-match';
+import { PageTokenCodec } from './page-token';
+import { TRIGGER_CHANGED, type TriggerChangedEvent, type TriggerName } from './trigger-events';
+import {
+  PreconditionFailedError,
+  RevisionConflictError,
+  TriggerNotFoundError,
+  formatTriggerName,
+} from './trigger.errors';
+import {
+  toBulkResult,
+  toRevisionDetails,
+  toRevisionItem,
+  toTriggerDetails,
+} from './trigger.mapper';
+import { storedAutomationSpec, storedSpec } from './trigger-spec';
+import type { TriggerEntity } from './trigger.entity';
+import { findIllFormedString } from './well-formed';
+import {
+  TriggersRepository,
+  type BulkAction,
+  type DeployValues,
+  type ListFilters,
+  type SortKey,
+} from './triggers.repository';
+
+const NAME_KEYS = ['t.project', 't.domain', 't.task_name', 't.name'];
+
+/** api.md "Listing and paging": the order of each sort, ties broken by the name parts. */
+function sortKeys(sort: string | undefined): SortKey[] {
+  const names = (desc: boolean): SortKey[] => NAME_KEYS.map((sql) => ({ sql, type: 'text', desc }));
+  if (sort === undefined) {
+    return [
+      { sql: 't.active', type: 'boolean', desc: true },
+      { sql: 't.updated_at', type: 'timestamptz', desc: true },
+      ...names(false),
+    ];
+  }
+  const [field, dir] = sort.split(':') as [SortField, string | undefined];
+  const desc = dir === 'desc';
+  switch (field) {
+    case 'name':
+      return names(desc);
+    case 'taskName':
+      return [{ sql: 't.task_name', type: 'text', desc }, ...names(desc)];
+    case 'deployedAt':
+      return [{ sql: 't.deployed_at', type: 'timestamptz', desc }, ...names(desc)];
+    case 'updatedAt':
+      return [{ sql: 't.updated_at', type: 'timestamptz', desc }, ...names(desc)];
+    case 'triggeredAt':
+      // Never-triggered rows sort as the earliest time: first ascending, last descending.
+      return [
+        { sql: `COALESCE(t.triggered_at, '-infinity'::timestamptz)`, type: 'timestamptz', desc },
+        ...names(desc),
+      ];
+  }
+}
+
+/** The trigger use cases of product.md §4; emits TRIGGER_CHANGED after each committed change. */
+@Injectable()
+export class TriggersService {
+  private readonly logger = new Logger(TriggersService.name);
+
+  constructor(
+    private readonly triggers: TriggersRepository,
+    private readonly revisions: RevisionsRepository,
+    private readonly tokens: PageTokenCodec,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Create, update or re-create a deleted trigger; `created` for a new or re-created one. */
+  async deploy(
+    name: TriggerName,
+    body: DeployTriggerDto,
+    precondition: DeployPrecondition,
+    actor: string,
+  ): Promise<{ trigger: TriggerDetailsDto; created: boolean; revision: number }> {
+    const illFormed = findIllFormedString(body);
+    if (illFormed !== null) {
+      throw ValidationFailedError.of(illFormed, 'must be well-formed Unicode (no lone surrogate)');
+    }
+    this.validateSchedule(name, body.automationSpec);
+    const automationSpec = storedAutomationSpec(body.automationSpec);
+    const values: DeployValues = { name, spec: storedSpec(body.spec), automationSpec, actor };
+    const { expectedRevision, mustExist } = precondition;
+    // Update first (the common case); insert when missing; a concurrent creator makes the insert
+    // find the row, and the next update round sees it. Two rounds always suffice (rows are
+    // never removed); the third is a guard.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await this.triggers.updateForDeploy(values, expectedRevision, mustExist);
+      switch (result.kind) {
+        case 'updated':
+          return this.deployed(result.trigger, result.recreated);
+        case 'stale':
+          if (result.deleted) throw new PreconditionFailedError(name);
+          throw new RevisionConflictError(name, expectedRevision, result.currentRevision);
+        case 'missing': {
+          if (mustExist) throw new PreconditionFailedError(name);
+          const created = await this.triggers.insertForDeploy(values);
+          if (created) return this.deployed(created, true);
+          break;
+        }
+      }
+    }
+    throw new Error(`deploy of ${formatTriggerName(name)} found neither a row nor room to insert`);
+  }
+
+  /** The live trigger's details, or TRIGGER_NOT_FOUND when missing or deleted. */
+  async get(name: TriggerName): Promise<TriggerDetailsDto> {
+    const trigger = await this.triggers.findLive(name);
+    if (!trigger) throw new TriggerNotFoundError(name);
+    return toTriggerDetails(trigger, new Date());
+  }
+
+  /** Soft delete of one trigger; TRIGGER_NOT_FOUND when missing or already deleted. */
+  async delete(name: TriggerName, actor: string): Promise<void> {
+    const [outcome] = await this.triggers.applyBulk('DELETE', [name], actor);
+    if (!outcome.changed) throw new TriggerNotFoundError(name);
+    this.emit(outcome.changed.id, name, outcome.changed.revision, 'DELETE');
+  }
+
+  /** ACTIVATE, DEACTIVATE or DELETE several triggers; a repeated name is handled once. */
+  async bulk(action: BulkAction, names: TriggerName[], actor: string): Promise<BulkResultDto> {
+    const distinct = new Map<string, TriggerName>();
+    for (const n of names) {
+      const key = JSON.stringify([n.project, n.domain, n.taskName, n.name]);
+      if (!distinct.has(key)) {
+        distinct.set(key, {
+          project: n.project,
+          domain: n.domain,
+          taskName: n.taskName,
+          name: n.name,
+        });
+      }
+    }
+    const outcomes = await this.triggers.applyBulk(action, [...distinct.values()], actor);
+    const result = {
+      updated: [] as TriggerName[],
+      unchanged: [] as TriggerName[],
+      notFound: [] as TriggerName[],
+    };
+    for (const o of outcomes) {
+      if (o.changed) {
+        result.updated.push(o.name);
+        this.emit(o.changed.id, o.name, o.changed.revision, action);
+      } else if (o.found) {
+        result.unchanged.push(o.name);
+      } else {
+        result.notFound.push(o.name);
+      }
+    }
+    return toBulkResult(result);
+  }
+
+  /** One page of live triggers (api.md "Listing and paging"). */
+  async list(
+    query: ListTriggersQueryDto,
+  ): Promise<{ triggers: TriggerDetailsDto[]; token: string | null }> {
+    const filters: ListFilters = {
+      project: query.project,
+      domain: query.domain,
+      taskName: query.taskName,
+      taskVersion: query.taskVersion,
+      active: query.active === undefined ? undefined : query.active === 'true',
+      automationType: query.automationType,
+    };
+    const sort =
+      query.sort === undefined || query.sort.includes(':') ? query.sort : `${query.sort}:asc`;
+    const keys = sortKeys(sort);
+    const scope = JSON.stringify([
+      'triggers',
+      sort ?? null,
+      Object.values(filters).map((v) => v ?? null),
+    ]);
+    const after = query.token === undefined ? null : this.tokens.decode(scope, query.token);
+    if (after && after.length !== keys.length)
+      throw ValidationFailedError.of('token', 'is not valid for this list');
+    const limit = pageSize(query);
+    const rows = await this.triggers.list(filters, keys, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const now = new Date();
+    return {
+      triggers: page.map((r) => toTriggerDetails(r.trigger, now)),
+      token: rows.length > limit ? this.tokens.encode(scope, page[page.length - 1].key) : null,
+    };
+  }
+
+  /** A trigger's history, newest first; also for a deleted trigger, 404 if it never existed. */
+  async listRevisions(name: TriggerName, query: PageQueryDto): Promise<RevisionListDto> {
+    const found = await this.triggers.findAnyId(name);
+    if (!found) throw new TriggerNotFoundError(name);
+    const scope = JSON.stringify(['revisions', found.id]);
+    let before: number | null = null;
+    if (query.token !== undefined) {
+      const [key] = this.tokens.decode(scope, query.token);
+      if (!/^\d{1,10}$/.test(key)) {
+        throw ValidationFailedError.of('token', 'is not valid for this list');
+      }
+      before = Number(key);
+    }
+    const limit = pageSize(query);
+    const rows = await this.revisions.pageHistory(found.id, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const current =
+      !found.deleted && page[0]?.revision === found.latestRevision
+        ? await this.triggers.findLive(name)
+        : null;
+    const now = new Date();
+    return {
+      revisions: page.map((r) => toRevisionItem(r, current, now)),
+      token:
+        rows.length > limit
+          ? this.tokens.encode(scope, [String(page[page.length - 1].revision)])
+          : null,
+    };
+  }
+
+  /** The trigger as it was at `revision`; REVISION_NOT_FOUND when it has no such revision. */
+  async getRevision(name: TriggerName, revision: number): Promise<RevisionDetailsDto> {
+    const found = await this.triggers.findAnyId(name);
+    if (!found) throw new TriggerNotFoundError(name);
+    const record = await this.revisions.findOne(found.id, revision);
+    if (!record) throw new RevisionNotFoundError(formatTriggerName(name), revision);
+    const current =
+      !found.deleted && revision === found.latestRevision
+        ? await this.triggers.findLive(name)
+        : null;
+    return toRevisionDetails(name, record, current, new Date());
+  }
+
+  private deployed(
+    trigger: TriggerEntity,
+    created: boolean,
+  ): { trigger: TriggerDetailsDto; created: boolean; revision: number } {
+    this.emit(trigger.id, trigger, trigger.latestRevision, 'DEPLOY');
+    return {
+      trigger: toTriggerDetails(trigger, new Date()),
+      created,
+      revision: trigger.latestRevision,
+    };
+  }
+
+  /** Content checks of the schedule module (the parser the scheduler uses), as domain errors. */
+  private validateSchedule(name: TriggerName, spec: AutomationSpecLike): void {
+    const options = { triggerName: name.name, now: new Date() };
+    try {
+      if (spec.type === 'SCHEDULE') parseScheduleCached(spec, options);
+      else validateAutomationSpec(spec, options);
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+      if (e.code === 'INVALID_SCHEDULE') throw new InvalidScheduleError(e.message, e.field);
+      throw ValidationFailedError.of(e.field, e.message);
+    }
+  }
+
+  private emit(
+    triggerId: string,
+    name: TriggerName,
+    revision: number,
+    action: RevisionAction,
+  ): void {
+    const event: TriggerChangedEvent = {
+      triggerId,
+      name: {
+        project: name.project,
+        domain: name.domain,
+        taskName: name.taskName,
+        name: name.name,
+      },
+      revision,
+      action,
+    };
+    try {
+      this.events.emit(TRIGGER_CHANGED, event);
+    } catch (e) {
+      // The change is committed; a failing listener must not turn it into an error response.
+      this.logger.error(`a ${TRIGGER_CHANGED} listener failed: ${(e as Error).message}`);
+    }
+  }
+}
+
+function pageSize(query: PageQueryDto): number {
+  return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
+}
