@@ -18,14 +18,21 @@ const REDACT = [
  * parameters, request bodies or other values an error object may carry along.
  */
 export function serializeError(value: unknown): Record<string, unknown> {
-  if (!(value instanceof Error)) return { message: String(value).slice(0, 500) };
-  const code = (value as { code?: unknown }).code;
-  return {
-    type: value.name,
-    message: value.message,
-    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    stack: value.stack,
+  if (value === null || typeof value !== 'object') return { message: String(value).slice(0, 500) };
+  const e = value as {
+    name?: unknown;
+    type?: unknown;
+    message?: unknown;
+    code?: unknown;
+    stack?: unknown;
   };
+  const out: Record<string, unknown> = {};
+  const type = value instanceof Error ? value.name : e.type;
+  if (typeof type === 'string') out.type = type;
+  out.message = typeof e.message === 'string' ? e.message : Object.prototype.toString.call(value);
+  if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
+  if (typeof e.stack === 'string') out.stack = e.stack;
+  return out;
 }
 
 /** pino-pretty when stdout is a terminal and it is installed (a dev dependency); else null. */

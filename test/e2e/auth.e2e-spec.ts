@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { Controller, Delete, Get, Module, Post, Put } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request, { type Response } from 'supertest';
@@ -492,5 +494,47 @@ describe('production refusal', () => {
   it('rejects a malformed API_KEYS entry naming the setting', () => {
     expect(load({ API_KEYS: 'ci:writer:NOTHEX' })).toThrow(/API_KEYS/);
     expect(load({ API_KEYS: 'ci:owner:' + sha('x') })).toThrow(/role "owner"/);
+  });
+});
+
+describe('npm run apikey', () => {
+  const script = join(__dirname, '..', '..', 'scripts', 'apikey.js');
+  const run = (...args: string[]): string =>
+    execFileSync(process.execPath, [script, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+  it('prints a new key and the API_KEYS entry that makes it work', async () => {
+    const out = run('--name', 'ci', '--role', 'writer', '--projects', 'billing,ads');
+    const key = /^\s+(sdl_[A-Za-z0-9_-]{43})$/m.exec(out)?.[1];
+    const entry = /^\s+(ci:writer:[0-9a-f]{64}:billing\|ads)$/m.exec(out)?.[1];
+    expect(key).toBeDefined();
+    expect(entry).toBeDefined();
+    expect(entry).toBe(`ci:writer:${sha(key!)}:billing|ads`);
+    expect(run('--name', 'ci', '--role', 'writer')).not.toContain(key!);
+
+    const app = await startStubApp({ API_KEYS: entry! });
+    try {
+      const res = await app
+        .http()
+        .put('/triggers/billing/prod/etl/n')
+        .set('Authorization', `Bearer ${key!}`)
+        .send({});
+      expect(res.status).toBe(200);
+      await app
+        .http()
+        .put('/triggers/payroll/prod/etl/n')
+        .set('Authorization', `Bearer ${key!}`)
+        .expect(403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses an unknown role or a bad name', () => {
+    expect(() => run('--name', 'ci', '--role', 'owner')).toThrow();
+    expect(() => run('--name', 'bad name', '--role', 'reader')).toThrow();
+    expect(() => run('--name', 'ci', '--role', 'reader', '--projects', 'Bad_Project')).toThrow();
   });
 });
