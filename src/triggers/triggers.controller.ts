@@ -9,6 +9,7 @@ import {
   Post,
   Put,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
 import {
@@ -21,7 +22,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { allowedProjects } from '../auth/caller';
 import { Actor } from '../common/actor';
 import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from './api-docs';
 import { BulkNamesDto, BulkResultDto } from './dto/bulk.dto';
@@ -87,8 +89,8 @@ export class TriggersController {
   @ApiOperation({ summary: 'List triggers', description: 'Filters, sort and cursor paging.' })
   @ApiOkResponse({ type: TriggerListDto })
   @ApiErrors('VALIDATION_FAILED', ...COMMON_ERRORS)
-  list(@Query() query: ListTriggersQueryDto): Promise<TriggerListDto> {
-    return this.triggers.list(query);
+  list(@Query() query: ListTriggersQueryDto, @Req() req: Request): Promise<TriggerListDto> {
+    return this.triggers.list(query, allowedProjects(req));
   }
 
   @Post('activate')

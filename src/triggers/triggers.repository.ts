@@ -57,6 +57,8 @@ export interface SortKey {
 
 export interface ListFilters {
   project?: string;
+  /** only these projects (a project-scoped API key's unfiltered list) */
+  projects?: string[];
   domain?: string;
   taskName?: string;
   taskVersion?: string;
@@ -329,6 +331,10 @@ export class TriggersRepository {
       where.push(`${column} = $${params.length}`);
     };
     eq('t.project', filters.project);
+    if (filters.projects !== undefined) {
+      params.push(filters.projects);
+      where.push(`t.project = ANY($${params.length}::text[])`);
+    }
     eq('t.domain', filters.domain);
     eq('t.task_name', filters.taskName);
     eq('t.task_version', filters.taskVersion);

@@ -177,9 +177,12 @@ export class TriggersService {
   /** One page of live triggers (api.md "Listing and paging"). */
   async list(
     query: ListTriggersQueryDto,
+    /** the caller's projects (auth's allowedProjects); null: every project */
+    allowedProjects: string[] | null = null,
   ): Promise<{ triggers: TriggerDetailsDto[]; token: string | null }> {
     const filters: ListFilters = {
       project: query.project,
+      projects: query.project === undefined && allowedProjects ? allowedProjects : undefined,
       domain: query.domain,
       taskName: query.taskName,
       taskVersion: query.taskVersion,
