@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         TriggersModule,
         RunsModule,
+        SchedulerModule,
       ],
     };
   }

@@ -1,8 +1,342 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { TriggerName } from './trigger-events';
+
+/** The scheduler's view of one active SCHEDULE trigger. */
+export interface ScheduleTriggerRow {
+  id: string;
+  name: TriggerName;
+  revision: number;
+  automationSpec: Record<string, unknown>;
+  effectiveAt: Date;
+  /** persisted catch-up cursor: every due slot at or before it has a run (null: none known) */
+  scheduledThrough: Date | null;
+}
+
+/** What the runs endpoints need to know about a trigger (deleted ones included). */
+export interface RunTargetRow {
+  id: string;
+  name: TriggerName;
+  revision: number;
+  active: boolean;
+  automationType: 'SCHEDULE' | 'NONE';
+  automationSpec: Record<string, unknown>;
+  taskVersion: string;
+  /** the deployed spec (inputs, runSpec, …) */
+  spec: Record<string, unknown>;
+  effectiveAt: Date;
+  deletedAt: Date | null;
+}
+
+/** A run row as created or read (the runs module maps it to the API). */
+export interface RunRow {
+  id: string;
+  triggerId: string;
+  triggerRevision: number;
+  name: string;
+  source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+  scheduledAt: Date;
+  createdAt: Date;
+  taskVersion: string;
+  inputs: Record<string, unknown>;
+  runSpec: Record<string, unknown>;
+}
+
+/** One slot the scheduler wants to fire. */
+export interface SlotToFire {
+  triggerId: string;
+  /** the revision the job was built from: the run is created only if it is still current */
+  revision: number;
+  scheduledAt: Date;
+  runName: string;
+  /**
+   * when set (= scheduledAt), every earlier due slot of this trigger is known to have a run, so
+   * the persisted catch-up cursor may move here once this slot has one
+   */
+  through: Date | null;
+}
+
+/** CREATED: this call made the run; EXISTS: the slot already had one; STALE: trigger changed. */
+export type SlotOutcome = 'CREATED' | 'EXISTS' | 'STALE';
+
+export interface SlotResult {
+  outcome: SlotOutcome;
+  createdAt: Date | null;
+}
+
+export interface CreatedRuns {
+  /** false: the trigger is missing or deleted (nothing was created) */
+  found: boolean;
+  runs: RunRow[];
+}
+
+const ACTIVE_SCHEDULE = `t.active AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'`;
+
+/** The run's inputs: the trigger's inputs plus the kickoff-time argument, when it has one. */
+function inputsSql(trigger: string, iso: string): string {
+  return `(CASE WHEN jsonb_typeof(${trigger}.spec->'inputs') = 'object'
+               THEN ${trigger}.spec->'inputs' ELSE '{}'::jsonb END
+          || CASE WHEN coalesce(${trigger}.automation_spec->'schedule'->>'kickoffTimeInputArg', '') = ''
+               THEN '{}'::jsonb
+               ELSE jsonb_build_object(${trigger}.automation_spec->'schedule'->>'kickoffTimeInputArg', ${iso})
+             END)`;
+}
+
+function runSpecSql(trigger: string): string {
+  return `(CASE WHEN jsonb_typeof(${trigger}.spec->'runSpec') = 'object'
+               THEN ${trigger}.spec->'runSpec' ELSE '{}'::jsonb END)`;
+}
+
+const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
+  name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
+  inputs, run_spec AS "runSpec"`;
+
+const NAME_COLUMNS = `t.id::text AS id, t.project, t.domain, t.task_name AS "taskName", t.name`;
+
+interface NameColumns {
+  id: string;
+  project: string;
+  domain: string;
+  taskName: string;
+  name: string;
+}
+
+function nameOf(row: NameColumns): TriggerName {
+  return { project: row.project, domain: row.domain, taskName: row.taskName, name: row.name };
+}
+
+/** json_agg turns timestamps into strings; bring them back to Dates. */
+function runFromJson(row: RunRow): RunRow {
+  return {
+    ...row,
+    id: String(row.id),
+    triggerId: String(row.triggerId),
+    scheduledAt: new Date(row.scheduledAt),
+    createdAt: new Date(row.createdAt),
+  };
+}
 
 /**
  * The scheduler's and the runs module's view of triggers: paged reads of the active schedule
- * triggers and the conditional updates made when a run is created. Owned by the scheduler work.
+ * triggers and the conditional updates made when a run is created. Every statement that creates
+ * runs locks the trigger rows it depends on (in id order, so concurrent batches never deadlock)
+ * and re-checks them, so a change committed first always wins over a fire.
  */
 @Injectable()
-export class TriggerSchedulingRepository {}
+export class TriggerSchedulingRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most limit. */
+  async listActiveScheduleRevisions(
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; revision: number }[]> {
+    return this.dataSource.query(
+      `SELECT t.id::text AS id, t.latest_revision AS revision FROM triggers t
+       WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ORDER BY t.id LIMIT $2`,
+      [afterId ?? '0', limit],
+    );
+  }
+
+  /** The scheduling details of those of `ids` that are active, undeleted SCHEDULE triggers. */
+  async findActiveSchedules(ids: string[]): Promise<ScheduleTriggerRow[]> {
+    if (ids.length === 0) return [];
+    const rows: (NameColumns & {
+      revision: number;
+      automationSpec: Record<string, unknown>;
+      effectiveAt: Date;
+      scheduledThrough: Date | null;
+    })[] = await this.dataSource.query(
+      `SELECT ${NAME_COLUMNS}, t.latest_revision AS revision, t.automation_spec AS "automationSpec",
+              t.effective_at AS "effectiveAt", c.scheduled_through AS "scheduledThrough"
+       FROM triggers t LEFT JOIN scheduler_cursors c ON c.trigger_id = t.id
+       WHERE t.id = ANY($1::bigint[]) AND ${ACTIVE_SCHEDULE}`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: nameOf(r),
+      revision: r.revision,
+      automationSpec: r.automationSpec,
+      effectiveAt: r.effectiveAt,
+      scheduledThrough: r.scheduledThrough,
+    }));
+  }
+
+  /** The trigger with this name, deleted or not; null if it never existed. */
+  async findRunTarget(name: TriggerName): Promise<RunTargetRow | null> {
+    const rows: (NameColumns & Omit<RunTargetRow, 'id' | 'name'>)[] = await this.dataSource.query(
+      `SELECT ${NAME_COLUMNS}, t.latest_revision AS revision, t.active,
+              t.automation_type AS "automationType", t.automation_spec AS "automationSpec",
+              t.task_version AS "taskVersion", t.spec, t.effective_at AS "effectiveAt",
+              t.deleted_at AS "deletedAt"
+       FROM triggers t
+       WHERE t.project = $1 AND t.domain = $2 AND t.task_name = $3 AND t.name = $4`,
+      [name.project, name.domain, name.taskName, name.name],
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return {
+      id: r.id,
+      name: nameOf(r),
+      revision: r.revision,
+      active: r.active,
+      automationType: r.automationType,
+      automationSpec: r.automationSpec,
+      taskVersion: r.taskVersion,
+      spec: r.spec,
+      effectiveAt: r.effectiveAt,
+      deletedAt: r.deletedAt,
+    };
+  }
+
+  /**
+   * Fires scheduled slots in one statement: for each slot whose trigger is still active, not
+   * deleted and at the given revision, inserts its SCHEDULE run unless the slot already has one,
+   * sets last_scheduled_at = GREATEST(last_scheduled_at, slot) and triggered_at, and moves the
+   * catch-up cursor to `through` when given. Returns one result per slot, in order.
+   */
+  async fireScheduledSlots(slots: SlotToFire[]): Promise<SlotResult[]> {
+    if (slots.length === 0) return [];
+    const rows: { ord: string; outcome: SlotOutcome; createdAt: Date | null }[] =
+      await this.dataSource.query(
+        `WITH due AS (
+           SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
+                  d.name, d.through::timestamptz AS through
+           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])
+                WITH ORDINALITY AS d(trigger_id, revision, at, name, through, ord)
+         ),
+         eligible AS (
+           SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+           FROM triggers t
+           WHERE t.id IN (SELECT trigger_id FROM due) AND ${ACTIVE_SCHEDULE}
+           ORDER BY t.id
+           FOR NO KEY UPDATE OF t
+         ),
+         ok AS (
+           SELECT d.*, e.task_version, e.spec, e.automation_spec
+           FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
+         ),
+         ins AS (
+           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                             task_version, inputs, run_spec)
+           SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
+                  ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}
+           FROM ok ORDER BY ok.ord
+           ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
+           RETURNING trigger_id, scheduled_at, created_at
+         ),
+         fired AS (
+           SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
+           FROM ins GROUP BY trigger_id
+         ),
+         moved AS (
+           UPDATE triggers t
+           SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
+               triggered_at = GREATEST(t.triggered_at, f.last_created)
+           FROM fired f WHERE t.id = f.trigger_id
+         ),
+         cursors AS (
+           INSERT INTO scheduler_cursors (trigger_id, scheduled_through)
+           SELECT trigger_id, max(through) FROM ok WHERE through IS NOT NULL GROUP BY trigger_id
+           ON CONFLICT (trigger_id) DO UPDATE SET scheduled_through =
+             GREATEST(scheduler_cursors.scheduled_through, EXCLUDED.scheduled_through)
+         )
+         SELECT d.ord::text AS ord,
+                CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
+                     WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
+                ins.created_at AS "createdAt"
+         FROM due d
+         LEFT JOIN ok ON ok.ord = d.ord
+         LEFT JOIN ins ON ins.trigger_id = d.trigger_id AND ins.scheduled_at = d.scheduled_at`,
+        [
+          slots.map((s) => s.triggerId),
+          slots.map((s) => s.revision),
+          slots.map((s) => s.scheduledAt.toISOString()),
+          slots.map((s) => s.runName),
+          slots.map((s) => (s.through ? s.through.toISOString() : null)),
+        ],
+      );
+    const results: SlotResult[] = new Array<SlotResult>(slots.length);
+    for (const row of rows) {
+      results[Number(row.ord) - 1] = { outcome: row.outcome, createdAt: row.createdAt };
+    }
+    return results;
+  }
+
+  /**
+   * Creates BACKFILL runs for the given slots of a SCHEDULE trigger that is not deleted (active
+   * or not), skipping slots that already have a run; moves triggered_at, not last_scheduled_at.
+   */
+  async createBackfillRuns(
+    triggerId: string,
+    slots: { scheduledAt: Date; runName: string }[],
+  ): Promise<CreatedRuns> {
+    const rows: { found: number; runs: RunRow[] | null }[] = await this.dataSource.query(
+      `WITH target AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         FROM triggers t
+         WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
+         FOR NO KEY UPDATE OF t
+       ),
+       due AS (
+         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
+       ),
+       ins AS (
+         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                           task_version, inputs, run_spec)
+         SELECT target.id, target.latest_revision, due.name, 'BACKFILL', due.scheduled_at,
+                clock_timestamp(), target.task_version, ${inputsSql('target', 'due.iso')},
+                ${runSpecSql('target')}
+         FROM target CROSS JOIN due ORDER BY due.ord
+         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
+         RETURNING ${RUN_COLUMNS}
+       ),
+       moved AS (
+         UPDATE triggers t SET triggered_at = GREATEST(t.triggered_at, m.last_created)
+         FROM (SELECT max("createdAt") AS last_created FROM ins) m
+         WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
+       )
+       SELECT (SELECT count(*) FROM target)::int AS found,
+              (SELECT json_agg(ins ORDER BY ins."scheduledAt") FROM ins) AS runs`,
+      [triggerId, slots.map((s) => s.scheduledAt.toISOString()), slots.map((s) => s.runName)],
+    );
+    return { found: rows[0].found > 0, runs: (rows[0].runs ?? []).map(runFromJson) };
+  }
+
+  /**
+   * Creates a MANUAL run of a trigger that is not deleted and moves its triggered_at. With an
+   * idempotency key already used for this trigger, creates nothing (runs is then empty).
+   */
+  async createManualRun(
+    triggerId: string,
+    run: { runName: string; scheduledAt: Date; idempotencyKey: string | null },
+  ): Promise<CreatedRuns> {
+    const rows: { found: number; run: RunRow | null }[] = await this.dataSource.query(
+      `WITH target AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         FROM triggers t WHERE t.id = $1::bigint AND t.deleted_at IS NULL
+         FOR NO KEY UPDATE OF t
+       ),
+       ins AS (
+         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                           task_version, inputs, run_spec, idempotency_key)
+         SELECT target.id, target.latest_revision, $2, 'MANUAL', $3::text::timestamptz, clock_timestamp(),
+                target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4
+         FROM target
+         ON CONFLICT (trigger_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING ${RUN_COLUMNS}
+       ),
+       moved AS (
+         UPDATE triggers t SET triggered_at = GREATEST(t.triggered_at, ins."createdAt")
+         FROM ins WHERE t.id = $1::bigint
+       )
+       SELECT (SELECT count(*) FROM target)::int AS found,
+              (SELECT row_to_json(ins) FROM ins) AS run`,
+      [triggerId, run.runName, run.scheduledAt.toISOString(), run.idempotencyKey],
+    );
+    const created = rows[0].run;
+    return { found: rows[0].found > 0, runs: created ? [runFromJson(created)] : [] };
+  }
+}

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import { Clock } from '../scheduler/clock';
+import {
+  parseIsoInstant,
+  parseScheduleCached,
+  ScheduleError,
+  type AutomationSpecLike,
+  type Schedule,
+} from '../schedule';
+import type { TriggerName } from '../triggers/trigger-events';
+import {
+  RunTargetRow,
+  SlotResult,
+  SlotToFire,
+  TriggerSchedulingRepository,
+} from '../triggers/trigger-scheduling.repository';
+import { decodeRunPageToken, encodeRunPageToken } from './run-page-token';
+import { manualRunName, RunNamer } from './run-name';
+import { RunResponse, toRunResponse } from './run.mapper';
+import { RunTriggerNotFoundError } from './runs.errors';
+import { RunsRepository } from './runs.repository';
+import { MAX_BACKFILL_SLOTS } from './runs.types';
+
+export interface RunPage {
+  runs: RunResponse[];
+  token: string | null;
+}
+
+export interface BackfillRequest {
+  from: string;
+  to: string;
+  dryRun?: boolean;
+}
+
+export interface BackfillResult {
+  runs: RunResponse[];
+  skipped: { scheduledAt: string; runName: string }[];
+}
+
+function objectOr(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function kickoffArg(automationSpec: Record<string, unknown>): string | null {
+  const arg = objectOr(automationSpec.schedule).kickoffTimeInputArg;
+  return typeof arg === 'string' && arg !== '' ? arg : null;
+}
+
+/** Runs: scheduled fires (for the scheduler), manual fire, backfill and listing. */
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly triggers: TriggerSchedulingRepository,
+    private readonly runs: RunsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Fires scheduled slots (the scheduler's executor calls this after its rate limiter). */
+  async fireScheduled(slots: SlotToFire[]): Promise<SlotResult[]> {
+    return this.triggers.fireScheduledSlots(slots);
+  }
+
+  /** A trigger's runs, newest scheduled first; 200 for a deleted trigger, 404 if it never existed. */
+  async list(name: TriggerName, limit: number, token: string | undefined): Promise<RunPage> {
+    const target = await this.triggers.findRunTarget(name);
+    if (!target) throw new RunTriggerNotFoundError(name);
+    const after = token === undefined ? null : decodeRunPageToken(target.id, token);
+    const rows = await this.runs.listByTrigger(target.id, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      runs: page.map((r) => toRunResponse(target.name, r)),
+      token:
+        rows.length > limit && last
+          ? encodeRunPageToken(target.id, { scheduledAt: last.scheduledAt, id: last.id })
+          : null,
+    };
+  }
+
+  /**
+   * Creates a MANUAL run now for a trigger that is not deleted. With an idempotency key seen
+   * before for this trigger, returns that run instead (created: false).
+   */
+  async fire(
+    name: TriggerName,
+    idempotencyKey: string | null,
+  ): Promise<{ run: RunResponse; created: boolean }> {
+    const target = await this.liveTarget(name);
+    if (idempotencyKey !== null) {
+      const seen = await this.runs.findByIdempotencyKey(target.id, idempotencyKey);
+      if (seen) return { run: toRunResponse(target.name, seen), created: false };
+    }
+    const now = new Date(this.clock.now());
+    const result = await this.triggers.createManualRun(target.id, {
+      runName: manualRunName(now),
+      scheduledAt: now,
+      idempotencyKey,
+    });
+    if (!result.found) throw new RunTriggerNotFoundError(name, true);
+    if (result.runs.length > 0) {
+      return { run: toRunResponse(target.name, result.runs[0]), created: true };
+    }
+    // A concurrent request with the same key won the insert.
+    const winner = await this.runs.findByIdempotencyKey(target.id, idempotencyKey!);
+    if (!winner) throw new Error('idempotent manual run vanished');
+    return { run: toRunResponse(target.name, winner), created: false };
+  }
+
+  /** BACKFILL runs for the slots in [from, to) of a SCHEDULE trigger (active or not). */
+  async backfill(name: TriggerName, request: BackfillRequest): Promise<BackfillResult> {
+    const from = parseIsoInstant(request.from);
+    const to = parseIsoInstant(request.to);
+    const bad = [
+      ...(from === null
+        ? [{ field: 'from', message: 'must be an ISO 8601 date-time with a zone' }]
+        : []),
+      ...(to === null
+        ? [{ field: 'to', message: 'must be an ISO 8601 date-time with a zone' }]
+        : []),
+    ];
+    if (bad.length > 0) throw new ValidationFailedError(bad);
+    if (from! >= to!) throw ValidationFailedError.of('to', 'must be after from');
+    if (to! > this.clock.now()) throw ValidationFailedError.of('to', 'must not be in the future');
+
+    const target = await this.liveTarget(name);
+    const schedule = this.scheduleOf(target);
+    const slots = schedule.slotsInRange(
+      new Date(from!),
+      new Date(to!),
+      target.effectiveAt,
+      MAX_BACKFILL_SLOTS + 1,
+    );
+    if (slots.length > MAX_BACKFILL_SLOTS) {
+      throw ValidationFailedError.of(
+        'to',
+        `[from, to) holds more than ${MAX_BACKFILL_SLOTS} fire times; split the request`,
+      );
+    }
+    const namer = new RunNamer(target.name);
+    const named = slots.map((scheduledAt) => ({ scheduledAt, runName: namer.nameOf(scheduledAt) }));
+
+    if (request.dryRun === true) {
+      const existing = await this.runs.findSlotRuns(target.id, slots);
+      const taken = new Set(existing.map((r) => r.scheduledAt.getTime()));
+      return {
+        runs: named
+          .filter((s) => !taken.has(s.scheduledAt.getTime()))
+          .map((s) => this.plannedRun(target, s.scheduledAt, s.runName)),
+        skipped: existing.map((r) => ({
+          scheduledAt: r.scheduledAt.toISOString(),
+          runName: r.name,
+        })),
+      };
+    }
+
+    const created = await this.triggers.createBackfillRuns(target.id, named);
+    if (!created.found) throw new RunTriggerNotFoundError(name, true);
+    const made = new Set(created.runs.map((r) => r.scheduledAt.getTime()));
+    const skippedSlots = slots.filter((s) => !made.has(s.getTime()));
+    const skipped = await this.runs.findSlotRuns(target.id, skippedSlots);
+    return {
+      runs: created.runs.map((r) => toRunResponse(target.name, r)),
+      skipped: skipped.map((r) => ({ scheduledAt: r.scheduledAt.toISOString(), runName: r.name })),
+    };
+  }
+
+  private async liveTarget(name: TriggerName): Promise<RunTargetRow> {
+    const target = await this.triggers.findRunTarget(name);
+    if (!target || target.deletedAt !== null) {
+      throw new RunTriggerNotFoundError(name, target !== null);
+    }
+    return target;
+  }
+
+  private scheduleOf(target: RunTargetRow): Schedule {
+    if (target.automationType !== 'SCHEDULE') {
+      throw new InvalidScheduleError(
+        `trigger ${JSON.stringify(target.name.name)} has no schedule (automationSpec.type is NONE); backfill needs a SCHEDULE trigger`,
+        'automationSpec.type',
+      );
+    }
+    try {
+      return parseScheduleCached(target.automationSpec as unknown as AutomationSpecLike, {
+        triggerName: target.name.name,
+        now: new Date(this.clock.now()),
+      });
+    } catch (e) {
+      if (e instanceof ScheduleError) throw new InvalidScheduleError(e.message, e.field);
+      throw e;
+    }
+  }
+
+  /** What a backfill would create for a slot (dry run): the run without a creation time. */
+  private plannedRun(target: RunTargetRow, scheduledAt: Date, runName: string): RunResponse {
+    const arg = kickoffArg(target.automationSpec);
+    return {
+      name: runName,
+      trigger: { name: target.name, revision: target.revision },
+      taskVersion: target.taskVersion,
+      source: 'BACKFILL',
+      scheduledAt: scheduledAt.toISOString(),
+      createdAt: null,
+      inputs: {
+        ...objectOr(target.spec.inputs),
+        ...(arg ? { [arg]: scheduledAt.toISOString() } : {}),
+      },
+      runSpec: objectOr(target.spec.runSpec),
+    };
+  }
+}

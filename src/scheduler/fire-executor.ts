@@ -1,0 +1,89 @@
+import { Injectable, Logger } from '@nestjs/common';
+import pThrottle from 'p-throttle';
+import { isDatabaseUnavailable } from '../common/db-errors';
+import { AppConfig } from '../config/app-config';
+import { RunsService } from '../runs/runs.service';
+import type { SlotResult, SlotToFire } from '../triggers/trigger-scheduling.repository';
+import type { FireMode, FireOutcome, FirePort } from './scheduler.types';
+
+/** At most this many slots per statement: larger batches are split and sent in parallel. */
+const MAX_STATEMENT_SLOTS = 1000;
+
+export interface FireStats {
+  created: number;
+  /** ms from slot to run creation, for each run created */
+  lateness: number[];
+}
+
+/**
+ * The real FirePort: slots pass a p-throttle limiter (executionQps on average, executionBurst at
+ * once; a batch weighs its number of slots), then one statement per batch creates the runs.
+ * A failed statement answers FAILED for its slots (they stay due); nothing is thrown.
+ */
+@Injectable()
+export class ScheduledFireExecutor implements FirePort {
+  private readonly logger = new Logger('Scheduler');
+  private readonly throttled: (slots: SlotToFire[]) => Promise<SlotResult[]>;
+  private readonly chunkSize: number;
+  private lastErrorLog = 0;
+  /** observers of created runs (metrics, benchmarks) */
+  readonly listeners: ((source: 'SCHEDULE', results: SlotResult[], slots: SlotToFire[]) => void)[] =
+    [];
+
+  constructor(
+    config: AppConfig,
+    private readonly runs: RunsService,
+  ) {
+    const { executionQps, executionBurst } = config.scheduler;
+    this.chunkSize = Math.max(1, Math.min(executionBurst, MAX_STATEMENT_SLOTS));
+    const throttle = pThrottle({
+      limit: executionBurst,
+      interval: (executionBurst / executionQps) * 1000,
+      weight: (slots: SlotToFire[]) => slots.length,
+    });
+    this.throttled = throttle((slots: SlotToFire[]) => this.runs.fireScheduled(slots));
+  }
+
+  async fire(slots: SlotToFire[], mode: FireMode): Promise<FireOutcome[]> {
+    const chunks: SlotToFire[][] = [];
+    for (let i = 0; i < slots.length; i += this.chunkSize) {
+      chunks.push(slots.slice(i, i + this.chunkSize));
+    }
+    let outcomes: FireOutcome[][];
+    if (mode === 'live') {
+      // A live batch holds one slot per trigger: its chunks are independent.
+      outcomes = await Promise.all(chunks.map((c) => this.fireChunk(c)));
+    } else {
+      // Catch-up slots of one trigger may span chunks: in order, stopping at a failure, so a
+      // cursor never moves past a slot that has no run.
+      outcomes = [];
+      for (const chunk of chunks) {
+        const result = await this.fireChunk(chunk);
+        outcomes.push(result);
+        if (result.includes('FAILED')) {
+          for (const rest of chunks.slice(outcomes.length)) outcomes.push(rest.map(() => 'FAILED'));
+          break;
+        }
+      }
+    }
+    return outcomes.flat();
+  }
+
+  private async fireChunk(slots: SlotToFire[]): Promise<FireOutcome[]> {
+    try {
+      const results = await this.throttled(slots);
+      for (const listener of this.listeners) listener('SCHEDULE', results, slots);
+      return results.map((r) => r.outcome);
+    } catch (e) {
+      const now = Date.now();
+      if (now - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = now;
+        const what = isDatabaseUnavailable(e)
+          ? 'the database is unavailable'
+          : (e as Error).message;
+        this.logger.warn(`could not fire ${slots.length} slot(s); they stay due: ${what}`);
+      }
+      return slots.map(() => 'FAILED');
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import type { Clock, TimerHandle } from './clock';
+import type { TimerName, Timers } from './scheduler.types';
+
+/**
+ * The scheduler's timers, kept in Nest's SchedulerRegistry as `sundial.scheduler.<name>`:
+ * `fire` (the earliest slot of all schedules), `resync` (the next reconciliation pass) and
+ * `catchup` (an early catch-up after a registration with due slots).
+ */
+export class RegistryTimers implements Timers {
+  constructor(
+    private readonly clock: Clock,
+    private readonly registry: SchedulerRegistry,
+  ) {}
+
+  static nameOf(name: TimerName): string {
+    return `sundial.scheduler.${name}`;
+  }
+
+  set(name: TimerName, delayMs: number, fn: () => void): void {
+    this.clear(name);
+    const key = RegistryTimers.nameOf(name);
+    const handle: TimerHandle = this.clock.setTimer(delayMs, () => {
+      if (this.registry.doesExist('timeout', key) && this.registry.getTimeout(key) === handle) {
+        this.registry.deleteTimeout(key);
+      }
+      fn();
+    });
+    this.registry.addTimeout(key, handle);
+  }
+
+  clear(name: TimerName): void {
+    const key = RegistryTimers.nameOf(name);
+    if (!this.registry.doesExist('timeout', key)) return;
+    this.clock.clearTimer(this.registry.getTimeout<TimerHandle>(key));
+    this.registry.deleteTimeout(key);
+  }
+}

@@ -1,0 +1,322 @@
+import { scheduledRunName } from '../runs/run-name';
+import { SchedulerCore } from './scheduler-core';
+import {
+  aTrigger,
+  FakeClock,
+  RecordingPort,
+  seconds,
+  settle,
+  SilentLogger,
+} from './scheduler-test-helpers';
+
+function setup(options: { start?: string; maxCatchup?: number } = {}) {
+  const clock = new FakeClock(options.start ?? '2026-07-01T09:00:00.600Z');
+  const port = new RecordingPort();
+  const stale: string[] = [];
+  const logger = new SilentLogger();
+  const core = new SchedulerCore(clock, clock, port, {
+    maxCatchupRunsPerLoop: options.maxCatchup ?? 100,
+    logger,
+    onStale: (id) => stale.push(id),
+  });
+  return { clock, port, core, stale, logger };
+}
+
+describe('SchedulerCore', () => {
+  describe('live fires', () => {
+    it('shares one timer among triggers with the same schedule and fires each slot once', async () => {
+      const { clock, port, core } = setup();
+      const a = aTrigger({ id: 'a' });
+      const b = aTrigger({ id: 'b' });
+      const c = aTrigger({ id: 'c', cron: '*/2 * * * * *' });
+      for (const t of [a, b, c]) core.upsert(t, null);
+      expect(core.jobCount).toBe(3);
+      expect(core.groupCount).toBe(2);
+      await clock.advanceTo('2026-07-01T09:00:04.000Z');
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 4));
+      expect(port.slotsOf('b')).toEqual(seconds('2026-07-01T09:00:01.000Z', 4));
+      expect(port.slotsOf('c')).toEqual(['2026-07-01T09:00:02.000Z', '2026-07-01T09:00:04.000Z']);
+      // one port call per instant, all triggers due at it together
+      expect(port.calls.map((c) => c.slots.length)).toEqual([2, 3, 2, 3]);
+      expect(port.modesOf('a').every((m) => m === 'live')).toBe(true);
+      expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:04.000Z');
+    });
+
+    it('names runs like Flyte and moves the persisted cursor with each contiguous fire', async () => {
+      const { clock, port, core } = setup();
+      const a = aTrigger({ id: 'a', name: 'k1' });
+      core.upsert(a, null);
+      await clock.advanceTo('2026-07-01T09:00:02.000Z');
+      const run = port.runs.get('a|2026-07-01T09:00:02.000Z');
+      expect(run?.name).toBe(scheduledRunName(a.name, new Date('2026-07-01T09:00:02Z')));
+      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:02Z'));
+    });
+
+    it('never fires a slot at or before the effective time', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:00.000Z' });
+      core.upsert(
+        aTrigger({ id: 'a', cron: '*/5 * * * * *', effectiveAt: '2026-07-01T09:00:05.000Z' }),
+        null,
+      );
+      await clock.advanceTo('2026-07-01T09:00:10.000Z');
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:10.000Z']);
+    });
+
+    it('fires rates and @every on the grid of their effective time, grouped by phase', async () => {
+      const { clock, port, core } = setup();
+      core.upsert(
+        aTrigger({ id: 'a', every: '2s', effectiveAt: '2026-07-01T09:00:00.300Z' }),
+        null,
+      );
+      core.upsert(
+        aTrigger({ id: 'b', every: '2s', effectiveAt: '2026-07-01T08:59:58.900Z' }),
+        null,
+      );
+      core.upsert(
+        aTrigger({ id: 'c', every: '2s', effectiveAt: '2026-07-01T09:00:01.100Z' }),
+        null,
+      );
+      expect(core.groupCount).toBe(2); // a and b share the phase (truncated to the second)
+      await clock.advanceTo('2026-07-01T09:00:04.500Z');
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:02.000Z', '2026-07-01T09:00:04.000Z']);
+      // b's slot 09:00:00 came after its effective time: caught up at registration
+      expect(port.slotsOf('b')).toEqual([
+        '2026-07-01T09:00:00.000Z',
+        '2026-07-01T09:00:02.000Z',
+        '2026-07-01T09:00:04.000Z',
+      ]);
+      expect(port.slotsOf('c')).toEqual(['2026-07-01T09:00:03.000Z']);
+      core.upsert(
+        aTrigger({ id: 'd', every: '3s', effectiveAt: '2026-07-01T09:00:04.700Z' }),
+        null,
+      );
+      await clock.advanceTo('2026-07-01T09:00:10.500Z');
+      expect(port.slotsOf('d')).toEqual(['2026-07-01T09:00:07.000Z', '2026-07-01T09:00:10.000Z']);
+    });
+
+    it('a live fire does not wait for a catch-up in progress', async () => {
+      const { clock, port, core } = setup({ maxCatchup: 1000 });
+      let open!: () => void;
+      port.catchupGate = new Promise((resolve) => (open = resolve));
+      core.upsert(aTrigger({ id: 'old', effectiveAt: '2026-07-01T08:59:00.000Z' }), null);
+      core.upsert(aTrigger({ id: 'new' }), null);
+      const catchUp = core.catchUp();
+      await clock.advanceTo('2026-07-01T09:00:03.000Z');
+      expect(port.slotsOf('new')).toEqual(seconds('2026-07-01T09:00:01.000Z', 3));
+      expect(port.slotsOf('old')).toEqual(seconds('2026-07-01T09:00:01.000Z', 3));
+      open();
+      await catchUp;
+      await core.catchUp();
+      // the backlog (08:59:01 … 09:00:00) was not dropped by the live fires
+      expect(port.slotsOf('old')).toEqual(seconds('2026-07-01T08:59:01.000Z', 63));
+    });
+
+    it('after a stall, fires the current slot live and leaves the skipped ones to catch-up', async () => {
+      const { clock, port, core } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:01.000Z');
+      clock.jump(5000); // the event loop was blocked
+      await clock.advanceBy(0);
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 2));
+      expect(core.jobState('a')?.lagging).toBe(true);
+      await core.catchUp();
+      await clock.advanceTo('2026-07-01T09:00:07.000Z');
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 7));
+    });
+  });
+
+  describe('catch-up', () => {
+    it('fires due past slots oldest first across triggers, at most the cap per pass, losing none', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:10.500Z', maxCatchup: 4 });
+      core.upsert(aTrigger({ id: 'a', effectiveAt: '2026-07-01T09:00:00.000Z' }), 1);
+      core.upsert(
+        aTrigger({ id: 'b', effectiveAt: '2026-07-01T09:00:03.000Z', cron: '*/2 * * * * *' }),
+        1,
+      );
+      expect(core.laggingCount).toBe(2);
+      const first = await core.catchUp();
+      expect(first.created).toBe(4);
+      expect([...port.runs.values()].map((r) => `${r.triggerId}@${r.at.slice(17, 19)}`)).toEqual([
+        'a@01',
+        'a@02',
+        'a@03',
+        'a@04',
+      ]);
+      const second = await core.catchUp();
+      expect(second.created).toBe(4);
+      expect(port.slotsOf('b')).toEqual(['2026-07-01T09:00:04.000Z', '2026-07-01T09:00:06.000Z']);
+      for (let i = 0; i < 5; i++) await core.catchUp();
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 10));
+      expect(port.slotsOf('b')).toEqual(
+        ['04', '06', '08', '10'].map((s) => `2026-07-01T09:00:${s}.000Z`),
+      );
+      expect(core.laggingCount).toBe(0);
+      expect((await core.catchUp()).examined).toBe(0);
+      // meanwhile live fires went on
+      await clock.advanceTo('2026-07-01T09:00:12.000Z');
+      expect(port.slotsOf('a')).toHaveLength(12);
+    });
+
+    it('does not count slots that already have a run', async () => {
+      const { port, core } = setup({ start: '2026-07-01T09:00:10.500Z', maxCatchup: 3 });
+      core.upsert(aTrigger({ id: 'a', effectiveAt: '2026-07-01T09:00:00.000Z' }), 1);
+      for (const at of seconds('2026-07-01T09:00:01.000Z', 5)) port.addRun('a', at);
+      const result = await core.catchUp();
+      expect(result.created).toBe(3);
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 8));
+    });
+
+    it('starts after the persisted cursor and after the effective time', async () => {
+      const { port, core } = setup({ start: '2026-07-01T09:00:10.500Z' });
+      core.upsert(
+        aTrigger({
+          id: 'a',
+          effectiveAt: '2026-07-01T09:00:00.000Z',
+          scheduledThrough: '2026-07-01T09:00:07.000Z',
+        }),
+        1,
+      );
+      core.upsert(aTrigger({ id: 'b', effectiveAt: '2026-07-01T09:00:08.200Z' }), 1);
+      await core.catchUp();
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:08.000Z', 3));
+      expect(port.slotsOf('b')).toEqual(seconds('2026-07-01T09:00:09.000Z', 2));
+    });
+
+    it('a job registered by an event with a due slot is caught up at once', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:01.020Z' });
+      core.upsert(aTrigger({ id: 'a', effectiveAt: '2026-07-01T09:00:00.990Z' }), null);
+      await clock.advanceBy(0);
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:01.000Z']);
+    });
+  });
+
+  describe('failures', () => {
+    it('keeps failed slots due and fires them once the database is back', async () => {
+      const { clock, port, core, logger } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:01.000Z');
+      port.failing = true;
+      await clock.advanceTo('2026-07-01T09:00:04.000Z');
+      expect((await core.catchUp()).failed).toBe(true);
+      expect(logger.messages.some((m) => m.includes('stay due'))).toBe(true);
+      port.failing = false;
+      await clock.advanceTo('2026-07-01T09:00:05.000Z');
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:01.000Z', '2026-07-01T09:00:05.000Z']);
+      // the persisted cursor never jumps over the hole
+      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      await core.catchUp();
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 5));
+      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:05Z'));
+      expect(core.jobState('a')?.lagging).toBe(false);
+    });
+
+    it('a stale job stops firing and asks for a refresh', async () => {
+      const { clock, port, core, stale } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:01.000Z');
+      port.revisions.set('a', 2); // changed on another replica
+      await clock.advanceTo('2026-07-01T09:00:03.000Z');
+      expect(stale).toEqual(['a']);
+      expect(port.calls.filter((c) => c.slots.some((s) => s.triggerId === 'a'))).toHaveLength(2);
+      core.upsert(
+        aTrigger({ id: 'a', revision: 2, effectiveAt: '2026-07-01T09:00:03.500Z' }),
+        null,
+      );
+      await clock.advanceTo('2026-07-01T09:00:05.000Z');
+      expect(port.slotsOf('a')).toEqual([
+        '2026-07-01T09:00:01.000Z',
+        '2026-07-01T09:00:04.000Z',
+        '2026-07-01T09:00:05.000Z',
+      ]);
+    });
+  });
+
+  describe('reconciliation', () => {
+    it('keeps unchanged jobs, rebuilds changed ones, removes unseen ones', () => {
+      const { core } = setup();
+      const pass1 = core.beginPass();
+      for (const id of ['a', 'b', 'c']) {
+        expect(core.seen(id, 1, pass1)).toBe(false);
+        core.upsert(aTrigger({ id }), pass1);
+      }
+      core.endPass(pass1);
+      expect(core.jobCount).toBe(3);
+      const pass2 = core.beginPass();
+      expect(core.seen('a', 1, pass2)).toBe(true);
+      expect(core.seen('b', 2, pass2)).toBe(false);
+      core.upsert(aTrigger({ id: 'b', revision: 2, cron: '*/2 * * * * *' }), pass2);
+      core.endPass(pass2);
+      expect(core.jobCount).toBe(2);
+      expect(core.revisionOf('b')).toBe(2);
+      expect(core.revisionOf('c')).toBeUndefined();
+      expect(core.groupCount).toBe(2);
+    });
+
+    it('an event during a pass wins over what the pass read before it', () => {
+      const { core } = setup();
+      const p1 = core.beginPass();
+      core.upsert(aTrigger({ id: 'a' }), p1);
+      core.endPass(p1);
+      const p2 = core.beginPass();
+      // the pass read 'a' at revision 1; meanwhile it was deactivated (revision 2) …
+      core.remove('a', 2);
+      // … and 'n' was deployed and announced
+      core.upsert(aTrigger({ id: 'n' }), null);
+      expect(core.seen('a', 1, p2)).toBe(true); // tombstoned: not brought back
+      core.upsert(aTrigger({ id: 'a' }), p2);
+      core.endPass(p2); // did not see 'n' (read before it existed): kept
+      expect(core.revisionOf('a')).toBeUndefined();
+      expect(core.revisionOf('n')).toBe(1);
+    });
+
+    it('ignores an older revision and a removal older than the job', () => {
+      const { core } = setup();
+      core.upsert(aTrigger({ id: 'a', revision: 3 }), null);
+      core.upsert(aTrigger({ id: 'a', revision: 2 }), null);
+      expect(core.revisionOf('a')).toBe(3);
+      core.remove('a', 2);
+      expect(core.revisionOf('a')).toBe(3);
+      core.remove('a', 4);
+      expect(core.revisionOf('a')).toBeUndefined();
+      expect(core.groupCount).toBe(0);
+    });
+
+    it('a spec-only change keeps the cursor; a new effective time resets it', async () => {
+      const { clock, core } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:03.000Z');
+      core.upsert(aTrigger({ id: 'a', revision: 2 }), null);
+      expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:03.000Z');
+      core.upsert(
+        aTrigger({ id: 'a', revision: 3, effectiveAt: '2026-07-01T09:00:03.100Z' }),
+        null,
+      );
+      expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:03.100Z');
+    });
+
+    it('skips a schedule that cannot be parsed, logging it once', () => {
+      const { core, logger } = setup();
+      const bad = {
+        ...aTrigger({ id: 'x' }),
+        automationSpec: { type: 'SCHEDULE', schedule: { cron: { expression: 'nope' } } },
+      };
+      const p = core.beginPass();
+      core.upsert(bad, p);
+      expect(core.seen('x', 1, core.beginPass())).toBe(true);
+      core.upsert(bad, p);
+      expect(core.jobCount).toBe(0);
+      expect(logger.messages.filter((m) => m.includes('cannot run'))).toHaveLength(1);
+    });
+
+    it('stop() disarms the timers', async () => {
+      const { clock, port, core } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await settle();
+      expect(clock.armedAt('fire')).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      core.stop();
+      await clock.advanceTo('2026-07-01T09:00:05.000Z');
+      expect(port.runs.size).toBe(0);
+      await core.drain();
+    });
+  });
+});

@@ -1,0 +1,550 @@
+import { RunNamer } from '../runs/run-name';
+import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../schedule';
+import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
+import type { Clock } from './clock';
+import { IndexedMinHeap, type HeapItem } from './min-heap';
+import type { FireOutcome, FirePort, SchedulerLogger, Timers } from './scheduler.types';
+
+const NEVER = Number.POSITIVE_INFINITY;
+/** A catch-up pass examines at most this many times its cap (slots that already have runs). */
+const EXAMINE_FACTOR = 20;
+/** Catch-up sends at most this many slots per statement. */
+const CATCHUP_ROUND = 500;
+
+/** One registered trigger: a member of the timer group of its schedule. */
+class Job {
+  group!: Group;
+  namer: RunNamer | null = null;
+  /** every due slot at or before this instant is known to have a run */
+  cursorMs: number;
+  /** some due slot after the cursor may lack a run: catch-up walks it */
+  lagging = false;
+  /** the trigger changed under this job (a fire found it stale); waiting for a refresh */
+  stale = false;
+  /** the pass that last saw it, and the pass during which an event last set it */
+  seenPass = 0;
+  touchedPass = 0;
+
+  constructor(
+    readonly row: ScheduleTriggerRow,
+    readonly schedule: Schedule,
+    readonly anchorMs: number,
+    cursorMs: number,
+  ) {
+    this.cursorMs = cursorMs;
+  }
+
+  get id(): string {
+    return this.row.id;
+  }
+
+  get revision(): number {
+    return this.row.revision;
+  }
+
+  /** first slot strictly after `afterMs` (NEVER if none) */
+  nextSlot(afterMs: number): number {
+    const next = this.schedule.next(new Date(afterMs), this.row.effectiveAt);
+    return next === null ? NEVER : next.getTime();
+  }
+
+  runName(atMs: number): string {
+    this.namer ??= new RunNamer(this.row.name);
+    return this.namer.nameOf(new Date(atMs));
+  }
+}
+
+/** One timer shared by every trigger whose schedule fires at the same instants. */
+class Group implements HeapItem {
+  heapIndex = -1;
+  readonly members = new Set<Job>();
+  /** the next slot to fire live */
+  nextMs = NEVER;
+  /** the slot fired just before nextMs, when it is its immediate predecessor (else null) */
+  prevMs: number | null = null;
+
+  constructor(
+    readonly key: string,
+    readonly schedule: Schedule,
+    readonly anchor: Date,
+  ) {}
+}
+
+interface Planned {
+  job: Job;
+  atMs: number;
+  /** the slot follows the job's cursor (as it was when planned): the cursor may move to it */
+  through: boolean;
+  fromCursor: number;
+}
+
+export interface SchedulerCoreOptions {
+  maxCatchupRunsPerLoop: number;
+  logger: SchedulerLogger;
+  /** a fire found this trigger changed: re-read it (the core cannot reach the database) */
+  onStale?: (triggerId: string) => void;
+}
+
+export interface CatchUpResult {
+  created: number;
+  examined: number;
+  /** the catch-up stopped on a failed fire (database unavailable) */
+  failed: boolean;
+}
+
+/**
+ * The scheduler's pure core: registered jobs grouped by schedule, one timer over a min-heap of
+ * the groups' next fire times, per-trigger catch-up cursors. No Nest, no database: time comes
+ * from a Clock, fires go through a FirePort, so it is tested on fake time with a recording port.
+ *
+ * Which instants are slots always comes from the schedule module. A slot t of a job is due when
+ * t > effective time, t <= now and it has no run; the database's unique index (trigger, slot)
+ * makes a second fire of a slot a no-op, so the core may safely offer a slot twice.
+ */
+export class SchedulerCore {
+  private readonly jobs = new Map<string, Job>();
+  private readonly groups = new Map<string, Group>();
+  private readonly heap = new IndexedMinHeap<Group>((g) => g.nextMs);
+  private readonly lagging = new Set<Job>();
+  /** removals made by events: a pass that read the row earlier must not bring it back */
+  private readonly tombstones = new Map<string, { revision: number; pass: number }>();
+  /** revisions whose automation spec cannot be parsed (logged once) */
+  private readonly broken = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private pass = 0;
+  private armedAt = NEVER;
+  private armPending = false;
+  private catchUpRunning: Promise<CatchUpResult> | null = null;
+  private catchUpAgain = false;
+  private catchUpSoonArmed = false;
+  private stopped = false;
+  private lastFailureLog = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+    private readonly port: FirePort,
+    private readonly options: SchedulerCoreOptions,
+  ) {}
+
+  // ---- registry ----------------------------------------------------------------------------
+
+  get jobCount(): number {
+    return this.jobs.size;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  get laggingCount(): number {
+    return this.lagging.size;
+  }
+
+  /** The registered revision of a trigger (undefined: not registered). */
+  revisionOf(triggerId: string): number | undefined {
+    return this.jobs.get(triggerId)?.revision;
+  }
+
+  /** Introspection for tests and metrics. */
+  jobState(triggerId: string): { revision: number; cursor: Date; lagging: boolean } | undefined {
+    const job = this.jobs.get(triggerId);
+    if (!job) return undefined;
+    return { revision: job.revision, cursor: new Date(job.cursorMs), lagging: job.lagging };
+  }
+
+  /** Starts a reconciliation pass; returns its number. */
+  beginPass(): number {
+    this.pass++;
+    for (const [id, t] of this.tombstones) if (t.pass < this.pass - 1) this.tombstones.delete(id);
+    return this.pass;
+  }
+
+  /**
+   * A pass saw trigger `id` active at `revision`: true when the registry already has exactly
+   * that (nothing to do), false when the row must be read and applied.
+   */
+  seen(id: string, revision: number, pass: number): boolean {
+    const job = this.jobs.get(id);
+    if (job && job.revision >= revision) {
+      job.seenPass = pass;
+      return true;
+    }
+    if (this.broken.get(id) === revision) return true;
+    const tomb = this.tombstones.get(id);
+    return tomb !== undefined && tomb.revision >= revision;
+  }
+
+  /**
+   * Registers (or rebuilds) the job of an active schedule trigger, unless a newer revision is
+   * already known. `pass` is the pass that read the row, or null for an event.
+   */
+  upsert(row: ScheduleTriggerRow, pass: number | null): void {
+    if (this.stopped) return;
+    const existing = this.jobs.get(row.id);
+    if (existing && existing.revision >= row.revision) {
+      if (pass !== null) existing.seenPass = pass;
+      if (existing.revision === row.revision && existing.stale && pass === null) {
+        existing.stale = false;
+      }
+      return;
+    }
+    const tomb = this.tombstones.get(row.id);
+    if (tomb && tomb.revision >= row.revision) return;
+    let schedule: Schedule;
+    try {
+      schedule = parseScheduleCached(row.automationSpec as unknown as AutomationSpecLike, {
+        triggerName: row.name.name,
+        now: new Date(this.clock.now()),
+      });
+    } catch (e) {
+      if (this.broken.get(row.id) !== row.revision) {
+        this.options.logger.error(
+          `trigger ${row.id} revision ${row.revision} has a schedule that cannot run: ${(e as Error).message}`,
+        );
+      }
+      this.broken.set(row.id, row.revision);
+      if (existing) this.detach(existing);
+      return;
+    }
+    this.broken.delete(row.id);
+    const anchorMs = row.effectiveAt.getTime();
+    let cursorMs = Math.max(anchorMs, row.scheduledThrough?.getTime() ?? -NEVER);
+    // A change of the spec alone keeps the slots: keep what this instance already knows.
+    if (existing && existing.anchorMs === anchorMs && existing.schedule.key === schedule.key) {
+      cursorMs = Math.max(cursorMs, existing.cursorMs);
+    }
+    if (existing) this.detach(existing);
+
+    const job = new Job(row, schedule, anchorMs, cursorMs);
+    job.seenPass = pass ?? this.pass;
+    if (pass === null) job.touchedPass = this.pass;
+    this.jobs.set(row.id, job);
+    this.attach(job);
+    if (job.nextSlot(cursorMs) <= this.clock.now()) {
+      this.markLagging(job);
+      if (pass === null) this.catchUpSoon();
+    }
+  }
+
+  /**
+   * Removes a trigger's job (deactivated, deleted, no longer a schedule). `revision` is the
+   * revision that removed it when known; a job registered at a newer revision stays.
+   */
+  remove(id: string, revision: number | null, pass: number | null = null): void {
+    const job = this.jobs.get(id);
+    if (job && revision !== null && job.revision > revision) return;
+    if (job) this.detach(job);
+    this.broken.delete(id);
+    const known = Math.max(revision ?? 0, job ? job.revision + (revision === null ? 1 : 0) : 0);
+    if (pass === null) this.tombstones.set(id, { revision: known, pass: this.pass });
+  }
+
+  /** Ends a pass: jobs the pass did not see (and no event touched since it began) go. */
+  endPass(pass: number): void {
+    for (const job of [...this.jobs.values()]) {
+      if (job.seenPass < pass && job.touchedPass < pass) this.detach(job);
+    }
+  }
+
+  private attach(job: Job): void {
+    const schedule = job.schedule;
+    // Anchored schedules (rates without startTime, @every) share instants only with the same
+    // phase: the first fire time after the epoch identifies it.
+    const key = schedule.anchored
+      ? `${schedule.key}@${schedule.next(new Date(0), job.row.effectiveAt)?.getTime() ?? 'never'}`
+      : schedule.key;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new Group(key, schedule, job.row.effectiveAt);
+      group.nextMs = this.nextOf(group, this.clock.now());
+      this.groups.set(key, group);
+      if (group.nextMs !== NEVER) {
+        this.heap.push(group);
+        this.armSoon();
+      }
+    }
+    group.members.add(job);
+    job.group = group;
+  }
+
+  private detach(job: Job): void {
+    if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+    this.lagging.delete(job);
+    job.lagging = false;
+    const group = job.group;
+    group.members.delete(job);
+    if (group.members.size === 0) {
+      this.groups.delete(group.key);
+      if (this.heap.has(group)) {
+        this.heap.remove(group);
+        this.armSoon();
+      }
+    }
+  }
+
+  private nextOf(group: Group, afterMs: number): number {
+    const next = group.schedule.next(new Date(afterMs), group.anchor);
+    return next === null ? NEVER : next.getTime();
+  }
+
+  private markLagging(job: Job): void {
+    if (this.jobs.get(job.id) !== job) return;
+    job.lagging = true;
+    this.lagging.add(job);
+  }
+
+  // ---- live fires --------------------------------------------------------------------------
+
+  /** Arms the fire timer for the earliest group, once the current burst of changes is done. */
+  private armSoon(): void {
+    if (this.armPending || this.stopped) return;
+    this.armPending = true;
+    queueMicrotask(() => {
+      this.armPending = false;
+      this.arm();
+    });
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const top = this.heap.peek();
+    const at = top?.nextMs ?? NEVER;
+    if (at === this.armedAt) return;
+    this.armedAt = at;
+    if (at === NEVER) {
+      this.timers.clear('fire');
+      return;
+    }
+    this.timers.set('fire', Math.max(0, at - this.clock.now()), () => this.onFireTimer());
+  }
+
+  /** Fires every group whose slot has come, one batch for all of them. */
+  private onFireTimer(): void {
+    this.armedAt = NEVER;
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const planned: Planned[] = [];
+    for (let group = this.heap.peek(); group && group.nextMs <= now; group = this.heap.peek()) {
+      const at = group.nextMs;
+      const prev = group.prevMs;
+      for (const job of group.members) {
+        if (job.stale || at <= job.anchorMs) continue;
+        // Cheap common case: the cursor sits on the group's previous slot.
+        const through = (prev !== null && job.cursorMs === prev) || this.follows(job, at);
+        planned.push({ job, atMs: at, through, fromCursor: job.cursorMs });
+      }
+      let next = this.nextOf(group, at);
+      group.prevMs = at;
+      if (next <= now) {
+        // Behind (the process stalled): skip ahead; the skipped slots are due, catch-up has them.
+        next = this.nextOf(group, now);
+        group.prevMs = null;
+        for (const job of group.members) this.markLagging(job);
+      }
+      group.nextMs = next;
+      if (next === NEVER) this.heap.remove(group);
+      else this.heap.update(group);
+    }
+    this.arm();
+    if (planned.length > 0) this.track(this.fireLive(planned));
+  }
+
+  private async fireLive(planned: Planned[]): Promise<void> {
+    const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through));
+    const outcomes = await this.port.fire(slots, 'live');
+    this.settle(planned, outcomes);
+  }
+
+  /** True when `atMs` is the job's first slot after its cursor. */
+  private follows(job: Job, atMs: number): boolean {
+    return atMs > job.cursorMs && job.nextSlot(job.cursorMs) === atMs;
+  }
+
+  private slot(job: Job, atMs: number, through: boolean): SlotToFire {
+    const at = new Date(atMs);
+    return {
+      triggerId: job.id,
+      revision: job.revision,
+      scheduledAt: at,
+      runName: job.runName(atMs),
+      through: through ? at : null,
+    };
+  }
+
+  /** Applies fire outcomes to the jobs' cursors (in slot order per job). */
+  private settle(planned: Planned[], outcomes: FireOutcome[]): number {
+    let created = 0;
+    let failed = 0;
+    for (let i = 0; i < planned.length; i++) {
+      const { job, atMs, through, fromCursor } = planned[i];
+      const outcome = outcomes[i];
+      if (outcome === 'CREATED') created++;
+      switch (outcome) {
+        case 'CREATED':
+        case 'EXISTS':
+          if (atMs > job.cursorMs) {
+            if ((through && job.cursorMs === fromCursor) || this.follows(job, atMs)) {
+              job.cursorMs = atMs;
+            } else {
+              this.markLagging(job);
+            }
+          }
+          break;
+        case 'STALE':
+          if (!job.stale && this.jobs.get(job.id) === job) {
+            job.stale = true;
+            this.lagging.delete(job);
+            this.options.onStale?.(job.id);
+          }
+          break;
+        case 'FAILED':
+          failed++;
+          this.markLagging(job);
+          break;
+        default:
+          break;
+      }
+    }
+    if (failed > 0) this.logFailure(`${failed} slot(s) could not be fired; they stay due`);
+    return created;
+  }
+
+  // ---- catch-up ----------------------------------------------------------------------------
+
+  /** Runs a catch-up shortly (a job registered with due slots), coalescing requests. */
+  catchUpSoon(): void {
+    if (this.catchUpSoonArmed || this.stopped) return;
+    this.catchUpSoonArmed = true;
+    this.timers.set('catchup', 0, () => {
+      this.catchUpSoonArmed = false;
+      this.track(this.catchUp().then(() => undefined));
+    });
+  }
+
+  /**
+   * Fires due past slots, oldest first across all lagging jobs, creating at most
+   * maxCatchupRunsPerLoop runs (slots that already have one do not count). The rest wait for the
+   * next call. One catch-up at a time; a call during one runs again right after it.
+   */
+  async catchUp(): Promise<CatchUpResult> {
+    if (this.catchUpRunning) {
+      this.catchUpAgain = true;
+      return this.catchUpRunning;
+    }
+    const run = (async (): Promise<CatchUpResult> => {
+      let result: CatchUpResult;
+      do {
+        this.catchUpAgain = false;
+        result = await this.catchUpOnce();
+      } while (this.catchUpAgain && !this.stopped && !result.failed);
+      return result;
+    })();
+    this.catchUpRunning = run;
+    try {
+      return await run;
+    } finally {
+      this.catchUpRunning = null;
+    }
+  }
+
+  private async catchUpOnce(): Promise<CatchUpResult> {
+    const cap = this.options.maxCatchupRunsPerLoop;
+    const now = this.clock.now();
+    type Candidate = HeapItem & { job: Job; atMs: number };
+    const queue = new IndexedMinHeap<Candidate>((c) => c.atMs);
+    for (const job of [...this.lagging]) {
+      const atMs = job.nextSlot(job.cursorMs);
+      if (job.stale || this.jobs.get(job.id) !== job) {
+        this.lagging.delete(job);
+      } else if (atMs > now) {
+        job.lagging = false;
+        this.lagging.delete(job);
+      } else {
+        queue.push({ heapIndex: -1, job, atMs });
+      }
+    }
+    let created = 0;
+    let examined = 0;
+    while (created < cap && queue.size > 0 && examined < cap * EXAMINE_FACTOR && !this.stopped) {
+      const round: Planned[] = [];
+      const want = Math.min(cap - created, CATCHUP_ROUND);
+      while (round.length < want && queue.size > 0) {
+        const c = queue.peek()!;
+        // In cursor order without a gap, so each slot may carry the cursor (see settle).
+        round.push({ job: c.job, atMs: c.atMs, through: true, fromCursor: NaN });
+        const next = c.job.nextSlot(c.atMs);
+        if (next <= now) {
+          c.atMs = next;
+          queue.update(c);
+        } else {
+          queue.pop();
+        }
+      }
+      examined += round.length;
+      const outcomes = await this.port.fire(
+        round.map(({ job, atMs }) => this.slot(job, atMs, true)),
+        'catchup',
+      );
+      created += this.settle(round, outcomes);
+      if (outcomes.includes('FAILED')) return { created, examined, failed: true };
+    }
+    for (const job of [...this.lagging]) {
+      if (job.nextSlot(job.cursorMs) > now) {
+        job.lagging = false;
+        this.lagging.delete(job);
+      }
+    }
+    return { created, examined, failed: false };
+  }
+
+  /** Due slots still waiting (counted up to `limit`), for the backlog gauge. */
+  backlog(limit = 10_000): number {
+    const now = new Date(this.clock.now());
+    let total = 0;
+    for (const job of this.lagging) {
+      if (total >= limit) break;
+      total += job.schedule.slotsAfter(
+        new Date(job.cursorMs),
+        now,
+        job.row.effectiveAt,
+        limit - total,
+      ).length;
+    }
+    return total;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  private track(work: Promise<void>): void {
+    const p = work.catch((e: unknown) => {
+      this.logFailure(`scheduler work failed: ${(e as Error).message}`);
+    });
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private logFailure(message: string): void {
+    const now = this.clock.now();
+    if (now - this.lastFailureLog < 10_000) return;
+    this.lastFailureLog = now;
+    this.options.logger.warn(message);
+  }
+
+  /** Stops the timers; in-flight fires finish (await drain()). */
+  stop(): void {
+    this.stopped = true;
+    this.timers.clear('fire');
+    this.timers.clear('catchup');
+  }
+
+  /** Waits for in-flight fires and catch-up. */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0 || this.catchUpRunning) {
+      await Promise.allSettled([
+        ...this.inflight,
+        ...(this.catchUpRunning ? [this.catchUpRunning] : []),
+      ]);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config';
+import { isDatabaseUnavailable } from '../common/db-errors';
+import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
+import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
+import { ChangeBus } from './change-bus';
+import { Clock } from './clock';
+import { ScheduledFireExecutor } from './fire-executor';
+import { RegistryTimers } from './registry-timers';
+import { SchedulerCore } from './scheduler-core';
+
+/** Triggers read per page in a reconciliation pass (no cap on the total). */
+const PAGE_SIZE = 10_000;
+/** Changed triggers whose details are read per query. */
+const DETAIL_BATCH = 2_000;
+
+export interface PassStats {
+  durationMs: number;
+  jobs: number;
+  groups: number;
+  changed: number;
+  catchUpCreated: number;
+}
+
+/**
+ * Runs the scheduler core in the app: reconciliation passes every resyncInterval (all active
+ * schedule triggers, paged), immediate updates on this instance's TRIGGER_CHANGED events and on
+ * other replicas' notifications, and orderly shutdown.
+ */
+@Injectable()
+export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Scheduler');
+  private core: SchedulerCore | null = null;
+  private timers: RegistryTimers | null = null;
+  private passing: Promise<PassStats | null> | null = null;
+  private passAgain = false;
+  private stopped = false;
+  private lastErrorLog = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly triggers: TriggerSchedulingRepository,
+    private readonly executor: ScheduledFireExecutor,
+    private readonly clock: Clock,
+    private readonly registry: SchedulerRegistry,
+    @Inject(ChangeBus) private readonly bus: ChangeBus,
+  ) {}
+
+  /** The core (null when the scheduler is disabled); for tests and benchmarks. */
+  get state(): SchedulerCore | null {
+    return this.core;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.scheduler.enabled) return;
+    this.timers = new RegistryTimers(this.clock, this.registry);
+    this.core = new SchedulerCore(this.clock, this.timers, this.executor, {
+      maxCatchupRunsPerLoop: this.config.scheduler.maxCatchupRunsPerLoop,
+      logger: this.logger,
+      onStale: (id) => void this.refresh(id, null),
+    });
+    this.bus.start({
+      onChange: (m) => void this.refresh(m.triggerId, m.revision),
+      onReconnect: () => this.resyncSoon(),
+    });
+    // Start-up catch-up happens in the first pass, in the background: readiness does not wait.
+    this.resyncSoon();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.timers?.clear('resync');
+    this.core?.stop();
+    await this.bus.stop();
+    const settled = Promise.allSettled([this.passing, this.core?.drain()]);
+    await Promise.race([settled, new Promise((r) => setTimeout(r, 5_000).unref())]);
+  }
+
+  /** This instance's trigger changes: apply at once, then tell the other replicas. */
+  @OnEvent(TRIGGER_CHANGED)
+  async onTriggerChanged(event: TriggerChangedEvent): Promise<void> {
+    try {
+      if (this.core) await this.refresh(event.triggerId, event.revision);
+      await this.bus.publish({ triggerId: event.triggerId, revision: event.revision });
+    } catch (e) {
+      this.logger.error(`handling a trigger change failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Re-reads one trigger and updates the registry (revision: the change's, when known). */
+  async refresh(triggerId: string, revision: number | null): Promise<void> {
+    const core = this.core;
+    if (!core || this.stopped) return;
+    try {
+      const [row] = await this.triggers.findActiveSchedules([triggerId]);
+      if (row) core.upsert(row, null);
+      else core.remove(triggerId, revision);
+    } catch (e) {
+      this.logError(`could not refresh trigger ${triggerId} (the next pass will)`, e);
+    }
+  }
+
+  /** Runs a pass now (or right after the one in progress); resolves when it is done. */
+  async resyncNow(): Promise<PassStats | null> {
+    if (!this.core || this.stopped) return null;
+    if (this.passing) {
+      // the pass in progress may have read the triggers before the caller's change: go again
+      this.passAgain = true;
+      return this.passing;
+    }
+    this.timers?.clear('resync');
+    const run = (async () => {
+      let stats: PassStats | null;
+      do {
+        this.passAgain = false;
+        stats = await this.pass();
+      } while (this.passAgain && !this.stopped);
+      return stats;
+    })();
+    this.passing = run;
+    try {
+      return await run;
+    } finally {
+      this.passing = null;
+      if (!this.stopped) {
+        this.timers?.set('resync', this.config.scheduler.resyncIntervalMs, () => this.resyncSoon());
+      }
+    }
+  }
+
+  private resyncSoon(): void {
+    void this.resyncNow();
+  }
+
+  /**
+   * One reconciliation pass: reads the ids and revisions of all active schedule triggers, page by
+   * page; reads the details only of those new or changed; drops the jobs not seen; then catches
+   * up due slots. A pass that fails part-way removes nothing.
+   */
+  private async pass(): Promise<PassStats | null> {
+    const core = this.core!;
+    const started = performance.now();
+    try {
+      const pass = core.beginPass();
+      const changed: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await this.triggers.listActiveScheduleRevisions(after, PAGE_SIZE);
+        for (const { id, revision } of page) {
+          if (!core.seen(id, revision, pass)) changed.push(id);
+        }
+        if (page.length < PAGE_SIZE) break;
+        after = page[page.length - 1].id;
+      }
+      for (let i = 0; i < changed.length; i += DETAIL_BATCH) {
+        const rows = await this.triggers.findActiveSchedules(changed.slice(i, i + DETAIL_BATCH));
+        for (const row of rows) core.upsert(row, pass);
+      }
+      core.endPass(pass);
+      const catchUp = await core.catchUp();
+      return {
+        durationMs: performance.now() - started,
+        jobs: core.jobCount,
+        groups: core.groupCount,
+        changed: changed.length,
+        catchUpCreated: catchUp.created,
+      };
+    } catch (e) {
+      this.logError('reconciliation pass failed; retrying at the next one', e);
+      return null;
+    }
+  }
+
+  private logError(message: string, e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = now;
+    const why = isDatabaseUnavailable(e) ? 'the database is unavailable' : (e as Error).message;
+    this.logger.warn(`${message}: ${why}`);
+  }
+}

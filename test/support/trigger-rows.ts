@@ -1,0 +1,171 @@
+import type { INestApplication } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../../src/triggers/trigger-events';
+
+/**
+ * Trigger rows written straight through the data source, for the runs and scheduler tests: they
+ * stand in for the triggers API (same columns, same effective-time rule) and emit TRIGGER_CHANGED
+ * after each change as the triggers service does.
+ */
+export interface TriggerKey {
+  project: string;
+  domain: string;
+  taskName: string;
+  name: string;
+}
+
+export interface TriggerRow extends TriggerKey {
+  id: string;
+}
+
+export interface TriggerRowOptions {
+  project?: string;
+  domain?: string;
+  taskName?: string;
+  cron?: string;
+  timezone?: string;
+  rate?: { value: number; unit: string; startTime?: string };
+  none?: boolean;
+  kickoffTimeInputArg?: string;
+  inputs?: Record<string, unknown>;
+  runSpec?: Record<string, unknown>;
+  active?: boolean;
+  taskVersion?: string;
+  /** default: the database's now() */
+  effectiveAt?: Date;
+}
+
+export function automationSpecOf(o: TriggerRowOptions): Record<string, unknown> {
+  if (o.none) return { type: 'NONE' };
+  const schedule: Record<string, unknown> = o.rate
+    ? { rate: o.rate }
+    : { cron: { expression: o.cron ?? '0 * * * *', timezone: o.timezone ?? 'UTC' } };
+  if (o.kickoffTimeInputArg) schedule.kickoffTimeInputArg = o.kickoffTimeInputArg;
+  return { type: 'SCHEDULE', schedule };
+}
+
+function dataSource(app: INestApplication): DataSource {
+  return app.get(DataSource);
+}
+
+function emit(app: INestApplication, row: TriggerRow, revision: number, action: string): void {
+  const event: TriggerChangedEvent = {
+    triggerId: row.id,
+    name: { project: row.project, domain: row.domain, taskName: row.taskName, name: row.name },
+    revision,
+    action: action as TriggerChangedEvent['action'],
+  };
+  app.get(EventEmitter2).emit(TRIGGER_CHANGED, event);
+}
+
+/** Inserts a trigger at revision 1 (a DEPLOY) and announces it. */
+export async function insertTrigger(
+  app: INestApplication,
+  name: string,
+  o: TriggerRowOptions = {},
+): Promise<TriggerRow> {
+  const key: TriggerKey = {
+    project: o.project ?? 'p',
+    domain: o.domain ?? 'd',
+    taskName: o.taskName ?? 'task',
+    name,
+  };
+  const spec = {
+    taskVersion: o.taskVersion ?? 'v1',
+    active: o.active ?? true,
+    inputs: o.inputs ?? {},
+    runSpec: o.runSpec ?? {},
+    description: '',
+  };
+  const rows: { id: string }[] = await dataSource(app).query(
+    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active, automation_type,
+       task_version, spec, automation_spec, effective_at, deployed_at, updated_at, activated_at,
+       deployed_by, updated_by)
+     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, coalesce($10::timestamptz, now()), now(), now(),
+       CASE WHEN $5 THEN now() END, 'test', 'test')
+     RETURNING id::text AS id`,
+    [
+      key.project,
+      key.domain,
+      key.taskName,
+      key.name,
+      spec.active,
+      o.none ? 'NONE' : 'SCHEDULE',
+      spec.taskVersion,
+      JSON.stringify(spec),
+      JSON.stringify(automationSpecOf(o)),
+      o.effectiveAt?.toISOString() ?? null,
+    ],
+  );
+  const row = { ...key, id: rows[0].id };
+  emit(app, row, 1, 'DEPLOY');
+  return row;
+}
+
+/** Activates or deactivates (a new revision; activation moves the effective time to now). */
+export async function setActive(
+  app: INestApplication,
+  row: TriggerRow,
+  active: boolean,
+  options: { emit?: boolean } = {},
+): Promise<number> {
+  const rows: { revision: number }[] = await dataSource(app).query(
+    `UPDATE triggers SET active = $2, latest_revision = latest_revision + 1, updated_at = now(),
+       activated_at = CASE WHEN $2 THEN now() ELSE activated_at END,
+       effective_at = CASE WHEN $2 THEN now() ELSE effective_at END
+     WHERE id = $1::bigint RETURNING latest_revision AS revision`,
+    [row.id, active],
+  );
+  if (options.emit !== false) emit(app, row, rows[0].revision, active ? 'ACTIVATE' : 'DEACTIVATE');
+  return rows[0].revision;
+}
+
+/** Soft-deletes (a DELETE revision). */
+export async function softDelete(app: INestApplication, row: TriggerRow): Promise<void> {
+  const rows: { revision: number }[] = await dataSource(app).query(
+    `UPDATE triggers SET active = false, deleted_at = now(), latest_revision = latest_revision + 1,
+       updated_at = now() WHERE id = $1::bigint RETURNING latest_revision AS revision`,
+    [row.id],
+  );
+  emit(app, row, rows[0].revision, 'DELETE');
+}
+
+/** The status columns the runs module moves. */
+export async function triggerStatus(
+  app: INestApplication,
+  row: TriggerRow,
+): Promise<{ triggeredAt: Date | null; lastScheduledAt: Date | null; effectiveAt: Date }> {
+  const rows = await dataSource(app).query(
+    `SELECT triggered_at AS "triggeredAt", last_scheduled_at AS "lastScheduledAt",
+            effective_at AS "effectiveAt" FROM triggers WHERE id = $1::bigint`,
+    [row.id],
+  );
+  return rows[0];
+}
+
+/** All runs of a trigger, oldest scheduled first, straight from the table. */
+export async function runsOf(
+  app: INestApplication,
+  row: TriggerRow,
+): Promise<
+  {
+    name: string;
+    source: string;
+    scheduledAt: Date;
+    createdAt: Date;
+    inputs: Record<string, unknown>;
+    revision: number;
+  }[]
+> {
+  return dataSource(app).query(
+    `SELECT name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", inputs,
+            trigger_revision AS revision
+     FROM runs WHERE trigger_id = $1::bigint ORDER BY scheduled_at, id`,
+    [row.id],
+  );
+}
+
+export function pathOf(row: TriggerKey): string {
+  return `/triggers/${row.project}/${row.domain}/${row.taskName}/${row.name}`;
+}
