@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { INestApplication, Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -39,6 +42,7 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   };
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
+  answerClientErrors(app.getHttpServer() as Server, root);
   app.use(requestIdMiddleware);
   app.use(httpLoggingMiddleware(root));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
@@ -91,6 +95,46 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Express sees them (headers or URL over 16 KiB,
+ * malformed request lines) get the API's error body too, instead of Node's bare status line.
+ */
+function answerClientErrors(server: Server, log: PinoLogger): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const requestId = randomUUID();
+    const body = JSON.stringify({
+      statusCode: status,
+      code: 'VALIDATION_FAILED',
+      message:
+        status === 431
+          ? 'the request line and headers exceed 16 KiB'
+          : status === 408
+            ? 'the request took too long to arrive'
+            : 'the request is not valid HTTP',
+      requestId,
+    });
+    log.info(
+      { requestId, statusCode: status, parserError: err.code },
+      'request rejected by the HTTP parser',
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
   });
 }
 

@@ -89,6 +89,26 @@ describe('limits (e2e)', () => {
     for (let i = 0; i < 5; i++) await a.http().get('/metrics').expect(200);
   });
 
+  it('answers what the HTTP parser rejects (headers over 16 KiB, garbage) in the error shape', async () => {
+    const a = await app({});
+    await a.app.listen(0, '127.0.0.1');
+    const port = (a.app.getHttpServer().address() as AddressInfo).port;
+    const raw = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        let reply = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(text));
+        socket.on('data', (d: Buffer) => (reply += d.toString()));
+        socket.on('end', () => resolve(reply));
+        socket.on('error', reject);
+      });
+    const big = await raw(`GET /triggers?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    const body = JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ statusCode: 431, code: 'VALIDATION_FAILED' });
+    expect(big).toContain(`X-Request-Id: ${body.requestId as string}`);
+    expect(await raw('HELLO\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 [^]*"code":"VALIDATION_FAILED"/);
+  });
+
   it('sends security headers, and no CORS headers unless origins are configured', async () => {
     const a = await app({});
     const res = await a.http().get('/health/live').set('Origin', 'https://ui.example').expect(200);
