@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { Clock } from '../scheduler/clock';
 import {
   parseIsoInstant,
@@ -56,6 +57,7 @@ export class RunsService {
     private readonly triggers: TriggerSchedulingRepository,
     private readonly runs: RunsRepository,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Fires scheduled slots (the scheduler's executor calls this after its rate limiter). */
@@ -101,6 +103,7 @@ export class RunsService {
     });
     if (!result.found) throw new RunTriggerNotFoundError(name, true);
     if (result.runs.length > 0) {
+      this.metrics.runsCreated('MANUAL');
       return { run: toRunResponse(target.name, result.runs[0]), created: true };
     }
     // A concurrent request with the same key won the insert.
@@ -158,6 +161,7 @@ export class RunsService {
 
     const created = await this.triggers.createBackfillRuns(target.id, named);
     if (!created.found) throw new RunTriggerNotFoundError(name, true);
+    this.metrics.runsCreated('BACKFILL', created.runs.length);
     const made = new Set(created.runs.map((r) => r.scheduledAt.getTime()));
     const skippedSlots = slots.filter((s) => !made.has(s.getTime()));
     const skipped = await this.runs.findSlotRuns(target.id, skippedSlots);

@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
 export interface TriggerChangeMessage {
   triggerId: string;
   revision: number;
+  /** DEPLOY, ACTIVATE, DEACTIVATE or DELETE */
+  action: string;
 }
 
 export interface ChangeHandlers {
@@ -100,7 +102,11 @@ export class PgChangeBus extends ChangeBus {
         const body = JSON.parse(msg.payload) as Partial<TriggerChangeMessage> & { from?: string };
         if (body.from === this.instanceId) return;
         if (typeof body.triggerId !== 'string' || typeof body.revision !== 'number') return;
-        this.handlers?.onChange({ triggerId: body.triggerId, revision: body.revision });
+        this.handlers?.onChange({
+          triggerId: body.triggerId,
+          revision: body.revision,
+          action: typeof body.action === 'string' ? body.action : 'DEPLOY',
+        });
       } catch {
         // not ours
       }

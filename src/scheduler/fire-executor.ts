@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { RunsService } from '../runs/runs.service';
 import type { SlotResult, SlotToFire } from '../triggers/trigger-scheduling.repository';
 import type { FireMode, FireOutcome, FirePort } from './scheduler.types';
@@ -33,6 +34,7 @@ export class ScheduledFireExecutor implements FirePort {
   constructor(
     config: AppConfig,
     private readonly runs: RunsService,
+    private readonly metrics: MetricsService,
   ) {
     const { executionQps, executionBurst } = config.scheduler;
     this.chunkSize = Math.max(1, Math.min(executionBurst, MAX_STATEMENT_SLOTS));
@@ -72,6 +74,16 @@ export class ScheduledFireExecutor implements FirePort {
   private async fireChunk(slots: SlotToFire[]): Promise<FireOutcome[]> {
     try {
       const results = await this.throttled(slots);
+      let created = 0;
+      for (let i = 0; i < results.length; i++) {
+        const createdAt = results[i].createdAt;
+        if (results[i].outcome !== 'CREATED' || !createdAt) continue;
+        created++;
+        this.metrics.observeFireLateness(
+          (createdAt.getTime() - slots[i].scheduledAt.getTime()) / 1000,
+        );
+      }
+      this.metrics.runsCreated('SCHEDULE', created);
       for (const listener of this.listeners) listener('SCHEDULE', results, slots);
       return results.map((r) => r.outcome);
     } catch (e) {

@@ -240,6 +240,12 @@ export class SchedulerCore {
     if (pass === null) this.tombstones.set(id, { revision: known, pass: this.pass });
   }
 
+  /** A newer revision exists: the job stops firing until the trigger is re-read. */
+  supersede(id: string, revision: number): void {
+    const job = this.jobs.get(id);
+    if (job && job.revision < revision) job.stale = true;
+  }
+
   /** Ends a pass: jobs the pass did not see (and no event touched since it began) go. */
   endPass(pass: number): void {
     for (const job of [...this.jobs.values()]) {

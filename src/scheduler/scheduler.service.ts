@@ -9,9 +9,10 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../common/db-errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
 import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
-import { ChangeBus } from './change-bus';
+import { ChangeBus, type TriggerChangeMessage } from './change-bus';
 import { Clock } from './clock';
 import { ScheduledFireExecutor } from './fire-executor';
 import { RegistryTimers } from './registry-timers';
@@ -23,6 +24,7 @@ const PAGE_SIZE = 10_000;
 const DETAIL_BATCH = 2_000;
 
 export interface PassStats {
+  /** the reconciliation itself (reading and applying), without the catch-up after it */
   durationMs: number;
   jobs: number;
   groups: number;
@@ -52,6 +54,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly clock: Clock,
     private readonly registry: SchedulerRegistry,
     @Inject(ChangeBus) private readonly bus: ChangeBus,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The core (null when the scheduler is disabled); for tests and benchmarks. */
@@ -68,7 +71,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       onStale: (id) => void this.refresh(id, null),
     });
     this.bus.start({
-      onChange: (m) => void this.refresh(m.triggerId, m.revision),
+      onChange: (m) => void this.apply(m),
       onReconnect: () => this.resyncSoon(),
     });
     // Start-up catch-up happens in the first pass, in the background: readiness does not wait.
@@ -87,12 +90,30 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   /** This instance's trigger changes: apply at once, then tell the other replicas. */
   @OnEvent(TRIGGER_CHANGED)
   async onTriggerChanged(event: TriggerChangedEvent): Promise<void> {
+    const message = { triggerId: event.triggerId, revision: event.revision, action: event.action };
     try {
-      if (this.core) await this.refresh(event.triggerId, event.revision);
-      await this.bus.publish({ triggerId: event.triggerId, revision: event.revision });
+      await this.apply(message);
+      await this.bus.publish(message);
     } catch (e) {
       this.logger.error(`handling a trigger change failed: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * Applies a committed change. A deactivation or delete removes the job synchronously (before
+   * the request that made it is answered); otherwise the old job is suspended at once and the
+   * trigger re-read.
+   */
+  private async apply(change: TriggerChangeMessage): Promise<void> {
+    const core = this.core;
+    if (!core || this.stopped) return;
+    if (change.action === 'DEACTIVATE' || change.action === 'DELETE') {
+      core.remove(change.triggerId, change.revision);
+      this.metrics.setSchedulerJobs(core.jobCount);
+      return;
+    }
+    core.supersede(change.triggerId, change.revision);
+    await this.refresh(change.triggerId, change.revision);
   }
 
   /** Re-reads one trigger and updates the registry (revision: the change's, when known). */
@@ -103,6 +124,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       const [row] = await this.triggers.findActiveSchedules([triggerId]);
       if (row) core.upsert(row, null);
       else core.remove(triggerId, revision);
+      this.metrics.setSchedulerJobs(core.jobCount);
     } catch (e) {
       this.logError(`could not refresh trigger ${triggerId} (the next pass will)`, e);
     }
@@ -165,9 +187,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
         for (const row of rows) core.upsert(row, pass);
       }
       core.endPass(pass);
+      const reconciledMs = performance.now() - started;
+      this.metrics.observeReconcile(reconciledMs / 1000);
+      this.metrics.setSchedulerJobs(core.jobCount);
       const catchUp = await core.catchUp();
+      this.metrics.setCatchupBacklog(core.backlog());
       return {
-        durationMs: performance.now() - started,
+        durationMs: reconciledMs,
         jobs: core.jobCount,
         groups: core.groupCount,
         changed: changed.length,

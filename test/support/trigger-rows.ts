@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../../src/triggers/trigger-events';
@@ -168,4 +169,56 @@ export async function runsOf(
 
 export function pathOf(row: TriggerKey): string {
   return `/triggers/${row.project}/${row.domain}/${row.taskName}/${row.name}`;
+}
+
+/** Deploys a trigger through the API (PUT /triggers/{key}); returns its row id. */
+export async function deployTrigger(
+  app: INestApplication,
+  name: string,
+  o: TriggerRowOptions = {},
+): Promise<TriggerRow> {
+  const key: TriggerKey = {
+    project: o.project ?? 'p',
+    domain: o.domain ?? 'd',
+    taskName: o.taskName ?? 'task',
+    name,
+  };
+  const res = await request(app.getHttpServer())
+    .put(pathOf(key))
+    .send({
+      spec: {
+        taskVersion: o.taskVersion ?? 'v1',
+        active: o.active ?? true,
+        inputs: o.inputs ?? {},
+        runSpec: o.runSpec ?? {},
+      },
+      automationSpec: automationSpecOf(o),
+    });
+  if (res.status !== 200 && res.status !== 201) {
+    throw new Error(`deploy ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  const rows: { id: string }[] = await dataSource(app).query(
+    `SELECT id::text AS id FROM triggers
+     WHERE project = $1 AND domain = $2 AND task_name = $3 AND name = $4`,
+    [key.project, key.domain, key.taskName, key.name],
+  );
+  return { ...key, id: rows[0].id };
+}
+
+/** Activates or deactivates triggers through the API (POST /triggers/activate|deactivate). */
+export async function setActiveViaApi(
+  app: INestApplication,
+  rows: TriggerKey[],
+  active: boolean,
+): Promise<void> {
+  const names = rows.map(({ project, domain, taskName, name }) => ({
+    project,
+    domain,
+    taskName,
+    name,
+  }));
+  const res = await request(app.getHttpServer())
+    .post(`/triggers/${active ? 'activate' : 'deactivate'}`)
+    .send({ names });
+  if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
 }
