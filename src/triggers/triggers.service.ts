@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { RevisionNotFoundError } from '../revisions/revision.errors';
 import { RevisionsRepository } from '../revisions/revisions.repository';
 import type { RevisionAction } from '../revisions/trigger-revision.entity';
@@ -88,6 +89,7 @@ export class TriggersService {
     private readonly revisions: RevisionsRepository,
     private readonly tokens: PageTokenCodec,
     private readonly events: EventEmitter2,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Create, update or re-create a deleted trigger; `created` for a new or re-created one. */
@@ -115,6 +117,7 @@ export class TriggersService {
           return this.deployed(result.trigger, result.recreated);
         case 'stale':
           if (result.deleted) throw new PreconditionFailedError(name);
+          this.metrics.revisionConflict();
           throw new RevisionConflictError(name, expectedRevision, result.currentRevision);
         case 'missing': {
           if (mustExist) throw new PreconditionFailedError(name);

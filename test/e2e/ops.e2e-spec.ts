@@ -214,6 +214,29 @@ describe('metrics (e2e)', () => {
     expect(valueOf(moved, 'sundial_revision_conflicts_total')).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts revision conflicts and runs created through the API', async () => {
+    const a = await app({});
+    const path = '/triggers/metrics/prod/etl/conflict';
+    const body = { spec: { taskVersion: 'v1' }, automationSpec: { type: 'NONE' } };
+    await a.http().put(path).send(body).expect(201);
+    const before = (await a.http().get('/metrics').expect(200)).text;
+    await a
+      .http()
+      .put(path)
+      .send({ ...body, revision: 7 })
+      .expect(409);
+    const fired = await a.http().post(`${path}/fire`);
+    const after = (await a.http().get('/metrics').expect(200)).text;
+    expect(valueOf(after, 'sundial_revision_conflicts_total')).toBe(
+      valueOf(before, 'sundial_revision_conflicts_total') + 1,
+    );
+    if (fired.status === 201) {
+      expect(valueOf(after, 'sundial_runs_created_total{source="MANUAL"}')).toBe(
+        valueOf(before, 'sundial_runs_created_total{source="MANUAL"}') + 1,
+      );
+    }
+  });
+
   it('keeps one registry per app: two apps in one process count separately', async () => {
     const one = await app({});
     const two = await app({});
