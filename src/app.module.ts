@@ -7,6 +7,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
@@ -32,6 +33,7 @@ export class AppModule {
         TriggersModule,
         RunsModule,
         SchedulerModule,
+        PreviewModule,
       ],
     };
   }

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import {
+  AutomationSpecLike,
+  parseIsoInstant,
+  parseSchedule,
+  parseScheduleCached,
+  Schedule,
+  ScheduleError,
+  toFireTime,
+} from '../schedule';
+import { Clock } from '../scheduler/clock';
+import { TriggerNotFoundError } from '../triggers/trigger.errors';
+import type { TriggerName } from '../triggers/trigger-events';
+import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
+import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
+
+/** Maps the schedule module's errors to the API's (content → INVALID_SCHEDULE, shape → 400). */
+function parseOrThrow(
+  spec: AutomationSpecLike,
+  triggerName: string | undefined,
+  now: Date,
+): Schedule {
+  try {
+    return parseSchedule(spec, { triggerName, now });
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    if (e.code === 'INVALID_SCHEDULE') throw new InvalidScheduleError(e.message, e.field);
+    throw ValidationFailedError.of(e.field, e.message);
+  }
+}
+
+/**
+ * Previews fire times with the same schedule module the scheduler fires with, so what a preview
+ * shows is what runs.
+ */
+@Injectable()
+export class PreviewService {
+  constructor(
+    private readonly clock: Clock,
+    private readonly triggers: TriggerSchedulingRepository,
+  ) {}
+
+  /** An unsaved spec: rates and `@every` without startTime are anchored on `from` (default now). */
+  previewSpec(spec: AutomationSpecLike, count?: number | null, from?: string | null): FireTimesDto {
+    const now = new Date(this.clock.now());
+    const after = this.parseFrom(from, now);
+    const schedule = parseOrThrow(spec, undefined, now);
+    return this.fireTimes(schedule, after, after, count ?? DEFAULT_PREVIEW_COUNT);
+  }
+
+  /**
+   * A saved trigger's next fire times after `from`: an active trigger's as the scheduler fires
+   * them (anchored on its effective time, never at or before it); an inactive one's as they would
+   * be if it were activated at `from`.
+   */
+  async previewTrigger(name: TriggerName, count?: string, from?: string): Promise<FireTimesDto> {
+    const now = new Date(this.clock.now());
+    const after = this.parseFrom(from, now);
+    const trigger = await this.triggers.findRunTarget(name);
+    if (!trigger || trigger.deletedAt) throw new TriggerNotFoundError(name);
+    const spec = trigger.automationSpec as unknown as AutomationSpecLike;
+    if (trigger.automationType !== 'SCHEDULE') {
+      throw new InvalidScheduleError(
+        `trigger "${name.name}" has no schedule (automationSpec.type is NONE)`,
+        'automationSpec.type',
+      );
+    }
+    let schedule: Schedule;
+    try {
+      schedule = parseScheduleCached(spec, { triggerName: name.name, now });
+    } catch (e) {
+      if (e instanceof ScheduleError) throw new InvalidScheduleError(e.message, e.field);
+      throw e;
+    }
+    const n = count === undefined ? DEFAULT_PREVIEW_COUNT : Number(count);
+    if (!trigger.active) return this.fireTimes(schedule, after, after, n);
+    const effective = trigger.effectiveAt;
+    return this.fireTimes(schedule, after > effective ? after : effective, effective, n);
+  }
+
+  private fireTimes(schedule: Schedule, after: Date, anchor: Date, count: number): FireTimesDto {
+    return {
+      fireTimes: schedule
+        .nextTimes(after, count, anchor)
+        .map((t) => toFireTime(t, schedule.timezone)),
+    };
+  }
+
+  private parseFrom(from: string | null | undefined, now: Date): Date {
+    if (from === undefined || from === null) return now;
+    const ms = parseIsoInstant(from);
+    if (ms === null) {
+      throw ValidationFailedError.of(
+        'from',
+        'must be an ISO 8601 date-time, e.g. 2027-03-14T00:00:00Z',
+      );
+    }
+    return new Date(ms);
+  }
+}
