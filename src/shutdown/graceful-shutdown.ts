@@ -56,8 +56,10 @@ export interface ShutdownOptions {
 }
 
 /**
- * The shutdown sequence: stop accepting requests and let those in flight finish (bounded), then
- * close the app — the scheduler stops and lets its fires finish, the database closes last.
+ * The shutdown sequence: stop accepting connections at once and let requests in flight finish
+ * (bounded by `timeoutMs`) while the app closes — the scheduler stops and lets its fires finish,
+ * then Nest waits for the HTTP server to close, and the database closes last, after the last
+ * request. Draining and the scheduler's stop share the time budget instead of adding up.
  */
 export async function shutDown(
   app: INestApplication,
@@ -66,7 +68,9 @@ export async function shutDown(
 ): Promise<void> {
   const started = Date.now();
   const pending = drain.pending;
-  const drained = await drain.drain(options.timeoutMs);
+  const draining = drain.drain(options.timeoutMs);
+  const closing = app.close();
+  const drained = await draining;
   if (!drained) {
     options.logger.warn(
       `requests still in flight after ${options.timeoutMs} ms were cut off`,
@@ -75,7 +79,7 @@ export async function shutDown(
   } else if (pending > 0) {
     options.logger.log(`${pending} request(s) in flight finished`, 'Shutdown');
   }
-  await app.close();
+  await closing;
   options.logger.log(`stopped in ${Date.now() - started} ms`, 'Shutdown');
 }
 

@@ -352,11 +352,15 @@ describe('graceful shutdown (e2e)', () => {
     return { a, drain, port };
   }
 
-  function openRequest(port: number, bodyLength: number): Promise<Socket> {
+  function openRequest(
+    port: number,
+    bodyLength: number,
+    line = 'POST /schedules/preview',
+  ): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(
-          'POST /schedules/preview HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n' +
+          `${line} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n` +
             `Content-Type: application/json\r\nContent-Length: ${bodyLength}\r\n\r\n`,
         );
         resolve(socket);
@@ -377,10 +381,14 @@ describe('graceful shutdown (e2e)', () => {
 
   const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-  it('stops accepting, lets a request in flight finish, then closes the app', async () => {
+  it('stops accepting, lets a request in flight finish (database still open), then closes the app', async () => {
     const { a, drain, port } = await listening();
-    const body = JSON.stringify(preview);
-    const socket = await openRequest(port, body.length);
+    const body = JSON.stringify({ spec: { taskVersion: 'v1' }, ...preview });
+    const socket = await openRequest(
+      port,
+      body.length,
+      'PUT /triggers/shutdown/prod/etl/in-flight',
+    );
     let response = '';
     socket.on('data', (d: Buffer) => (response += d.toString()));
     const closedSocket = new Promise<void>((resolve) => socket.on('close', () => resolve()));
@@ -396,7 +404,7 @@ describe('graceful shutdown (e2e)', () => {
     await stopping;
     await closedSocket;
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(response).toMatch(/^HTTP\/1\.1 (200|4\d\d) /);
+    expect(response).toMatch(/^HTTP\/1\.1 201 /);
     expect(response.toLowerCase()).toContain('connection: close');
   });
 
