@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AutomationSpecLike } from '../schedule';
 import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
 import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
 import { FireTimesDto, PreviewQueryDto, PreviewScheduleDto } from './preview.dto';
@@ -30,7 +29,7 @@ export class PreviewController {
   @ApiErrors('VALIDATION_FAILED', 'INVALID_SCHEDULE', ...BODY_ERRORS, ...COMMON_ERRORS)
   previewSchedule(@Body() body: PreviewScheduleDto): FireTimesDto {
     return this.preview.previewSpec(
-      body.automationSpec as unknown as AutomationSpecLike,
+      body.automationSpec,
       body.count,
       body.from,
     );
