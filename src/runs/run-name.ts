@@ -7,7 +7,9 @@ const FNV_PRIME = 0x100000001b3n;
 /** FNV-1 (multiply, then xor) over bytes, continuing from `hash`; 64-bit. */
 function fnv1Continue(hash: bigint, text: string): bigint {
   let h = hash;
-  const bytes = /^[\x00-\x7f]*$/.test(text) ? null : Buffer.from(text, 'utf8');
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  const bytes = ascii ? null : Buffer.from(text, 'utf8');
   const length = bytes ? bytes.length : text.length;
   for (let i = 0; i < length; i++) {
     h = BigInt.asUintN(64, h * FNV_PRIME) ^ BigInt(bytes ? bytes[i] : text.charCodeAt(i));

@@ -5,10 +5,14 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { RunsService } from '../runs/runs.service';
 import type { SlotResult, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import type { FireMode, FireOutcome, FirePort } from './scheduler.types';
+import type { FireMode, FirePort, FireResult } from './scheduler.types';
+
+function failed(): FireResult {
+  return { outcome: 'FAILED', cursorRow: null };
+}
 
 /** At most this many slots per statement: larger batches are split and sent in parallel. */
-const MAX_STATEMENT_SLOTS = 1000;
+const MAX_STATEMENT_SLOTS = 2500;
 
 export interface FireStats {
   created: number;
@@ -46,12 +50,12 @@ export class ScheduledFireExecutor implements FirePort {
     this.throttled = throttle((slots: SlotToFire[]) => this.runs.fireScheduled(slots));
   }
 
-  async fire(slots: SlotToFire[], mode: FireMode): Promise<FireOutcome[]> {
+  async fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]> {
     const chunks: SlotToFire[][] = [];
     for (let i = 0; i < slots.length; i += this.chunkSize) {
       chunks.push(slots.slice(i, i + this.chunkSize));
     }
-    let outcomes: FireOutcome[][];
+    let outcomes: FireResult[][];
     if (mode === 'live') {
       // A live batch holds one slot per trigger: its chunks are independent.
       outcomes = await Promise.all(chunks.map((c) => this.fireChunk(c)));
@@ -62,8 +66,8 @@ export class ScheduledFireExecutor implements FirePort {
       for (const chunk of chunks) {
         const result = await this.fireChunk(chunk);
         outcomes.push(result);
-        if (result.includes('FAILED')) {
-          for (const rest of chunks.slice(outcomes.length)) outcomes.push(rest.map(() => 'FAILED'));
+        if (result.some((r) => r.outcome === 'FAILED')) {
+          for (const rest of chunks.slice(outcomes.length)) outcomes.push(rest.map(failed));
           break;
         }
       }
@@ -71,7 +75,7 @@ export class ScheduledFireExecutor implements FirePort {
     return outcomes.flat();
   }
 
-  private async fireChunk(slots: SlotToFire[]): Promise<FireOutcome[]> {
+  private async fireChunk(slots: SlotToFire[]): Promise<FireResult[]> {
     try {
       const results = await this.throttled(slots);
       let created = 0;
@@ -85,7 +89,7 @@ export class ScheduledFireExecutor implements FirePort {
       }
       this.metrics.runsCreated('SCHEDULE', created);
       for (const listener of this.listeners) listener('SCHEDULE', results, slots);
-      return results.map((r) => r.outcome);
+      return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
       const now = Date.now();
       if (now - this.lastErrorLog > 10_000) {
@@ -95,7 +99,7 @@ export class ScheduledFireExecutor implements FirePort {
           : (e as Error).message;
         this.logger.warn(`could not fire ${slots.length} slot(s); they stay due: ${what}`);
       }
-      return slots.map(() => 'FAILED');
+      return slots.map(failed);
     }
   }
 }

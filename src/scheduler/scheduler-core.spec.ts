@@ -42,14 +42,15 @@ describe('SchedulerCore', () => {
       expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:04.000Z');
     });
 
-    it('names runs like Flyte and moves the persisted cursor with each contiguous fire', async () => {
+    it('names runs like Flyte; contiguous fires need no cursor row', async () => {
       const { clock, port, core } = setup();
       const a = aTrigger({ id: 'a', name: 'k1' });
       core.upsert(a, null);
       await clock.advanceTo('2026-07-01T09:00:02.000Z');
       const run = port.runs.get('a|2026-07-01T09:00:02.000Z');
       expect(run?.name).toBe(scheduledRunName(a.name, new Date('2026-07-01T09:00:02Z')));
-      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:02Z'));
+      expect(port.calls.every((c) => c.slots.every((s) => !s.floor && !s.through))).toBe(true);
+      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:02Z'));
     });
 
     it('never fires a slot at or before the effective time', async () => {
@@ -202,12 +203,48 @@ describe('SchedulerCore', () => {
       port.failing = false;
       await clock.advanceTo('2026-07-01T09:00:05.000Z');
       expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:01.000Z', '2026-07-01T09:00:05.000Z']);
-      // the persisted cursor never jumps over the hole
-      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      // the persisted cursor never jumps over the hole: 09:00:05 opened a cursor row at :01
+      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:01Z'));
       await core.catchUp();
       expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 5));
-      expect(port.through.get('a')).toBe(Date.parse('2026-07-01T09:00:05Z'));
+      // the hole is closed: the row is gone, last_scheduled_at is the cursor again
+      expect(port.cursorRows.has('a')).toBe(false);
+      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:05Z'));
       expect(core.jobState('a')?.lagging).toBe(false);
+    });
+
+    it('a restart resumes from the persisted cursor and closes the hole', async () => {
+      const first = setup();
+      first.core.upsert(aTrigger({ id: 'a' }), null);
+      await first.clock.advanceTo('2026-07-01T09:00:01.000Z');
+      first.port.failing = true;
+      await first.clock.advanceTo('2026-07-01T09:00:03.000Z');
+      first.port.failing = false;
+      await first.clock.advanceTo('2026-07-01T09:00:04.000Z');
+      first.core.stop();
+      expect(first.port.slotsOf('a')).toEqual([
+        '2026-07-01T09:00:01.000Z',
+        '2026-07-01T09:00:04.000Z',
+      ]);
+      // a new process on the same database
+      const clock = new FakeClock('2026-07-01T09:00:04.500Z');
+      const core = new SchedulerCore(clock, clock, first.port, {
+        maxCatchupRunsPerLoop: 100,
+        logger: new SilentLogger(),
+      });
+      const p = core.beginPass();
+      core.upsert(
+        {
+          ...aTrigger({ id: 'a' }),
+          scheduledThrough: new Date(first.port.persistedCursor('a')!),
+          hasCursorRow: first.port.cursorRows.has('a'),
+        },
+        p,
+      );
+      await core.catchUp();
+      expect(first.port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 4));
+      expect(first.port.cursorRows.has('a')).toBe(false);
+      expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:04.000Z');
     });
 
     it('a stale job stops firing and asks for a refresh', async () => {
@@ -312,7 +349,8 @@ describe('SchedulerCore', () => {
       const { clock, port, core } = setup();
       core.upsert(aTrigger({ id: 'a' }), null);
       await settle();
-      expect(clock.armedAt('fire')).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      // armed to prepare the batch shortly before the slot
+      expect(clock.armedAt('fire')).toBe(Date.parse('2026-07-01T09:00:01Z') - 50);
       core.stop();
       await clock.advanceTo('2026-07-01T09:00:05.000Z');
       expect(port.runs.size).toBe(0);

@@ -1,9 +1,9 @@
 import { RunNamer } from '../runs/run-name';
 import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../schedule';
 import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import type { Clock } from './clock';
+import type { Clock, TimerHandle } from './clock';
 import { IndexedMinHeap, type HeapItem } from './min-heap';
-import type { FireOutcome, FirePort, SchedulerLogger, Timers } from './scheduler.types';
+import type { FirePort, FireResult, SchedulerLogger, Timers } from './scheduler.types';
 
 const NEVER = Number.POSITIVE_INFINITY;
 /** A catch-up pass examines at most this many times its cap (slots that already have runs). */
@@ -14,13 +14,16 @@ const CATCHUP_ROUND = 500;
 /** One registered trigger: a member of the timer group of its schedule. */
 class Job {
   group!: Group;
-  namer: RunNamer | null = null;
+  /** hashes the trigger's name once, at registration, not at its first fire */
+  readonly namer: RunNamer;
   /** every due slot at or before this instant is known to have a run */
   cursorMs: number;
   /** some due slot after the cursor may lack a run: catch-up walks it */
   lagging = false;
   /** the trigger changed under this job (a fire found it stale); waiting for a refresh */
   stale = false;
+  /** the database holds a cursor row for it (it had a hole below last_scheduled_at) */
+  hasCursorRow: boolean;
   /** the pass that last saw it, and the pass during which an event last set it */
   seenPass = 0;
   touchedPass = 0;
@@ -32,6 +35,8 @@ class Job {
     cursorMs: number,
   ) {
     this.cursorMs = cursorMs;
+    this.hasCursorRow = row.hasCursorRow;
+    this.namer = new RunNamer(row.name);
   }
 
   get id(): string {
@@ -49,7 +54,6 @@ class Job {
   }
 
   runName(atMs: number): string {
-    this.namer ??= new RunNamer(this.row.name);
     return this.namer.nameOf(new Date(atMs));
   }
 }
@@ -80,6 +84,8 @@ interface Planned {
 
 export interface SchedulerCoreOptions {
   maxCatchupRunsPerLoop: number;
+  /** how long before a slot its batch is prepared (default 50 ms) */
+  prepareAheadMs?: number;
   logger: SchedulerLogger;
   /** a fire found this trigger changed: re-read it (the core cannot reach the database) */
   onStale?: (triggerId: string) => void;
@@ -111,6 +117,9 @@ export class SchedulerCore {
   /** revisions whose automation spec cannot be parsed (logged once) */
   private readonly broken = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
+  /** prepared batches waiting for their slot */
+  private readonly dispatches = new Set<TimerHandle>();
+  private readonly prepareAheadMs: number;
   private pass = 0;
   private armedAt = NEVER;
   private armPending = false;
@@ -125,7 +134,9 @@ export class SchedulerCore {
     private readonly timers: Timers,
     private readonly port: FirePort,
     private readonly options: SchedulerCoreOptions,
-  ) {}
+  ) {
+    this.prepareAheadMs = options.prepareAheadMs ?? 50;
+  }
 
   // ---- registry ----------------------------------------------------------------------------
 
@@ -322,16 +333,27 @@ export class SchedulerCore {
       this.timers.clear('fire');
       return;
     }
-    this.timers.set('fire', Math.max(0, at - this.clock.now()), () => this.onFireTimer());
+    const delay = Math.max(0, at - this.prepareAheadMs - this.clock.now());
+    this.timers.set('fire', delay, () => this.onFireTimer());
   }
 
-  /** Fires every group whose slot has come, one batch for all of them. */
+  /**
+   * Wakes shortly before the earliest slot, prepares the batch of every group due at it (run
+   * names, cursors), then sends it at the slot itself: the preparation is not fire lateness.
+   */
   private onFireTimer(): void {
     this.armedAt = NEVER;
     if (this.stopped) return;
     const now = this.clock.now();
+    const top = this.heap.peek();
+    if (!top) return;
+    if (top.nextMs - now > this.prepareAheadMs) {
+      this.arm(); // woke early (a long timer is re-armed in steps)
+      return;
+    }
+    const until = Math.max(now, top.nextMs);
     const planned: Planned[] = [];
-    for (let group = this.heap.peek(); group && group.nextMs <= now; group = this.heap.peek()) {
+    for (let group = this.heap.peek(); group && group.nextMs <= until; group = this.heap.peek()) {
       const at = group.nextMs;
       const prev = group.prevMs;
       for (const job of group.members) {
@@ -353,11 +375,21 @@ export class SchedulerCore {
       else this.heap.update(group);
     }
     this.arm();
-    if (planned.length > 0) this.track(this.fireLive(planned));
+    if (planned.length === 0) return;
+    const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through));
+    const wait = until - this.clock.now();
+    if (wait <= 0) {
+      this.track(this.fireLive(planned, slots));
+      return;
+    }
+    const handle = this.clock.setTimer(wait, () => {
+      this.dispatches.delete(handle);
+      if (!this.stopped) this.track(this.fireLive(planned, slots));
+    });
+    this.dispatches.add(handle);
   }
 
-  private async fireLive(planned: Planned[]): Promise<void> {
-    const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through));
+  private async fireLive(planned: Planned[], slots: SlotToFire[]): Promise<void> {
     const outcomes = await this.port.fire(slots, 'live');
     this.settle(planned, outcomes);
   }
@@ -367,25 +399,32 @@ export class SchedulerCore {
     return atMs > job.cursorMs && job.nextSlot(job.cursorMs) === atMs;
   }
 
-  private slot(job: Job, atMs: number, through: boolean): SlotToFire {
+  /**
+   * A slot to fire. `contiguous`: it is the first after the job's confirmed cursor. Otherwise a
+   * hole may open below it, so the cursor is recorded in the database (floor) first; a job that
+   * has such a record moves it along (through) until the hole is closed.
+   */
+  private slot(job: Job, atMs: number, contiguous: boolean): SlotToFire {
     const at = new Date(atMs);
     return {
       triggerId: job.id,
       revision: job.revision,
       scheduledAt: at,
       runName: job.runName(atMs),
-      through: through ? at : null,
+      through: contiguous && job.hasCursorRow ? at : null,
+      floor: contiguous ? null : new Date(job.cursorMs),
     };
   }
 
   /** Applies fire outcomes to the jobs' cursors (in slot order per job). */
-  private settle(planned: Planned[], outcomes: FireOutcome[]): number {
+  private settle(planned: Planned[], results: FireResult[]): number {
     let created = 0;
     let failed = 0;
     for (let i = 0; i < planned.length; i++) {
       const { job, atMs, through, fromCursor } = planned[i];
-      const outcome = outcomes[i];
+      const { outcome, cursorRow } = results[i];
       if (outcome === 'CREATED') created++;
+      if (cursorRow !== null) job.hasCursorRow = cursorRow;
       switch (outcome) {
         case 'CREATED':
         case 'EXISTS':
@@ -493,7 +532,7 @@ export class SchedulerCore {
         'catchup',
       );
       created += this.settle(round, outcomes);
-      if (outcomes.includes('FAILED')) return { created, examined, failed: true };
+      if (outcomes.some((o) => o.outcome === 'FAILED')) return { created, examined, failed: true };
     }
     for (const job of [...this.lagging]) {
       if (job.nextSlot(job.cursorMs) > now) {
@@ -542,6 +581,8 @@ export class SchedulerCore {
     this.stopped = true;
     this.timers.clear('fire');
     this.timers.clear('catchup');
+    for (const handle of this.dispatches) this.clock.clearTimer(handle);
+    this.dispatches.clear();
   }
 
   /** Waits for in-flight fires and catch-up. */

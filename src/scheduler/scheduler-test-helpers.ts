@@ -2,7 +2,7 @@ import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-schedul
 import { Clock, type TimerHandle } from './clock';
 import type {
   FireMode,
-  FireOutcome,
+  FireResult,
   FirePort,
   SchedulerLogger,
   TimerName,
@@ -109,41 +109,64 @@ export interface RecordedRun {
 
 /**
  * A FirePort that behaves like the database: one run per (trigger, slot), STALE when the
- * trigger's current revision differs, FAILED while `failing`.
+ * trigger's current revision differs, FAILED while `failing`; keeps last_scheduled_at and the
+ * cursor rows as the fire statement does.
  */
 export class RecordingPort implements FirePort {
   readonly runs = new Map<string, RecordedRun>();
   readonly calls: { mode: FireMode; slots: SlotToFire[] }[] = [];
   readonly revisions = new Map<string, number>();
-  /** persisted cursors (what `through` would have written) */
-  readonly through = new Map<string, number>();
+  readonly lastScheduled = new Map<string, number>();
+  readonly cursorRows = new Map<string, number>();
   failing = false;
   /** when set, catch-up calls wait for it (to show live fires do not wait) */
   catchupGate: Promise<void> | null = null;
 
-  async fire(slots: SlotToFire[], mode: FireMode): Promise<FireOutcome[]> {
+  /** What a restart would take as the trigger's cursor: its row, else last_scheduled_at. */
+  persistedCursor(triggerId: string): number | undefined {
+    return this.cursorRows.get(triggerId) ?? this.lastScheduled.get(triggerId);
+  }
+
+  async fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]> {
     this.calls.push({ mode, slots });
     if (mode === 'catchup' && this.catchupGate) await this.catchupGate;
-    if (this.failing) return slots.map(() => 'FAILED');
-    return slots.map((s) => {
+    if (this.failing) return slots.map(() => ({ outcome: 'FAILED', cursorRow: null }));
+    return slots.map((s): FireResult => {
       const current = this.revisions.get(s.triggerId);
-      if (current !== undefined && current !== s.revision) return 'STALE';
-      if (s.through) {
-        this.through.set(
-          s.triggerId,
-          Math.max(this.through.get(s.triggerId) ?? 0, s.through.getTime()),
-        );
+      if (current !== undefined && current !== s.revision) {
+        return { outcome: 'STALE', cursorRow: null };
       }
       const key = `${s.triggerId}|${s.scheduledAt.toISOString()}`;
-      if (this.runs.has(key)) return 'EXISTS';
-      this.runs.set(key, {
-        triggerId: s.triggerId,
-        at: s.scheduledAt.toISOString(),
-        name: s.runName,
-        mode,
-        revision: s.revision,
-      });
-      return 'CREATED';
+      const exists = this.runs.has(key);
+      if (!exists) {
+        this.runs.set(key, {
+          triggerId: s.triggerId,
+          at: s.scheduledAt.toISOString(),
+          name: s.runName,
+          mode,
+          revision: s.revision,
+        });
+        const last = this.lastScheduled.get(s.triggerId) ?? -Infinity;
+        this.lastScheduled.set(s.triggerId, Math.max(last, s.scheduledAt.getTime()));
+      }
+      let cursorRow: boolean | null = null;
+      if (s.floor) {
+        if (!this.cursorRows.has(s.triggerId)) {
+          this.cursorRows.set(s.triggerId, s.floor.getTime());
+        }
+        cursorRow = true;
+      } else if (s.through) {
+        const last = this.lastScheduled.get(s.triggerId) ?? -Infinity;
+        if (s.through.getTime() >= last) this.cursorRows.delete(s.triggerId);
+        else {
+          const row = this.cursorRows.get(s.triggerId);
+          if (row !== undefined) {
+            this.cursorRows.set(s.triggerId, Math.max(row, s.through.getTime()));
+          }
+        }
+        cursorRow = this.cursorRows.has(s.triggerId);
+      }
+      return { outcome: exists ? 'EXISTS' : 'CREATED', cursorRow };
     });
   }
 
@@ -200,6 +223,7 @@ export function aTrigger(
     revision?: number;
     effectiveAt?: string;
     scheduledThrough?: string;
+    hasCursorRow?: boolean;
   } = {},
 ): ScheduleTriggerRow {
   const id = o.id ?? String(nextId++);
@@ -213,6 +237,7 @@ export function aTrigger(
     automationSpec: { type: 'SCHEDULE', schedule },
     effectiveAt: new Date(o.effectiveAt ?? '2026-07-01T09:00:00.500Z'),
     scheduledThrough: o.scheduledThrough ? new Date(o.scheduledThrough) : null,
+    hasCursorRow: o.hasCursorRow ?? false,
   };
 }
 

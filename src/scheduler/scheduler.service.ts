@@ -30,6 +30,10 @@ export interface PassStats {
   groups: number;
   changed: number;
   catchUpCreated: number;
+  /** time spent reading ids and revisions, reading changed triggers, and in the core */
+  listMs: number;
+  detailMs: number;
+  applyMs: number;
 }
 
 /**
@@ -173,20 +177,51 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     try {
       const pass = core.beginPass();
       const changed: string[] = [];
+      let changedCount = 0;
       let after: string | null = null;
+      let listMs = 0;
+      let detailMs = 0;
+      let applyMs = 0;
+      let mark = performance.now();
+      const lap = (): number => {
+        const now = performance.now();
+        const ms = now - mark;
+        mark = now;
+        return ms;
+      };
       for (;;) {
         const page = await this.triggers.listActiveScheduleRevisions(after, PAGE_SIZE);
-        for (const { id, revision } of page) {
-          if (!core.seen(id, revision, pass)) changed.push(id);
+        listMs += lap();
+        const changedHere: string[] = [];
+        for (let i = 0; i < page.ids.length; i++) {
+          if (!core.seen(page.ids[i], page.revisions[i], pass)) changedHere.push(page.ids[i]);
         }
-        if (page.length < PAGE_SIZE) break;
-        after = page[page.length - 1].id;
+        applyMs += lap();
+        if (changedHere.length > page.ids.length / 2) {
+          // mostly new (start-up): read the page's details by range, not by a long id list
+          const rows = await this.triggers.findActiveSchedulesInRange(
+            after,
+            page.ids[page.ids.length - 1],
+          );
+          detailMs += lap();
+          for (const row of rows)
+            if (!core.seen(row.id, row.revision, pass)) core.upsert(row, pass);
+          applyMs += lap();
+        } else {
+          changed.push(...changedHere);
+        }
+        changedCount += changedHere.length;
+        if (page.ids.length < PAGE_SIZE) break;
+        after = page.ids[page.ids.length - 1];
       }
       for (let i = 0; i < changed.length; i += DETAIL_BATCH) {
         const rows = await this.triggers.findActiveSchedules(changed.slice(i, i + DETAIL_BATCH));
+        detailMs += lap();
         for (const row of rows) core.upsert(row, pass);
+        applyMs += lap();
       }
       core.endPass(pass);
+      applyMs += lap();
       const reconciledMs = performance.now() - started;
       this.metrics.observeReconcile(reconciledMs / 1000);
       this.metrics.setSchedulerJobs(core.jobCount);
@@ -196,8 +231,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
         durationMs: reconciledMs,
         jobs: core.jobCount,
         groups: core.groupCount,
-        changed: changed.length,
+        changed: changedCount,
         catchUpCreated: catchUp.created,
+        listMs,
+        detailMs,
+        applyMs,
       };
     } catch (e) {
       this.logError('reconciliation pass failed; retrying at the next one', e);

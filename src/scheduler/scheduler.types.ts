@@ -3,12 +3,18 @@ import type { SlotOutcome, SlotToFire } from '../triggers/trigger-scheduling.rep
 /** FAILED: the slot could not be fired (database unavailable…); it stays due. */
 export type FireOutcome = SlotOutcome | 'FAILED';
 
+export interface FireResult {
+  outcome: FireOutcome;
+  /** whether the trigger has a cursor row afterwards (null: unknown or untouched) */
+  cursorRow: boolean | null;
+}
+
 export type FireMode = 'live' | 'catchup';
 
 /** The port the scheduler core fires through (the real one: rate limiter + runs service). */
 export interface FirePort {
-  /** one outcome per slot, in order; never throws */
-  fire(slots: SlotToFire[], mode: FireMode): Promise<FireOutcome[]>;
+  /** one result per slot, in order; never throws */
+  fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]>;
 }
 
 export type TimerName = 'fire' | 'catchup' | 'resync';

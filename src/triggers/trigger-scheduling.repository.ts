@@ -9,8 +9,14 @@ export interface ScheduleTriggerRow {
   revision: number;
   automationSpec: Record<string, unknown>;
   effectiveAt: Date;
-  /** persisted catch-up cursor: every due slot at or before it has a run (null: none known) */
+  /**
+   * persisted catch-up cursor: every due slot at or before it has a run (null: none known). It
+   * is the cursor row while the trigger has a hole below last_scheduled_at, else
+   * last_scheduled_at itself.
+   */
   scheduledThrough: Date | null;
+  /** a cursor row exists (the trigger had a hole): fires must keep it up to date */
+  hasCursorRow: boolean;
 }
 
 /** What the runs endpoints need to know about a trigger (deleted ones included). */
@@ -50,10 +56,15 @@ export interface SlotToFire {
   scheduledAt: Date;
   runName: string;
   /**
-   * when set (= scheduledAt), every earlier due slot of this trigger is known to have a run, so
-   * the persisted catch-up cursor may move here once this slot has one
+   * set (= scheduledAt) for a trigger that has a cursor row, when every earlier due slot is known
+   * to have a run: the row moves here, or goes once nothing below last_scheduled_at is missing
    */
   through: Date | null;
+  /**
+   * set when an earlier due slot may lack a run (a hole is about to open below
+   * last_scheduled_at): the confirmed cursor, recorded as the trigger's cursor row unless it has one
+   */
+  floor: Date | null;
 }
 
 /** CREATED: this call made the run; EXISTS: the slot already had one; STALE: trigger changed. */
@@ -62,6 +73,8 @@ export type SlotOutcome = 'CREATED' | 'EXISTS' | 'STALE';
 export interface SlotResult {
   outcome: SlotOutcome;
   createdAt: Date | null;
+  /** whether the trigger has a cursor row after the statement (null: not touched) */
+  cursorRow: boolean | null;
 }
 
 export interface CreatedRuns {
@@ -126,32 +139,65 @@ function runFromJson(row: RunRow): RunRow {
 export class TriggerSchedulingRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most limit. */
+  /**
+   * Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most
+   * limit. Sent as one text value per page: a reconciliation pass reads every trigger, and one
+   * value costs far less to transfer and decode than one row each.
+   */
   async listActiveScheduleRevisions(
     afterId: string | null,
     limit: number,
-  ): Promise<{ id: string; revision: number }[]> {
-    return this.dataSource.query(
-      `SELECT t.id::text AS id, t.latest_revision AS revision FROM triggers t
-       WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ORDER BY t.id LIMIT $2`,
+  ): Promise<{ ids: string[]; revisions: number[] }> {
+    const rows: { page: string | null }[] = await this.dataSource.query(
+      `SELECT string_agg(p.id::text || ':' || p.latest_revision::text, ',' ORDER BY p.id) AS page
+       FROM (SELECT t.id, t.latest_revision FROM triggers t
+             WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ORDER BY t.id LIMIT $2) p`,
       [afterId ?? '0', limit],
     );
+    const ids: string[] = [];
+    const revisions: number[] = [];
+    const page = rows[0]?.page;
+    if (!page) return { ids, revisions };
+    for (const item of page.split(',')) {
+      const colon = item.indexOf(':');
+      ids.push(item.slice(0, colon));
+      revisions.push(Number(item.slice(colon + 1)));
+    }
+    return { ids, revisions };
   }
 
   /** The scheduling details of those of `ids` that are active, undeleted SCHEDULE triggers. */
   async findActiveSchedules(ids: string[]): Promise<ScheduleTriggerRow[]> {
     if (ids.length === 0) return [];
+    return this.scheduleRows(`t.id = ANY($1::bigint[])`, [ids]);
+  }
+
+  /** The same for every active schedule trigger with afterId < id <= throughId (a whole page). */
+  async findActiveSchedulesInRange(
+    afterId: string | null,
+    throughId: string,
+  ): Promise<ScheduleTriggerRow[]> {
+    return this.scheduleRows(`t.id > $1::bigint AND t.id <= $2::bigint`, [
+      afterId ?? '0',
+      throughId,
+    ]);
+  }
+
+  private async scheduleRows(where: string, params: unknown[]): Promise<ScheduleTriggerRow[]> {
     const rows: (NameColumns & {
       revision: number;
       automationSpec: Record<string, unknown>;
       effectiveAt: Date;
       scheduledThrough: Date | null;
+      hasCursorRow: boolean;
     })[] = await this.dataSource.query(
       `SELECT ${NAME_COLUMNS}, t.latest_revision AS revision, t.automation_spec AS "automationSpec",
-              t.effective_at AS "effectiveAt", c.scheduled_through AS "scheduledThrough"
+              t.effective_at AS "effectiveAt",
+              coalesce(c.scheduled_through, t.last_scheduled_at) AS "scheduledThrough",
+              c.trigger_id IS NOT NULL AS "hasCursorRow"
        FROM triggers t LEFT JOIN scheduler_cursors c ON c.trigger_id = t.id
-       WHERE t.id = ANY($1::bigint[]) AND ${ACTIVE_SCHEDULE}`,
-      [ids],
+       WHERE ${where} AND ${ACTIVE_SCHEDULE}`,
+      params,
     );
     return rows.map((r) => ({
       id: r.id,
@@ -160,6 +206,7 @@ export class TriggerSchedulingRepository {
       automationSpec: r.automationSpec,
       effectiveAt: r.effectiveAt,
       scheduledThrough: r.scheduledThrough,
+      hasCursorRow: r.hasCursorRow,
     }));
   }
 
@@ -193,73 +240,105 @@ export class TriggerSchedulingRepository {
   /**
    * Fires scheduled slots in one statement: for each slot whose trigger is still active, not
    * deleted and at the given revision, inserts its SCHEDULE run unless the slot already has one,
-   * sets last_scheduled_at = GREATEST(last_scheduled_at, slot) and triggered_at, and moves the
-   * catch-up cursor to `through` when given. Returns one result per slot, in order.
+   * and sets last_scheduled_at = GREATEST(last_scheduled_at, slot) and triggered_at. Keeps the
+   * cursor rows (see SlotToFire.through and floor): a trigger without holes has none, so the
+   * common fire writes only the run and the trigger. Returns one result per slot, in order.
    */
   async fireScheduledSlots(slots: SlotToFire[]): Promise<SlotResult[]> {
     if (slots.length === 0) return [];
-    const rows: { ord: string; outcome: SlotOutcome; createdAt: Date | null }[] =
-      await this.dataSource.query(
-        `WITH due AS (
-           SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
-                  d.name, d.through::timestamptz AS through
-           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])
-                WITH ORDINALITY AS d(trigger_id, revision, at, name, through, ord)
-         ),
-         eligible AS (
-           SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
-           FROM triggers t
-           WHERE t.id IN (SELECT trigger_id FROM due) AND ${ACTIVE_SCHEDULE}
-           ORDER BY t.id
-           FOR NO KEY UPDATE OF t
-         ),
-         ok AS (
-           SELECT d.*, e.task_version, e.spec, e.automation_spec
-           FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
-         ),
-         ins AS (
-           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                             task_version, inputs, run_spec)
-           SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
-                  ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}
-           FROM ok ORDER BY ok.ord
-           ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-           RETURNING trigger_id, scheduled_at, created_at
-         ),
-         fired AS (
-           SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
-           FROM ins GROUP BY trigger_id
-         ),
-         moved AS (
-           UPDATE triggers t
-           SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
-               triggered_at = GREATEST(t.triggered_at, f.last_created)
-           FROM fired f WHERE t.id = f.trigger_id
-         ),
-         cursors AS (
-           INSERT INTO scheduler_cursors (trigger_id, scheduled_through)
-           SELECT trigger_id, max(through) FROM ok WHERE through IS NOT NULL GROUP BY trigger_id
-           ON CONFLICT (trigger_id) DO UPDATE SET scheduled_through =
-             GREATEST(scheduler_cursors.scheduled_through, EXCLUDED.scheduled_through)
-         )
-         SELECT d.ord::text AS ord,
-                CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
-                     WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
-                ins.created_at AS "createdAt"
-         FROM due d
-         LEFT JOIN ok ON ok.ord = d.ord
-         LEFT JOIN ins ON ins.trigger_id = d.trigger_id AND ins.scheduled_at = d.scheduled_at`,
-        [
-          slots.map((s) => s.triggerId),
-          slots.map((s) => s.revision),
-          slots.map((s) => s.scheduledAt.toISOString()),
-          slots.map((s) => s.runName),
-          slots.map((s) => (s.through ? s.through.toISOString() : null)),
-        ],
-      );
+    const rows: {
+      ord: string;
+      outcome: SlotOutcome;
+      createdAt: Date | null;
+      cursorRow: boolean | null;
+    }[] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
+                d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor
+         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+              WITH ORDINALITY AS d(trigger_id, revision, at, name, through, floor, ord)
+       ),
+       eligible AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
+                t.last_scheduled_at
+         FROM triggers t
+         WHERE t.id IN (SELECT trigger_id FROM due) AND ${ACTIVE_SCHEDULE}
+         ORDER BY t.id
+         FOR NO KEY UPDATE OF t
+       ),
+       ok AS (
+         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at
+         FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
+       ),
+       ins AS (
+         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                           task_version, inputs, run_spec)
+         SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
+                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}
+         FROM ok ORDER BY ok.ord
+         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
+         RETURNING trigger_id, scheduled_at, created_at
+       ),
+       fired AS (
+         SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
+         FROM ins GROUP BY trigger_id
+       ),
+       moved AS (
+         UPDATE triggers t
+         SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
+             triggered_at = GREATEST(t.triggered_at, f.last_created)
+         FROM fired f WHERE t.id = f.trigger_id
+       ),
+       cursor_plan AS (
+         SELECT ok.trigger_id, min(ok.floor) AS floor, max(ok.through) AS through,
+                GREATEST(max(ok.last_scheduled_at), max(f.last_scheduled)) AS last_scheduled
+         FROM ok LEFT JOIN fired f ON f.trigger_id = ok.trigger_id
+         WHERE ok.floor IS NOT NULL OR ok.through IS NOT NULL
+         GROUP BY ok.trigger_id
+       ),
+       opened AS (
+         INSERT INTO scheduler_cursors (trigger_id, scheduled_through)
+         SELECT trigger_id, floor FROM cursor_plan WHERE floor IS NOT NULL
+         ON CONFLICT (trigger_id) DO NOTHING
+       ),
+       closed AS (
+         DELETE FROM scheduler_cursors c USING cursor_plan p
+         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
+           AND p.through >= coalesce(p.last_scheduled, '-infinity')
+       ),
+       advanced AS (
+         UPDATE scheduler_cursors c SET scheduled_through = GREATEST(c.scheduled_through, p.through)
+         FROM cursor_plan p
+         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
+           AND p.through < coalesce(p.last_scheduled, '-infinity')
+       )
+       SELECT d.ord::text AS ord,
+              CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
+                   WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
+              ins.created_at AS "createdAt",
+              CASE WHEN ok.trigger_id IS NULL OR p.trigger_id IS NULL THEN NULL
+                   WHEN p.floor IS NOT NULL THEN true
+                   ELSE p.through < coalesce(p.last_scheduled, '-infinity') END AS "cursorRow"
+       FROM due d
+       LEFT JOIN ok ON ok.ord = d.ord
+       LEFT JOIN ins ON ins.trigger_id = d.trigger_id AND ins.scheduled_at = d.scheduled_at
+       LEFT JOIN cursor_plan p ON p.trigger_id = d.trigger_id`,
+      [
+        slots.map((s) => s.triggerId),
+        slots.map((s) => s.revision),
+        slots.map((s) => s.scheduledAt.toISOString()),
+        slots.map((s) => s.runName),
+        slots.map((s) => (s.through ? s.through.toISOString() : null)),
+        slots.map((s) => (s.floor ? s.floor.toISOString() : null)),
+      ],
+    );
     const results: SlotResult[] = new Array<SlotResult>(slots.length);
     for (const row of rows) {
-      results[Number(row.ord) - 1] = { outcome: row.outcome, createdAt: row.createdAt };
+      results[Number(row.ord) - 1] = {
+        outcome: row.outcome,
+        createdAt: row.createdAt,
+        cursorRow: row.cursorRow,
+      };
     }
     return results;
   }
