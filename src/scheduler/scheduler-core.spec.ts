@@ -42,6 +42,19 @@ describe('SchedulerCore', () => {
       expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:04.000Z');
     });
 
+    it('prepares a batch ahead of its slot but sends it at the slot, never before', async () => {
+      const { clock, port, core } = setup();
+      const sentAt: number[] = [];
+      const fire = port.fire.bind(port);
+      port.fire = (slots, mode) => {
+        sentAt.push(clock.now() - slots[0].scheduledAt.getTime());
+        return fire(slots, mode);
+      };
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:03.000Z');
+      expect(sentAt).toEqual([0, 0, 0]);
+    });
+
     it('names runs like Flyte; contiguous fires need no cursor row', async () => {
       const { clock, port, core } = setup();
       const a = aTrigger({ id: 'a', name: 'k1' });

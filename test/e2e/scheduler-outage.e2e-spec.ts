@@ -1,0 +1,71 @@
+import { Client } from 'pg';
+import { SchedulerService } from '../../src/scheduler/scheduler.service';
+import { startApp, type TestApp } from '../support/test-app';
+import { TestDatabase } from '../support/test-database';
+import { deployTrigger, runsOf, setActiveViaApi } from '../support/trigger-rows';
+
+const SCHEDULER_ON = {
+  TRIGGER_SCHEDULER_ENABLED: 'true',
+  TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1s',
+  TRIGGER_SCHEDULER_EXECUTION_QPS: '1000',
+  TRIGGER_SCHEDULER_EXECUTION_BURST: '1000',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * PostgreSQL only: every connection of the database is killed again and again for two seconds
+ * (the pools' and the LISTEN connections). The process survives, the slots that could not fire
+ * are fired afterwards, and replicas hear each other again.
+ */
+const describeOnServer = process.env.DATABASE_URL ? describe : describe.skip;
+
+describeOnServer('scheduler through a database outage (e2e, PostgreSQL)', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    a = await startApp(db, SCHEDULER_ON);
+    b = await startApp(db, SCHEDULER_ON);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  it('survives, fires the missed slots afterwards, and reconnects LISTEN', async () => {
+    const t = await deployTrigger(a.app, 'through-outage', { cron: '* * * * * *' });
+    await sleep(1500);
+    const killer = new Client({ connectionString: db.url! });
+    await killer.connect();
+    const until = Date.now() + 2000;
+    while (Date.now() < until) {
+      await killer.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      await sleep(100);
+    }
+    await killer.end();
+    await sleep(3000);
+    await a.http().get('/health/live').expect(200);
+    const runs = await runsOf(a.app, t);
+    const seconds = runs.map((r) => r.scheduledAt.getTime() / 1000);
+    const gaps = seconds.filter((s, i) => i > 0 && s !== seconds[i - 1] + 1);
+    expect({ gaps, count: seconds.length }).toEqual({ gaps: [], count: seconds.length });
+    expect(seconds.length).toBeGreaterThanOrEqual(5);
+    expect(runs[runs.length - 1].scheduledAt.getTime()).toBeGreaterThan(Date.now() - 1500);
+
+    // the other instance hears a deploy through this one again (LISTEN reconnected)
+    const u = await deployTrigger(a.app, 'after-outage', { cron: '0 0 * * *' });
+    const deadline = Date.now() + 1000;
+    while (b.app.get(SchedulerService).state!.revisionOf(u.id) !== 1) {
+      if (Date.now() > deadline) throw new Error('not live on the other instance within 1 s');
+      await sleep(20);
+    }
+    await setActiveViaApi(a.app, [t, u], false);
+  });
+});
