@@ -52,6 +52,7 @@ export interface BulkOutcome {
 export interface SortKey {
   sql: string;
   type: 'boolean' | 'timestamptz' | 'text';
+  /** the same for every key of one order */
   desc: boolean;
 }
 
@@ -88,35 +89,14 @@ const BULK_SET: Record<BulkAction, { where: string; set: string }> = {
   },
 };
 
-/** Keyset condition "after `params`" for keys ordered as given (directions may be mixed). */
+/**
+ * Keyset condition "after `params`" for keys that all share one direction: a single row
+ * comparison, which the matching list index turns into the start of its scan.
+ */
 function afterKeySql(keys: SortKey[], firstParam: number): string {
-  // Group consecutive keys of one direction so each group is one row comparison.
-  const groups: { keys: SortKey[]; params: string[] }[] = [];
-  keys.forEach((key, i) => {
-    const param = `$${firstParam + i}::${key.type}`;
-    const last = groups[groups.length - 1];
-    if (last && last.keys[0].desc === key.desc) {
-      last.keys.push(key);
-      last.params.push(param);
-    } else {
-      groups.push({ keys: [key], params: [param] });
-    }
-  });
-  const row = (g: (typeof groups)[number]) => ({
-    cols: `(${g.keys.map((k) => k.sql).join(', ')})`,
-    vals: `(${g.params.join(', ')})`,
-    after: g.keys[0].desc ? '<' : '>',
-    upTo: g.keys[0].desc ? '<=' : '>=',
-  });
-  const alternatives: string[] = [];
-  groups.forEach((g, i) => {
-    const equalBefore = groups.slice(0, i).map((p) => `${row(p).cols} = ${row(p).vals}`);
-    const r = row(g);
-    alternatives.push([...equalBefore, `${r.cols} ${r.after} ${r.vals}`].join(' AND '));
-  });
-  // The leading bound lets an index on the first group start the scan at the cursor.
-  const first = row(groups[0]);
-  return `${first.cols} ${first.upTo} ${first.vals} AND (${alternatives.join(' OR ')})`;
+  const cols = keys.map((k) => k.sql).join(', ');
+  const vals = keys.map((k, i) => `$${firstParam + i}::${k.type}`).join(', ');
+  return `(${cols}) ${keys[0].desc ? '<' : '>'} (${vals})`;
 }
 
 /** The `triggers` table: current state, written together with a revision row per change. */

@@ -49,14 +49,19 @@ import {
 
 const NAME_KEYS = ['t.project', 't.domain', 't.task_name', 't.name'];
 
-/** api.md "Listing and paging": the order of each sort, ties broken by the name parts. */
+/**
+ * api.md "Listing and paging": the keys of each order. Ties are broken by the name parts in the
+ * order's own direction, so a page boundary is one row comparison that an index can seek to.
+ */
 function sortKeys(sort: string | undefined): SortKey[] {
-  const names = (desc: boolean): SortKey[] => NAME_KEYS.map((sql) => ({ sql, type: 'text', desc }));
+  const key = (sql: string, type: SortKey['type'], desc: boolean): SortKey => ({ sql, type, desc });
+  const names = (desc: boolean) => NAME_KEYS.map((sql) => key(sql, 'text', desc));
+  // default: active first, then newest update
   if (sort === undefined) {
     return [
-      { sql: 't.active', type: 'boolean', desc: true },
-      { sql: 't.updated_at', type: 'timestamptz', desc: true },
-      ...names(false),
+      key('t.active', 'boolean', true),
+      key('t.updated_at', 'timestamptz', true),
+      ...names(true),
     ];
   }
   const [field, dir] = sort.split(':') as [SortField, string | undefined];
@@ -65,15 +70,17 @@ function sortKeys(sort: string | undefined): SortKey[] {
     case 'name':
       return names(desc);
     case 'taskName':
-      return [{ sql: 't.task_name', type: 'text', desc }, ...names(desc)];
+      return ['t.task_name', 't.project', 't.domain', 't.name'].map((sql) =>
+        key(sql, 'text', desc),
+      );
     case 'deployedAt':
-      return [{ sql: 't.deployed_at', type: 'timestamptz', desc }, ...names(desc)];
+      return [key('t.deployed_at', 'timestamptz', desc), ...names(desc)];
     case 'updatedAt':
-      return [{ sql: 't.updated_at', type: 'timestamptz', desc }, ...names(desc)];
+      return [key('t.updated_at', 'timestamptz', desc), ...names(desc)];
     case 'triggeredAt':
       // Never-triggered rows sort as the earliest time: first ascending, last descending.
       return [
-        { sql: `COALESCE(t.triggered_at, '-infinity'::timestamptz)`, type: 'timestamptz', desc },
+        key(`COALESCE(t.triggered_at, '-infinity'::timestamptz)`, 'timestamptz', desc),
         ...names(desc),
       ];
   }

@@ -89,7 +89,7 @@ describe('GET /triggers (e2e)', () => {
     await deploy(n('new-active', 'mid'));
     await deploy(n('b-tie', 'mid'));
     await deploy(n('a-tie', 'mid'));
-    // a-tie and b-tie share one update time: ties go by the name parts
+    // a-tie and b-tie share one update time
     await db().query(
       `UPDATE triggers SET updated_at = '2030-01-01T00:00:00Z' WHERE project = $1 AND name IN ('a-tie', 'b-tie')`,
       [project],
@@ -104,9 +104,10 @@ describe('GET /triggers (e2e)', () => {
       '2026-01-01T00:00:00Z',
       'new-active',
     ]);
+    // ties go by the name parts in the order's direction (descending for the default order)
     expect(names(await list({ project }).expect(200))).toEqual([
-      'a-tie',
       'b-tie',
+      'a-tie',
       'new-active',
       'old-active',
       'inactive',

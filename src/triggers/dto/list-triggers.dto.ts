@@ -66,8 +66,8 @@ export class ListTriggersQueryDto extends PageQueryDto {
     example: 'updatedAt:desc',
     description:
       '`field:asc|desc` (`field` alone is ascending), field one of name, taskName, deployedAt, ' +
-      'updatedAt, triggeredAt; ties are broken by the name parts. Default: active first, then ' +
-      'newest update.',
+      'updatedAt, triggeredAt (never triggered sorts first ascending); ties are broken by the ' +
+      'name parts in the same direction. Default: active first, then newest update.',
   })
   @IsOptional()
   @IsString()
