@@ -28,11 +28,7 @@ export class PreviewController {
   @ApiOkResponse({ type: FireTimesDto, example: EXAMPLE })
   @ApiErrors('VALIDATION_FAILED', 'INVALID_SCHEDULE', ...BODY_ERRORS, ...COMMON_ERRORS)
   previewSchedule(@Body() body: PreviewScheduleDto): FireTimesDto {
-    return this.preview.previewSpec(
-      body.automationSpec,
-      body.count,
-      body.from,
-    );
+    return this.preview.previewSpec(body.automationSpec, body.count, body.from);
   }
 
   @Get('triggers/:project/:domain/:taskName/:name/preview')
