@@ -35,6 +35,8 @@ interface Scenario {
   paths: string[];
   body?: string;
   connections: number;
+  /** seconds to run (default BENCH_DURATION) */
+  durationS?: number;
   /** a steady requests/s (open loop: latency at that load); absent: autocannon flat out */
   rate?: number;
 }
@@ -92,7 +94,7 @@ async function closedLoop(url: string, s: Scenario): Promise<Figures> {
   const result = await autocannon({
     url,
     connections: s.connections,
-    duration: DURATION_S,
+    duration: s.durationS ?? DURATION_S,
     method: s.method,
     headers: { 'content-type': 'application/json' },
     body: s.body,
@@ -159,7 +161,7 @@ async function openLoop(url: string, s: Scenario, rate: number): Promise<Figures
       req.end(s.body);
     });
   const start = performance.now();
-  const total = rate * DURATION_S;
+  const total = rate * (s.durationS ?? DURATION_S);
   const pending: Promise<void>[] = [];
   while (pending.length < total) {
     const now = performance.now();
@@ -312,7 +314,10 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     const results: Figures[] = [];
     for (const scenario of scenarios.filter((x) => !only || x.title.includes(only))) {
-      await runInChild(base, { ...scenario, connections: 2, rate: undefined }); // warm-up
+      await runInChild(base, { ...scenario, connections: 2, rate: undefined, durationS: 2 }); // warm-up
+      // each scenario starts from a collected heap, not the previous one's garbage
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 100)); // let its GC entry pass before measuring
       results.push(await measured(() => runInChild(base, scenario)));
     }
     print(scratch ? 'PostgreSQL' : 'embedded (PGlite)', results);

@@ -240,6 +240,8 @@ describe('GET /triggers (e2e)', () => {
       { domain: '-x' },
       { taskName: '.x' },
       { taskVersion: 'v'.repeat(64) },
+      { taskVersion: 'v\u0000' },
+      { domain: '\u0000' },
       { unknown: '1' },
       { token: 'garbage' },
       { token: '' },
@@ -256,6 +258,10 @@ describe('GET /triggers (e2e)', () => {
       const res = await http().get('/triggers').query(query);
       expect([query, res.status, res.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
     }
+    const nul = await list({ taskVersion: 'v\u0000' }).expect(400);
+    expect(nul.body.details).toEqual([
+      { field: 'taskVersion', message: expect.stringContaining('U+0000') },
+    ]);
     const repeated = await http().get(`/triggers?limit=1&limit=2`);
     expect([repeated.status, repeated.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     await list({ project, token, limit: '1' }).expect(200);

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { TriggerDetailsDto } from './trigger-details.dto';
 import { PROJECT_PATTERN, TASK_NAME_PATTERN } from './trigger-name.dto';
-import { IsIntString } from './validators';
+import { HasNoNulChar, IsIntString } from './validators';
 
 export const SORT_FIELDS = ['name', 'taskName', 'deployedAt', 'updatedAt', 'triggeredAt'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -50,6 +50,7 @@ export class ListTriggersQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @Length(1, 63)
+  @HasNoNulChar()
   taskVersion?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'] })

@@ -66,3 +66,20 @@ export function IsIntString(
     options,
   );
 }
+
+/** A string without U+0000, which PostgreSQL text cannot hold (query values skip the body check). */
+export function HasNoNulChar(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasNoNulChar',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && !value.includes('\u0000'),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must not contain the character U+0000`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
