@@ -1,11 +1,14 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { TriggerEntity } from '../triggers/trigger.entity';
 
 export type RevisionAction = 'DEPLOY' | 'ACTIVATE' | 'DEACTIVATE' | 'DELETE';
 
 /** One immutable snapshot of a trigger, appended by every change (table `trigger_revisions`). */
 @Entity({ name: 'trigger_revisions' })
+@Check('ck_trigger_revisions_action', `"action" IN ('DEPLOY', 'ACTIVATE', 'DEACTIVATE', 'DELETE')`)
 export class TriggerRevisionEntity {
   @PrimaryColumn({ name: 'trigger_id', type: 'bigint' })
+  @ForeignKey(() => TriggerEntity, { name: 'trigger_revisions_trigger_id_fkey' })
   triggerId!: string;
 
   @PrimaryColumn({ type: 'integer' })

@@ -1,7 +1,19 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-/** The current state of a trigger (table `triggers`); history lives in `trigger_revisions`. */
+/**
+ * The current state of a trigger (table `triggers`); history lives in `trigger_revisions`.
+ * Constraints and indexes are declared so the schema diff of `migration:generate` stays empty;
+ * the partial indexes are built by the migrations (synchronize: false).
+ */
 @Entity({ name: 'triggers' })
+@Unique('uq_triggers_name', ['project', 'domain', 'taskName', 'name'])
+@Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE')`)
+@Check('ck_triggers_revision', `"latest_revision" >= 1`)
+@Index('ix_triggers_active_schedules', { synchronize: false })
+@Index('ix_triggers_list_default', { synchronize: false })
+@Index('ix_triggers_list_updated', { synchronize: false })
+@Index('ix_triggers_list_deployed', { synchronize: false })
+@Index('ix_triggers_list_task', { synchronize: false })
 export class TriggerEntity {
   /** bigint: kept as a string */
   @PrimaryGeneratedColumn({ type: 'bigint' })
