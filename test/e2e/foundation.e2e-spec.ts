@@ -1,3 +1,5 @@
+import { ConfigService } from '@nestjs/config';
+import { AppConfig } from '../../src/config/app-config';
 import { useTestApp } from '../support/test-app';
 
 describe('foundation (e2e)', () => {
@@ -72,5 +74,15 @@ describe('foundation (e2e)', () => {
     const res = await ctx.app().http().get('/docs-json').expect(200);
     expect(res.body.openapi).toMatch(/^3\./);
     expect(Object.keys(res.body.paths)).toContain('/health/ready');
+  });
+});
+
+describe('configuration in the app (e2e)', () => {
+  const ctx = useTestApp({ TRIGGER_SCHEDULER_EXECUTION_QPS: '42' });
+
+  it('injects the validated configuration, also through ConfigService', () => {
+    const app = ctx.app().app;
+    expect(app.get(AppConfig).scheduler.executionQps).toBe(42);
+    expect(app.get(ConfigService).get('scheduler.executionQps')).toBe(42);
   });
 });
