@@ -1,3 +1,4 @@
+import { withScheduleErrors } from '../common/schedule-errors';
 import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import {
@@ -6,7 +7,6 @@ import {
   parseSchedule,
   parseScheduleCached,
   Schedule,
-  ScheduleError,
   toFireTime,
 } from '../schedule';
 import { Clock } from '../scheduler/clock';
@@ -14,21 +14,6 @@ import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import type { TriggerName } from '../triggers/trigger-events';
 import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
 import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
-
-/** Maps the schedule module's errors to the API's (content → INVALID_SCHEDULE, shape → 400). */
-function parseOrThrow(
-  spec: AutomationSpecLike,
-  triggerName: string | undefined,
-  now: Date,
-): Schedule {
-  try {
-    return parseSchedule(spec, { triggerName, now });
-  } catch (e) {
-    if (!(e instanceof ScheduleError)) throw e;
-    if (e.code === 'INVALID_SCHEDULE') throw new InvalidScheduleError(e.message, e.field);
-    throw ValidationFailedError.of(e.field, e.message);
-  }
-}
 
 /**
  * Previews fire times with the same schedule module the scheduler fires with, so what a preview
@@ -45,7 +30,7 @@ export class PreviewService {
   previewSpec(spec: AutomationSpecLike, count?: number | null, from?: string | null): FireTimesDto {
     const now = new Date(this.clock.now());
     const after = this.parseFrom(from, now);
-    const schedule = parseOrThrow(spec, undefined, now);
+    const schedule = withScheduleErrors(() => parseSchedule(spec, { now }));
     return this.fireTimes(schedule, after, after, count ?? DEFAULT_PREVIEW_COUNT);
   }
 
@@ -66,13 +51,9 @@ export class PreviewService {
         'automationSpec.type',
       );
     }
-    let schedule: Schedule;
-    try {
-      schedule = parseScheduleCached(spec, { triggerName: name.name, now });
-    } catch (e) {
-      if (e instanceof ScheduleError) throw new InvalidScheduleError(e.message, e.field);
-      throw e;
-    }
+    const schedule = withScheduleErrors(() =>
+      parseScheduleCached(spec, { triggerName: name.name, now }),
+    );
     const n = count === undefined ? DEFAULT_PREVIEW_COUNT : Number(count);
     if (!trigger.active) return this.fireTimes(schedule, after, after, n);
     const effective = trigger.effectiveAt;

@@ -1,45 +1,24 @@
 import { ValidationFailedError } from '../common/errors';
+import type { PageTokenCodec } from '../common/page-token';
 import type { RunKey } from './runs.repository';
 
-interface TokenBody {
-  v: 1;
-  /** the trigger the token was issued for */
-  t: string;
-  /** scheduledAt (ms) and id of the last run of the page */
-  s: number;
-  i: string;
+const scope = (triggerId: string): string => `runs:${triggerId}`;
+
+/** An opaque, tamper-evident cursor over one trigger's runs (the shared page-token codec). */
+export function encodeRunPageToken(codec: PageTokenCodec, triggerId: string, key: RunKey): string {
+  return codec.encode(scope(triggerId), [String(key.scheduledAt.getTime()), key.id]);
 }
 
-/** An opaque cursor over one trigger's runs (base64url JSON). */
-export function encodeRunPageToken(triggerId: string, key: RunKey): string {
-  const body: TokenBody = { v: 1, t: triggerId, s: key.scheduledAt.getTime(), i: key.id };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
-}
-
-/** Decodes a token issued for this trigger; anything else is a 400 on `token`. */
-export function decodeRunPageToken(triggerId: string, token: string): RunKey {
-  const invalid = (): never => {
+/** Decodes a token issued for this trigger's runs; anything else is a 400 on `token`. */
+export function decodeRunPageToken(
+  codec: PageTokenCodec,
+  triggerId: string,
+  token: string,
+): RunKey {
+  const key = codec.decode(scope(triggerId), token);
+  const [ms, id] = key;
+  if (key.length !== 2 || !/^-?\d{1,16}$/.test(ms) || !/^[1-9]\d{0,18}$/.test(id)) {
     throw ValidationFailedError.of('token', 'is not a valid page token for this list');
-  };
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(token)) invalid();
-  let body: Partial<TokenBody>;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
-  } catch {
-    return invalid();
   }
-  if (
-    body === null ||
-    typeof body !== 'object' ||
-    body.v !== 1 ||
-    body.t !== triggerId ||
-    typeof body.s !== 'number' ||
-    !Number.isSafeInteger(body.s) ||
-    Math.abs(body.s) > 8.64e15 ||
-    typeof body.i !== 'string' ||
-    !/^[1-9]\d{0,18}$/.test(body.i)
-  ) {
-    return invalid();
-  }
-  return { scheduledAt: new Date(body.s), id: body.i };
+  return { scheduledAt: new Date(Number(ms)), id };
 }

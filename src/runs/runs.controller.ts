@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ValidationFailedError } from '../common/errors';
-import { TriggerPathDto } from './dto/trigger-path.dto';
+import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
 import { BackfillBodyDto, ListRunsQueryDto } from './dto/runs.dto';
 import type { RunResponse } from './run.mapper';
 import { BackfillResult, RunPage, RunsService } from './runs.service';
@@ -32,7 +32,7 @@ export class RunsController {
 
   @Get('runs')
   @ApiOperation({ summary: "The trigger's runs, newest scheduled first, paged" })
-  list(@Param() path: TriggerPathDto, @Query() query: ListRunsQueryDto): Promise<RunPage> {
+  list(@Param() path: TriggerKeyParams, @Query() query: ListRunsQueryDto): Promise<RunPage> {
     return this.runs.list(path, limitOf(query), query.token);
   }
 
@@ -42,7 +42,7 @@ export class RunsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async fire(
-    @Param() path: TriggerPathDto,
+    @Param() path: TriggerKeyParams,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RunResponse> {
@@ -54,7 +54,10 @@ export class RunsController {
   @Post('backfill')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create BACKFILL runs for the slots in [from, to)' })
-  backfill(@Param() path: TriggerPathDto, @Body() body: BackfillBodyDto): Promise<BackfillResult> {
+  backfill(
+    @Param() path: TriggerKeyParams,
+    @Body() body: BackfillBodyDto,
+  ): Promise<BackfillResult> {
     return this.runs.backfill(path, body);
   }
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PageTokenCodec } from '../common/page-token';
+import { AppConfig } from '../config/app-config';
 import { Clock, SystemClock } from '../scheduler/clock';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
@@ -9,7 +11,12 @@ import { RunsService } from './runs.service';
 @Module({
   imports: [TriggersModule],
   controllers: [RunsController],
-  providers: [RunsService, RunsRepository, { provide: Clock, useClass: SystemClock }],
+  providers: [
+    RunsService,
+    RunsRepository,
+    { provide: Clock, useClass: SystemClock },
+    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
+  ],
   exports: [RunsService, Clock],
 })
 export class RunsModule {}

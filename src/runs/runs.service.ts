@@ -1,3 +1,5 @@
+import { PageTokenCodec } from '../common/page-token';
+import { withScheduleErrors } from '../common/schedule-errors';
 import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
@@ -5,7 +7,6 @@ import { Clock } from '../scheduler/clock';
 import {
   parseIsoInstant,
   parseScheduleCached,
-  ScheduleError,
   type AutomationSpecLike,
   type Schedule,
 } from '../schedule';
@@ -58,6 +59,7 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly tokens: PageTokenCodec,
   ) {}
 
   /** Fires scheduled slots (the scheduler's executor calls this after its rate limiter). */
@@ -69,7 +71,7 @@ export class RunsService {
   async list(name: TriggerName, limit: number, token: string | undefined): Promise<RunPage> {
     const target = await this.triggers.findRunTarget(name);
     if (!target) throw new RunTriggerNotFoundError(name);
-    const after = token === undefined ? null : decodeRunPageToken(target.id, token);
+    const after = token === undefined ? null : decodeRunPageToken(this.tokens, target.id, token);
     const rows = await this.runs.listByTrigger(target.id, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -77,7 +79,10 @@ export class RunsService {
       runs: page.map((r) => toRunResponse(target.name, r)),
       token:
         rows.length > limit && last
-          ? encodeRunPageToken(target.id, { scheduledAt: last.scheduledAt, id: last.id })
+          ? encodeRunPageToken(this.tokens, target.id, {
+              scheduledAt: last.scheduledAt,
+              id: last.id,
+            })
           : null,
     };
   }
@@ -186,15 +191,12 @@ export class RunsService {
         'automationSpec.type',
       );
     }
-    try {
-      return parseScheduleCached(target.automationSpec as unknown as AutomationSpecLike, {
+    return withScheduleErrors(() =>
+      parseScheduleCached(target.automationSpec as unknown as AutomationSpecLike, {
         triggerName: target.name.name,
         now: new Date(this.clock.now()),
-      });
-    } catch (e) {
-      if (e instanceof ScheduleError) throw new InvalidScheduleError(e.message, e.field);
-      throw e;
-    }
+      }),
+    );
   }
 
   /** What a backfill would create for a slot (dry run): the run without a creation time. */

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { RevisionsModule } from '../revisions/revisions.module';
 import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
-import { PageTokenCodec } from './page-token';
+import { PageTokenCodec } from '../common/page-token';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
 import { TriggersController } from './triggers.controller';

@@ -1,16 +1,12 @@
+import { withScheduleErrors } from '../common/schedule-errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
+import { ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { RevisionNotFoundError } from '../revisions/revision.errors';
 import { RevisionsRepository } from '../revisions/revisions.repository';
 import type { RevisionAction } from '../revisions/trigger-revision.entity';
-import {
-  ScheduleError,
-  parseScheduleCached,
-  validateAutomationSpec,
-  type AutomationSpecLike,
-} from '../schedule';
+import { parseScheduleCached, validateAutomationSpec, type AutomationSpecLike } from '../schedule';
 import type { BulkResultDto } from './dto/bulk.dto';
 import type { DeployTriggerDto } from './dto/deploy-trigger.dto';
 import {
@@ -22,7 +18,7 @@ import {
 import type { RevisionDetailsDto, RevisionListDto } from './dto/revision.dto';
 import type { TriggerDetailsDto } from './dto/trigger-details.dto';
 import type { DeployPrecondition } from './if-match';
-import { PageTokenCodec } from './page-token';
+import { PageTokenCodec } from '../common/page-token';
 import { TRIGGER_CHANGED, type TriggerChangedEvent, type TriggerName } from './trigger-events';
 import {
   PreconditionFailedError,
@@ -278,14 +274,10 @@ export class TriggersService {
   /** Content checks of the schedule module (the parser the scheduler uses), as domain errors. */
   private validateSchedule(name: TriggerName, spec: AutomationSpecLike): void {
     const options = { triggerName: name.name, now: new Date() };
-    try {
+    withScheduleErrors(() => {
       if (spec.type === 'SCHEDULE') parseScheduleCached(spec, options);
       else validateAutomationSpec(spec, options);
-    } catch (e) {
-      if (!(e instanceof ScheduleError)) throw e;
-      if (e.code === 'INVALID_SCHEDULE') throw new InvalidScheduleError(e.message, e.field);
-      throw ValidationFailedError.of(e.field, e.message);
-    }
+    });
   }
 
   private emit(

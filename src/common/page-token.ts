@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ValidationFailedError } from '../common/errors';
+import { ValidationFailedError } from './errors';
 import type { AppConfig } from '../config/app-config';
 
 const MAC_BYTES = 16;
