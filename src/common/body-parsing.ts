@@ -2,7 +2,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { Logger } from '@nestjs/common';
 import { DomainError, ValidationFailedError } from './errors';
 import { writeError } from './http-error.filter';
-import { findNulChar } from './validation';
+import { findUnstorable } from './validation';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const logger = new Logger('BodyParser');
@@ -40,14 +40,9 @@ export function bodyParsingMiddleware(): ((
       }
       parser(req, res, (err?: unknown) => {
         if (!err) {
-          const field = findNulChar(req.body);
-          if (field === null) return next();
-          return writeError(
-            ValidationFailedError.of(field, 'must not contain the character U+0000'),
-            req,
-            res,
-            logger,
-          );
+          const problem = findUnstorable(req.body);
+          if (problem === null) return next();
+          return writeError(new ValidationFailedError([problem]), req, res, logger);
         }
         const e = err as { type?: string };
         if (e.type === 'entity.too.large') {

@@ -33,12 +33,25 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Finds the first string (or key) holding U+0000, which PostgreSQL text and jsonb cannot store. */
-export function findNulChar(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : null;
+/**
+ * Keys that class-transformer (inside the ValidationPipe) silently drops as a prototype-pollution
+ * guard: rejected up front so that no part of a body, inputs included, is lost without a word.
+ */
+const DROPPED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first problem in a parsed JSON body that validation would not report: a string or key
+ * holding U+0000 (PostgreSQL text and jsonb cannot store it), or a key the pipe would drop.
+ */
+export function findUnstorable(value: unknown, path = ''): FieldError | null {
+  if (typeof value === 'string') {
+    return value.includes('\u0000')
+      ? { field: path || '(body)', message: 'must not contain the character U+0000' }
+      : null;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findNulChar(value[i], `${path}[${i}]`);
+      const found = findUnstorable(value[i], `${path}[${i}]`);
       if (found) return found;
     }
     return null;
@@ -46,8 +59,13 @@ export function findNulChar(value: unknown, path = ''): string | null {
   if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       const childPath = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return childPath;
-      const found = findNulChar(child, childPath);
+      if (key.includes('\u0000')) {
+        return { field: childPath, message: 'must not contain the character U+0000' };
+      }
+      if (DROPPED_KEYS.has(key)) {
+        return { field: childPath, message: `the key "${key}" is not accepted anywhere in a body` };
+      }
+      const found = findUnstorable(child, childPath);
       if (found) return found;
     }
   }

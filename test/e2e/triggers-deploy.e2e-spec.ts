@@ -629,17 +629,20 @@ describe('PUT /triggers/{key} (e2e)', () => {
       expect(desc.body.details[0].field).toBe('spec.description');
     });
 
-    // Nest's ValidationPipe strips __proto__, constructor and prototype keys from every body
-    // (its prototype-pollution guard); the rest of the object is kept and nothing breaks.
-    it('survives prototype-looking keys in inputs (they are stripped by the pipe)', async () => {
+    // Nest's ValidationPipe would silently strip __proto__, constructor and prototype keys (its
+    // prototype-pollution guard): they are refused instead, so no input is lost without a word.
+    it('refuses prototype-looking keys in inputs rather than dropping them', async () => {
       const res = await http()
         .put(triggerPath(aName()))
         .set('Content-Type', 'application/json')
         .send(
           '{"spec":{"taskVersion":"v1","inputs":{"keep":1,"constructor":{"x":1},"__proto__":{"y":2}}},"automationSpec":{"type":"NONE"}}',
         )
-        .expect(201);
-      expect(res.body.spec.inputs).toEqual({ keep: 1 });
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.details).toEqual([
+        { field: 'spec.inputs.constructor', message: expect.stringContaining('not accepted') },
+      ]);
     });
   });
 });
