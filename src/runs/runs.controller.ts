@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
+import { BackfillResultDto, RUN_EXAMPLE, RunDto, RunPageDto } from './dto/run-response.dto';
 import type { Response } from 'express';
 import { ValidationFailedError } from '../common/errors';
 import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
@@ -31,7 +39,12 @@ export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
   @Get('runs')
-  @ApiOperation({ summary: "The trigger's runs, newest scheduled first, paged" })
+  @ApiOperation({
+    summary: "The trigger's runs, newest scheduled first, paged",
+    description: 'Also for a deleted trigger; 404 only for one that never existed.',
+  })
+  @ApiOkResponse({ type: RunPageDto, example: { runs: [RUN_EXAMPLE], token: null } })
+  @ApiErrors('VALIDATION_FAILED', 'TRIGGER_NOT_FOUND', ...COMMON_ERRORS)
   list(@Param() path: TriggerKeyParams, @Query() query: ListRunsQueryDto): Promise<RunPage> {
     return this.runs.list(path, limitOf(query), query.token);
   }
@@ -40,7 +53,14 @@ export class RunsController {
   @ApiOperation({
     summary: 'Create a MANUAL run now (201; 200 with the same run on a repeated key)',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1–255 printable ASCII; a repeat (per trigger, kept ≥ 24 h) returns the same run',
+  })
+  @ApiCreatedResponse({ type: RunDto, example: { ...RUN_EXAMPLE, source: 'MANUAL' } })
+  @ApiOkResponse({ type: RunDto, description: 'the run created earlier with this key' })
+  @ApiErrors('VALIDATION_FAILED', 'TRIGGER_NOT_FOUND', ...COMMON_ERRORS)
   async fire(
     @Param() path: TriggerKeyParams,
     @Headers('idempotency-key') key: string | undefined,
@@ -53,7 +73,26 @@ export class RunsController {
 
   @Post('backfill')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create BACKFILL runs for the slots in [from, to)' })
+  @ApiOperation({
+    summary: 'Create BACKFILL runs for the slots in [from, to)',
+    description:
+      'SCHEDULE triggers only (active or not); at most 1,000 slots; `to` not in the future. ' +
+      'Slots that already have a run are listed in `skipped`. `dryRun` creates nothing.',
+  })
+  @ApiOkResponse({
+    type: BackfillResultDto,
+    example: {
+      runs: [{ ...RUN_EXAMPLE, source: 'BACKFILL' }],
+      skipped: [{ scheduledAt: '2026-07-02T09:00:00.000Z', runName: 'r0c1d2e3f4a5b6c7d' }],
+    },
+  })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_SCHEDULE',
+    'TRIGGER_NOT_FOUND',
+    ...BODY_ERRORS,
+    ...COMMON_ERRORS,
+  )
   backfill(
     @Param() path: TriggerKeyParams,
     @Body() body: BackfillBodyDto,

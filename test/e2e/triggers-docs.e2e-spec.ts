@@ -25,6 +25,11 @@ describe('Swagger for the trigger API (e2e)', () => {
       [key, 'delete', ['204', '400', '404']],
       [`${key}/revisions`, 'get', ['200', '400', '404']],
       [`${key}/revisions/{revision}`, 'get', ['200', '400', '404']],
+      [`${key}/runs`, 'get', ['200', '400', '404']],
+      [`${key}/fire`, 'post', ['200', '201', '400', '404']],
+      [`${key}/backfill`, 'post', ['200', '400', '404', '413', '415']],
+      [`${key}/preview`, 'get', ['200', '400', '404']],
+      ['/schedules/preview', 'post', ['200', '400', '413', '415']],
     ];
     for (const [path, method, statuses] of expected) {
       const op = doc.paths[path]?.[method];

@@ -1,0 +1,79 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TriggerNameDto } from '../../triggers/dto/trigger-name.dto';
+
+/** Swagger shapes of the runs responses (the service builds them as RunResponse). */
+export class RunTriggerRefDto {
+  @ApiProperty({ type: () => TriggerNameDto })
+  name!: TriggerNameDto;
+
+  @ApiProperty({ example: 4, description: 'the revision that produced the run' })
+  revision!: number;
+}
+
+export const RUN_EXAMPLE = {
+  name: 'r33e6dc05117cbf71',
+  trigger: { name: { project: 'p', domain: 'd', taskName: 'task', name: 'k1' }, revision: 4 },
+  taskVersion: 'v7',
+  source: 'SCHEDULE',
+  scheduledAt: '2026-07-01T09:00:00.000Z',
+  createdAt: '2026-07-01T09:00:00.012Z',
+  inputs: { region: 'eu', kickoff_time: '2026-07-01T09:00:00.000Z' },
+  runSpec: {},
+};
+
+export class RunDto {
+  @ApiProperty({
+    example: 'r33e6dc05117cbf71',
+    description: "scheduled and backfill runs: Flyte's deterministic r + FNV-1 hex; manual: m…",
+  })
+  name!: string;
+
+  @ApiProperty({ type: () => RunTriggerRefDto })
+  trigger!: RunTriggerRefDto;
+
+  @ApiProperty({ example: 'v7' })
+  taskVersion!: string;
+
+  @ApiProperty({ enum: ['SCHEDULE', 'MANUAL', 'BACKFILL'] })
+  source!: string;
+
+  @ApiProperty({ example: '2026-07-01T09:00:00.000Z' })
+  scheduledAt!: string;
+
+  @ApiProperty({
+    example: '2026-07-01T09:00:00.012Z',
+    nullable: true,
+    description: 'null only in a backfill dry run',
+  })
+  createdAt!: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: RUN_EXAMPLE.inputs })
+  inputs!: Record<string, unknown>;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
+  runSpec!: Record<string, unknown>;
+}
+
+export class RunPageDto {
+  @ApiProperty({ type: () => [RunDto] })
+  runs!: RunDto[];
+
+  @ApiProperty({ nullable: true, type: String, description: 'the next page, or null' })
+  token!: string | null;
+}
+
+export class SkippedSlotDto {
+  @ApiProperty({ example: '2026-07-01T09:00:00.000Z' })
+  scheduledAt!: string;
+
+  @ApiProperty({ example: 'r33e6dc05117cbf71', description: 'the run that already has the slot' })
+  runName!: string;
+}
+
+export class BackfillResultDto {
+  @ApiProperty({ type: () => [RunDto], description: 'created (or, in a dry run, would be)' })
+  runs!: RunDto[];
+
+  @ApiProperty({ type: () => [SkippedSlotDto] })
+  skipped!: SkippedSlotDto[];
+}
