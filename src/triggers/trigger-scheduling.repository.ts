@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
 import type { TriggerName } from './trigger-events';
 
@@ -129,6 +130,9 @@ function runFromJson(row: RunRow): RunRow {
   };
 }
 
+/** Batches larger than this run with hash joins (see queryLarge). */
+const LARGE_BATCH = 200;
+
 /**
  * The scheduler's and the runs module's view of triggers: paged reads of the active schedule
  * triggers and the conditional updates made when a run is created. Every statement that creates
@@ -137,7 +141,19 @@ function runFromJson(row: RunRow): RunRow {
  */
 @Injectable()
 export class TriggerSchedulingRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * The row lock a fire takes on its triggers. The embedded database has one connection, so
+   * statements never overlap and the lock guards against nothing; skipping it there halves the
+   * cost of a large fire (PGlite writes every locked tuple).
+   */
+  private readonly fireLock: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
+  ) {
+    this.fireLock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
+  }
 
   /**
    * Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most
@@ -210,6 +226,21 @@ export class TriggerSchedulingRepository {
     }));
   }
 
+  /**
+   * Runs a statement over `rows` unnested parameter rows. The planner cannot see how many rows a
+   * CTE returns and joins CTEs with nested loops, which is quadratic: 10,000 slots took 3.6 s on
+   * PostgreSQL and 5.9 s on the embedded database, against 0.25–0.4 s with hash joins. Past a few
+   * hundred rows the statement runs in a transaction with nested loops turned off for it alone
+   * (trigger rows are still found through their primary key: `id = ANY($1)`).
+   */
+  private async queryLarge<T>(rows: number, sql: string, params: unknown[]): Promise<T> {
+    if (rows <= LARGE_BATCH) return this.dataSource.query(sql, params);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_nestloop = off');
+      return manager.query(sql, params);
+    });
+  }
+
   /** The trigger with this name, deleted or not; null if it never existed. */
   async findRunTarget(name: TriggerName): Promise<RunTargetRow | null> {
     const rows: (NameColumns & Omit<RunTargetRow, 'id' | 'name'>)[] = await this.dataSource.query(
@@ -251,7 +282,8 @@ export class TriggerSchedulingRepository {
       outcome: SlotOutcome;
       createdAt: Date | null;
       cursorRow: boolean | null;
-    }[] = await this.dataSource.query(
+    }[] = await this.queryLarge(
+      slots.length,
       `WITH due AS (
          SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
                 d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor
@@ -262,9 +294,9 @@ export class TriggerSchedulingRepository {
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                 t.last_scheduled_at
          FROM triggers t
-         WHERE t.id IN (SELECT trigger_id FROM due) AND ${ACTIVE_SCHEDULE}
+         WHERE t.id = ANY($1::bigint[]) AND ${ACTIVE_SCHEDULE}
          ORDER BY t.id
-         FOR NO KEY UPDATE OF t
+         ${this.fireLock}
        ),
        ok AS (
          SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at
@@ -287,7 +319,7 @@ export class TriggerSchedulingRepository {
          UPDATE triggers t
          SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
              triggered_at = GREATEST(t.triggered_at, f.last_created)
-         FROM fired f WHERE t.id = f.trigger_id
+         FROM fired f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
        ),
        cursor_plan AS (
          SELECT ok.trigger_id, min(ok.floor) AS floor, max(ok.through) AS through,
