@@ -100,6 +100,22 @@ function afterKeySql(keys: SortKey[], firstParam: number): string {
 }
 
 /** The `triggers` table: current state, written together with a revision row per change. */
+/** $1–$10 of both deploy statements: name, active, type, task version, spec, automation, actor. */
+function deployParams(v: DeployValues): unknown[] {
+  return [
+    v.name.project,
+    v.name.domain,
+    v.name.taskName,
+    v.name.name,
+    v.spec.active,
+    v.automationSpec.type,
+    v.spec.taskVersion,
+    JSON.stringify(v.spec),
+    JSON.stringify(v.automationSpec),
+    v.actor,
+  ];
+}
+
 @Injectable()
 export class TriggersRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -172,20 +188,7 @@ export class TriggersRepository {
        SELECT cur.latest_revision AS "currentRevision", cur.was_deleted AS "wasDeleted",
          upd.id IS NOT NULL AS updated, ${columns('upd')}
        FROM cur LEFT JOIN upd ON true`,
-      [
-        v.name.project,
-        v.name.domain,
-        v.name.taskName,
-        v.name.name,
-        v.spec.active,
-        v.automationSpec.type,
-        v.spec.taskVersion,
-        JSON.stringify(v.spec),
-        JSON.stringify(v.automationSpec),
-        v.actor,
-        expectedRevision,
-        mustExist,
-      ],
+      [...deployParams(v), expectedRevision, mustExist],
     );
     const row = rows[0];
     if (!row) return { kind: 'missing' };
@@ -211,18 +214,7 @@ export class TriggersRepository {
        ),
        rev AS (${insertRevisionsSql('ins', 'DEPLOY')})
        SELECT ${columns('ins')} FROM ins`,
-      [
-        v.name.project,
-        v.name.domain,
-        v.name.taskName,
-        v.name.name,
-        v.spec.active,
-        v.automationSpec.type,
-        v.spec.taskVersion,
-        JSON.stringify(v.spec),
-        JSON.stringify(v.automationSpec),
-        v.actor,
-      ],
+      deployParams(v),
     );
     return rows[0] ?? null;
   }
