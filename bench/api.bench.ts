@@ -12,7 +12,6 @@
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -20,10 +19,10 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PGlite } from '@electric-sql/pglite';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
+import { createScratchDatabase } from '../test/support/scratch-database';
 
 const SEEDED = 1000;
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -204,23 +203,6 @@ function runInChild(url: string, scenario: Scenario): Promise<Figures> {
 
 // ---- orchestrator (this process runs the app) ----
 
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sundial_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: serverUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 async function seed(app: INestApplication, base: string): Promise<void> {
   for (let start = 0; start < SEEDED; start += 50) {
     await Promise.all(
@@ -239,7 +221,7 @@ async function seed(app: INestApplication, base: string): Promise<void> {
 
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
-  const scratch = serverUrl ? await scratchDatabase(serverUrl) : null;
+  const scratch = serverUrl ? await createScratchDatabase(serverUrl, 'sundial_bench') : null;
   const pglite = scratch ? null : new PGlite();
   const config = loadConfig({
     env: {

@@ -13,18 +13,17 @@
  * 4. Change → live in the registry: same instance, and (PostgreSQL) another instance.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PGlite } from '@electric-sql/pglite';
-import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
+import { createScratchDatabase } from '../test/support/scratch-database';
 
 const TOTAL = Number(process.env.BENCH_TRIGGERS ?? 100_000);
 const SUSTAINED_TRIGGERS = Number(process.env.BENCH_SUSTAINED ?? 3_000);
@@ -71,25 +70,8 @@ async function openTarget(): Promise<Target> {
     await pglite.waitReady;
     return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
   }
-  const name = `sundial_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const c = new Client({ connectionString: serverUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    kind: 'postgres',
-    url: url.toString(),
-    pglite: null,
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
+  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
+  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
 }
 
 async function startApp(target: Target): Promise<INestApplication> {

@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { PGlite } from '@electric-sql/pglite';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
+import { ClockModule } from './common/clock';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(options.config),
         EventEmitterModule.forRoot(),
+        ClockModule,
         DatabaseModule.forRoot({ pglite: options.pglite }),
         MetricsModule,
         AuthModule.forRoot(options.config),

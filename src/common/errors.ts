@@ -59,12 +59,6 @@ export class InvalidScheduleError extends DomainError {
   }
 }
 
-export class NotFoundError extends DomainError {
-  constructor(message: string) {
-    super('NOT_FOUND', message);
-  }
-}
-
 export class UnavailableError extends DomainError {
   constructor(message = 'the database cannot be reached; try again shortly') {
     super('UNAVAILABLE', message, undefined, { 'Retry-After': '1' });

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Clock, SystemClock } from '../scheduler/clock';
 import { TriggersModule } from '../triggers/triggers.module';
 import { PreviewController } from './preview.controller';
 import { PreviewService } from './preview.service';
@@ -8,6 +7,6 @@ import { PreviewService } from './preview.service';
 @Module({
   imports: [TriggersModule],
   controllers: [PreviewController],
-  providers: [PreviewService, { provide: Clock, useClass: SystemClock }],
+  providers: [PreviewService],
 })
 export class PreviewModule {}

@@ -9,7 +9,7 @@ import {
   Schedule,
   toFireTime,
 } from '../schedule';
-import { Clock } from '../scheduler/clock';
+import { Clock } from '../common/clock';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import type { TriggerName } from '../triggers/trigger-events';
 import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';

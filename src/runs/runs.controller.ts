@@ -11,18 +11,14 @@ import { BackfillResultDto, RUN_EXAMPLE, RunDto, RunPageDto } from './dto/run-re
 import type { Response } from 'express';
 import { ValidationFailedError } from '../common/errors';
 import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
-import { BackfillBodyDto, ListRunsQueryDto } from './dto/runs.dto';
+import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../triggers/dto/list-triggers.dto';
+import { BackfillBodyDto } from './dto/runs.dto';
 import type { RunResponse } from './run.mapper';
 import { BackfillResult, RunPage, RunsService } from './runs.service';
 
-const MAX_LIMIT = 500;
-const DEFAULT_LIMIT = 50;
-
-function limitOf(query: ListRunsQueryDto): number {
-  if (query.limit === undefined) return DEFAULT_LIMIT;
-  const n = Number(query.limit);
-  if (n > MAX_LIMIT) throw ValidationFailedError.of('limit', 'must be an integer from 1 to 500');
-  return n;
+/** The page size: the DTO has checked it is an integer from 1 to 500. */
+function limitOf(query: PageQueryDto): number {
+  return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
 }
 
 function idempotencyKeyOf(header: string | undefined): string | null {
@@ -45,7 +41,7 @@ export class RunsController {
   })
   @ApiOkResponse({ type: RunPageDto, example: { runs: [RUN_EXAMPLE], token: null } })
   @ApiErrors('VALIDATION_FAILED', 'TRIGGER_NOT_FOUND', ...COMMON_ERRORS)
-  list(@Param() path: TriggerKeyParams, @Query() query: ListRunsQueryDto): Promise<RunPage> {
+  list(@Param() path: TriggerKeyParams, @Query() query: PageQueryDto): Promise<RunPage> {
     return this.runs.list(path, limitOf(query), query.token);
   }
 

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PageTokenCodec } from '../common/page-token';
 import { AppConfig } from '../config/app-config';
-import { Clock, SystemClock } from '../scheduler/clock';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
@@ -14,9 +13,8 @@ import { RunsService } from './runs.service';
   providers: [
     RunsService,
     RunsRepository,
-    { provide: Clock, useClass: SystemClock },
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
-  exports: [RunsService, Clock],
+  exports: [RunsService],
 })
 export class RunsModule {}

@@ -3,7 +3,7 @@ import { withScheduleErrors } from '../common/schedule-errors';
 import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { Clock } from '../scheduler/clock';
+import { Clock } from '../common/clock';
 import {
   parseIsoInstant,
   parseScheduleCached,
@@ -20,7 +20,7 @@ import {
 import { decodeRunPageToken, encodeRunPageToken } from './run-page-token';
 import { manualRunName, RunNamer } from './run-name';
 import { RunResponse, toRunResponse } from './run.mapper';
-import { RunTriggerNotFoundError } from './runs.errors';
+import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import { RunsRepository } from './runs.repository';
 import { MAX_BACKFILL_SLOTS } from './runs.types';
 
@@ -70,7 +70,7 @@ export class RunsService {
   /** A trigger's runs, newest scheduled first; 200 for a deleted trigger, 404 if it never existed. */
   async list(name: TriggerName, limit: number, token: string | undefined): Promise<RunPage> {
     const target = await this.triggers.findRunTarget(name);
-    if (!target) throw new RunTriggerNotFoundError(name);
+    if (!target) throw new TriggerNotFoundError(name);
     const after = token === undefined ? null : decodeRunPageToken(this.tokens, target.id, token);
     const rows = await this.runs.listByTrigger(target.id, after, limit + 1);
     const page = rows.slice(0, limit);
@@ -106,7 +106,7 @@ export class RunsService {
       scheduledAt: now,
       idempotencyKey,
     });
-    if (!result.found) throw new RunTriggerNotFoundError(name, true);
+    if (!result.found) throw new TriggerNotFoundError(name, true);
     if (result.runs.length > 0) {
       this.metrics.runsCreated('MANUAL');
       return { run: toRunResponse(target.name, result.runs[0]), created: true };
@@ -165,7 +165,7 @@ export class RunsService {
     }
 
     const created = await this.triggers.createBackfillRuns(target.id, named);
-    if (!created.found) throw new RunTriggerNotFoundError(name, true);
+    if (!created.found) throw new TriggerNotFoundError(name, true);
     this.metrics.runsCreated('BACKFILL', created.runs.length);
     const made = new Set(created.runs.map((r) => r.scheduledAt.getTime()));
     const skippedSlots = slots.filter((s) => !made.has(s.getTime()));
@@ -179,7 +179,7 @@ export class RunsService {
   private async liveTarget(name: TriggerName): Promise<RunTargetRow> {
     const target = await this.triggers.findRunTarget(name);
     if (!target || target.deletedAt !== null) {
-      throw new RunTriggerNotFoundError(name, target !== null);
+      throw new TriggerNotFoundError(name, target !== null);
     }
     return target;
   }

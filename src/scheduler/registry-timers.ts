@@ -1,5 +1,5 @@
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from '../common/clock';
 import type { TimerName, Timers } from './scheduler.types';
 
 /**

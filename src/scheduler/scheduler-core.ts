@@ -1,7 +1,7 @@
 import { RunNamer } from '../runs/run-name';
 import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../schedule';
 import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from '../common/clock';
 import { IndexedMinHeap, type HeapItem } from './min-heap';
 import type { FirePort, FireResult, SchedulerLogger, Timers } from './scheduler.types';
 

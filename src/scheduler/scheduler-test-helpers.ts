@@ -1,5 +1,5 @@
 import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import { Clock, type TimerHandle } from './clock';
+import { Clock, type TimerHandle } from '../common/clock';
 import type {
   FireMode,
   FireResult,

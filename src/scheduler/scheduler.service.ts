@@ -13,7 +13,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
 import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
 import { ChangeBus, type TriggerChangeMessage } from './change-bus';
-import { Clock } from './clock';
+import { Clock } from '../common/clock';
 import { ScheduledFireExecutor } from './fire-executor';
 import { RegistryTimers } from './registry-timers';
 import { SchedulerCore } from './scheduler-core';

@@ -6,9 +6,13 @@ export function formatTriggerName(n: TriggerName): string {
   return `${n.project}/${n.domain}/${n.taskName}/${n.name}`;
 }
 
+/** 404 TRIGGER_NOT_FOUND: the trigger never existed, or (deleted) was deleted. */
 export class TriggerNotFoundError extends DomainError {
-  constructor(name: TriggerName) {
-    super('TRIGGER_NOT_FOUND', `trigger ${formatTriggerName(name)} not found`);
+  constructor(name: TriggerName, deleted = false) {
+    super(
+      'TRIGGER_NOT_FOUND',
+      `trigger ${formatTriggerName(name)} not found${deleted ? ' (it has been deleted)' : ''}`,
+    );
   }
 }
 

@@ -2,16 +2,13 @@ import { Client } from 'pg';
 import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
-import { deployTrigger, runsOf, setActiveViaApi } from '../support/trigger-rows';
-
-const SCHEDULER_ON = {
-  TRIGGER_SCHEDULER_ENABLED: 'true',
-  TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1s',
-  TRIGGER_SCHEDULER_EXECUTION_QPS: '1000',
-  TRIGGER_SCHEDULER_EXECUTION_BURST: '1000',
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import {
+  deployTrigger,
+  runsOf,
+  SCHEDULER_ON,
+  setActiveViaApi,
+  sleep,
+} from '../support/trigger-rows';
 
 /**
  * PostgreSQL only: every connection of the database is killed again and again for two seconds

@@ -10,17 +10,9 @@ import {
   setActiveViaApi,
   triggerStatus,
   type TriggerRow,
+  SCHEDULER_ON,
+  sleep,
 } from '../support/trigger-rows';
-
-/** Real time, every-second triggers, a 1 s resync: a few seconds per scenario. */
-const SCHEDULER_ON = {
-  TRIGGER_SCHEDULER_ENABLED: 'true',
-  TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1s',
-  TRIGGER_SCHEDULER_EXECUTION_QPS: '1000',
-  TRIGGER_SCHEDULER_EXECUTION_BURST: '1000',
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function secondsOf(runs: { scheduledAt: Date }[]): number[] {
   return runs.map((r) => r.scheduledAt.getTime() / 1000);

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { Client } from 'pg';
 import { snapshotPath } from './paths';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database';
 
 /**
  * A fresh, migrated database for one test file: an in-memory PGlite restored from the run's
@@ -12,30 +11,23 @@ import { snapshotPath } from './paths';
 export class TestDatabase {
   private constructor(
     readonly pglite: PGlite | null,
-    readonly url: string | null,
-    private readonly serverUrl: string | null,
-    private readonly name: string | null,
+    private readonly scratch: ScratchDatabase | null,
   ) {}
 
   static async create(): Promise<TestDatabase> {
     const serverUrl = process.env.DATABASE_URL;
-    if (!serverUrl) {
-      const snapshot = new Blob([readFileSync(snapshotPath())]);
-      const pglite = new PGlite({ loadDataDir: snapshot });
-      await pglite.waitReady;
-      return new TestDatabase(pglite, null, null, null);
+    if (serverUrl) {
+      return new TestDatabase(null, await createScratchDatabase(serverUrl, 'sundial_test'));
     }
-    const name = `sundial_test_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return new TestDatabase(null, url.toString(), serverUrl, name);
+    const snapshot = new Blob([readFileSync(snapshotPath())]);
+    const pglite = new PGlite({ loadDataDir: snapshot });
+    await pglite.waitReady;
+    return new TestDatabase(pglite, null);
+  }
+
+  /** the server database's connection string (null on the embedded database) */
+  get url(): string | null {
+    return this.scratch?.url ?? null;
   }
 
   get kind(): 'embedded' | 'postgres' {
@@ -47,12 +39,6 @@ export class TestDatabase {
       if (!this.pglite.closed) await this.pglite.close();
       return;
     }
-    const admin = new Client({ connectionString: this.serverUrl! });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await this.scratch!.drop();
   }
 }

@@ -60,18 +60,33 @@ function emit(app: INestApplication, row: TriggerRow, revision: number, action: 
   app.get(EventEmitter2).emit(TRIGGER_CHANGED, event);
 }
 
+/** The trigger's four name parts: `name`, the rest from the options or p/d/task. */
+function keyOf(name: string, o: TriggerRowOptions): TriggerKey {
+  return {
+    project: o.project ?? 'p',
+    domain: o.domain ?? 'd',
+    taskName: o.taskName ?? 'task',
+    name,
+  };
+}
+
+/** Real-time scheduler settings for e2e tests: on, a 1 s resync, the limiter opened wide. */
+export const SCHEDULER_ON = {
+  TRIGGER_SCHEDULER_ENABLED: 'true',
+  TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1s',
+  TRIGGER_SCHEDULER_EXECUTION_QPS: '1000',
+  TRIGGER_SCHEDULER_EXECUTION_BURST: '1000',
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Inserts a trigger at revision 1 (a DEPLOY) and announces it. */
 export async function insertTrigger(
   app: INestApplication,
   name: string,
   o: TriggerRowOptions = {},
 ): Promise<TriggerRow> {
-  const key: TriggerKey = {
-    project: o.project ?? 'p',
-    domain: o.domain ?? 'd',
-    taskName: o.taskName ?? 'task',
-    name,
-  };
+  const key = keyOf(name, o);
   const spec = {
     taskVersion: o.taskVersion ?? 'v1',
     active: o.active ?? true,
@@ -177,12 +192,7 @@ export async function deployTrigger(
   name: string,
   o: TriggerRowOptions = {},
 ): Promise<TriggerRow> {
-  const key: TriggerKey = {
-    project: o.project ?? 'p',
-    domain: o.domain ?? 'd',
-    taskName: o.taskName ?? 'task',
-    name,
-  };
+  const key = keyOf(name, o);
   const res = await request(app.getHttpServer())
     .put(pathOf(key))
     .send({

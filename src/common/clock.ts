@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 
 /** An opaque timer handle from a Clock. */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
@@ -33,3 +33,8 @@ export class SystemClock extends Clock {
     clearTimeout(handle as NodeJS.Timeout);
   }
 }
+
+/** Provides the Clock to every module (tests may override it with a fake). */
+@Global()
+@Module({ providers: [{ provide: Clock, useClass: SystemClock }], exports: [Clock] })
+export class ClockModule {}
