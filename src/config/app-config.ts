@@ -1,3 +1,5 @@
+import type { WebhookConfig } from './webhook-settings';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export type Role = 'reader' | 'writer' | 'admin';
 
@@ -42,4 +44,6 @@ export class AppConfig {
   metricsKeySha256!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
+  /** webhook delivery (docs/webhooks.md) */
+  webhooks!: WebhookConfig;
 }

@@ -4,6 +4,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { ApiKeyConfig, AppConfig, LogLevel, RateLimitConfig, Role } from './app-config';
 import { parseDuration } from './duration';
+import { InvalidSetting } from './invalid-setting';
+import { InvalidCombination, WEBHOOK_SETTINGS, webhookConfig } from './webhook-settings';
 
 /** A configuration problem, reported as one line naming the setting and why. */
 export class ConfigError extends Error {
@@ -33,7 +35,7 @@ interface Setting<T> {
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const ROLES: Role[] = ['reader', 'writer', 'admin'];
 
-class Invalid extends Error {}
+const Invalid = InvalidSetting;
 
 function text(value: unknown): string {
   if (typeof value === 'string') return value.trim();
@@ -201,6 +203,8 @@ const SETTINGS = {
     default: 8_000,
     parse: duration(0, 60_000),
   },
+  // webhooks: their own block (src/config/webhook-settings.ts)
+  ...WEBHOOK_SETTINGS,
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -297,6 +301,12 @@ function toAppConfig(v: Values): AppConfig {
   config.corsOrigins = v.corsOrigins;
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
+  try {
+    config.webhooks = webhookConfig(v, v.nodeEnv);
+  } catch (e) {
+    if (e instanceof InvalidCombination) throw new ConfigError(e.setting, e.message, 'environment');
+    throw e;
+  }
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',
