@@ -163,6 +163,13 @@ export async function checkWebhookUrl(
   return url;
 }
 
+/** dns.lookup's `all: true` form (a test may pass a resolver of its own). */
+export type BaseLookup = (
+  hostname: string,
+  options: { all: true; verbatim: true; family: 0 | 4 | 6 },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],
@@ -175,7 +182,11 @@ type LookupCallback = (
  * the one checked (a name that resolved to a public address at deploy and to 10.0.0.1 now —
  * DNS rebinding — is refused). IP-literal hosts never reach a lookup: see checkLiteralHost.
  */
-export function guardedLookup(policy: AddressPolicy, https: boolean) {
+export function guardedLookup(
+  policy: AddressPolicy,
+  https: boolean,
+  resolve: BaseLookup = dnsLookup,
+) {
   return (
     hostname: string,
     options: { all?: boolean; family?: number | string },
@@ -199,7 +210,7 @@ export function guardedLookup(policy: AddressPolicy, https: boolean) {
       ]);
       return;
     }
-    dnsLookup(
+    resolve(
       hostname,
       { all: true, verbatim: true, family: familyOf(options.family) },
       (err, addresses) => {

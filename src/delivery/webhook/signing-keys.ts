@@ -79,12 +79,13 @@ export function parseSigningKeys(value: string): SigningKeys {
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');
-  for (const entry of entries) {
+  for (const [i, entry] of entries.entries()) {
     const eq = entry.indexOf('=');
-    if (eq < 0) throw new Error('an entry is not PROJECT=KEY|KEY… (no "=")');
+    if (eq < 0) throw new Error(`entry ${i + 1} is not PROJECT=KEY|KEY… (no "=")`);
     const project = entry.slice(0, eq).trim();
     if (project !== '*' && !PROJECT.test(project)) {
-      throw new Error(`"${project.slice(0, 63)}" is not a project name or *`);
+      // not echoed: a key pasted without its project would land in the message
+      throw new Error(`entry ${i + 1}: what precedes the first "=" is not a project name or *`);
     }
     const keys = entry
       .slice(eq + 1)

@@ -3,6 +3,7 @@ import https from 'node:https';
 import {
   AddressPolicy,
   AddressRefusedError,
+  BaseLookup,
   checkLiteralHost,
   guardedLookup,
 } from './address-guard';
@@ -34,10 +35,15 @@ export class WebhookHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
-  constructor(private readonly policy: AddressPolicy) {
+  /** `resolve` replaces dns.lookup (tests simulate DNS rebinding with it). */
+  constructor(
+    private readonly policy: AddressPolicy,
+    resolve?: BaseLookup,
+  ) {
     const common = { keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' as const };
-    this.httpAgent = new http.Agent({ ...common, lookup: guardedLookup(policy, false) as never });
-    this.httpsAgent = new https.Agent({ ...common, lookup: guardedLookup(policy, true) as never });
+    const lookup = (tls: boolean) => guardedLookup(policy, tls, resolve) as never;
+    this.httpAgent = new http.Agent({ ...common, lookup: lookup(false) });
+    this.httpsAgent = new https.Agent({ ...common, lookup: lookup(true) });
   }
 
   /** One call, ended after `timeoutMs` in total (connect, send, answer and body). */
