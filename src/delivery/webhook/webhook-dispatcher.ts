@@ -288,7 +288,7 @@ export class WebhookDispatcher {
           h.run.leaseToken,
           this.options.leaseMs,
         );
-        if (until) h.run.leaseExpiresAt = until;
+        if (until) h.run.leaseExpiresAt = until.leaseExpiresAt;
       } catch (e) {
         this.observer.problem(`run ${h.run.runId}: heartbeat failed: ${(e as Error).message}`);
       }
