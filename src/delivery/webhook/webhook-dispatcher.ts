@@ -110,8 +110,10 @@ export class WebhookDispatcher {
     this.stopping = true;
     this.wakeLoop?.();
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    // The loop's pending lease answers within its wait; what it brings back then is released.
+    // Only the calls in flight are waited for.
     const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-    await Promise.race([Promise.all([this.loop, ...this.inFlight]), grace]);
+    await Promise.race([Promise.all([...this.inFlight]), grace]);
     this.client.close();
   }
 
@@ -148,6 +150,7 @@ export class WebhookDispatcher {
           this.options.waitMs,
         );
       } catch (e) {
+        if (this.stopping) return;
         this.observer.problem(`lease failed: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 1_000).unref());
         continue;
