@@ -1,0 +1,229 @@
+/**
+ * Webhook delivery benchmark: `npm run bench:webhooks` (embedded database), or with
+ * `DATABASE_URL=postgres://…/db npm run bench:webhooks` (a scratch database on that server,
+ * dropped afterwards). Prints figures; asserts nothing. Receivers are HTTP servers on 127.0.0.1
+ * in this process (so they share its CPU with Sundial); see docs/webhooks.md.
+ *
+ * 1. Lateness: N webhook triggers (default 1,000) due in the same second, spread over 4 instant
+ *    receivers: receiver gets the call − scheduledAt, p50 / p99 / max.
+ * 2. The same with one receiver that takes 5 s per call among them (a tenth of the triggers):
+ *    the fast receivers' p50 / p99, to compare with 1.
+ * 3. Sustained deliveries per second: M every-second triggers (default 3,000) to instant
+ *    receivers for a few seconds.
+ */
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { PGlite } from '@electric-sql/pglite';
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { configureApp } from '../src/app.setup';
+import { loadConfig } from '../src/config/load-config';
+import { createScratchDatabase } from '../test/support/scratch-database';
+import { WebhookReceiver } from '../test/support/webhook-receiver';
+
+const DUE = Number(process.env.BENCH_WEBHOOK_TRIGGERS ?? 1_000);
+const SUSTAINED = Number(process.env.BENCH_WEBHOOK_SUSTAINED ?? 3_000);
+const SUSTAINED_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
+const KEY = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function line(label: string, value: string, target = ''): void {
+  process.stdout.write(
+    `  ${label.padEnd(56)} ${value.padStart(12)}${target ? `   (target ${target})` : ''}\n`,
+  );
+}
+
+interface Target {
+  kind: 'embedded' | 'postgres';
+  url: string | null;
+  pglite: PGlite | null;
+  drop(): Promise<void>;
+}
+
+async function openTarget(): Promise<Target> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const pglite = new PGlite();
+    await pglite.waitReady;
+    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
+  }
+  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
+  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
+}
+
+async function startApp(target: Target): Promise<INestApplication> {
+  const config = loadConfig({
+    env: {
+      TRIGGER_SCHEDULER_ENABLED: 'true',
+      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
+      TRIGGER_SCHEDULER_EXECUTION_QPS: '1000000',
+      TRIGGER_SCHEDULER_EXECUTION_BURST: '1000000',
+      TRIGGER_SCHEDULER_MAX_CATCHUP_RUNS_PER_LOOP: '100000',
+      HTTP_RATE_LIMIT: '0',
+      LOG_LEVEL: 'error',
+      WEBHOOK_SIGNING_KEYS: `*=${KEY}`,
+      WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
+      ...(target.url ? { DATABASE_URL: target.url } : {}),
+    },
+    cwd: null,
+  });
+  const app = await NestFactory.create(
+    AppModule.register({ config, pglite: target.pglite ?? undefined }),
+    { bodyParser: false, logger: ['fatal', 'error'] },
+  );
+  configureApp(app);
+  await app.init();
+  return app;
+}
+
+/** Deploys webhook triggers with `cron`, 16 at a time; `url(i)` picks each one's receiver. */
+async function deploy(
+  app: INestApplication,
+  project: string,
+  n: number,
+  cron: string,
+  url: (i: number) => string,
+): Promise<void> {
+  const server = app.getHttpServer();
+  for (let i = 0; i < n; i += 16) {
+    await Promise.all(
+      Array.from({ length: Math.min(16, n - i) }, async (_, j) => {
+        const res = await request(server)
+          .put(`/triggers/${project}/bench/hooks/t${i + j}`)
+          .send({
+            spec: {
+              taskVersion: 'v1',
+              delivery: { type: 'WEBHOOK', url: url(i + j) },
+              retryConfig: { minBackoffDuration: '1s' },
+            },
+            automationSpec: { type: 'SCHEDULE', schedule: { cron: { expression: cron } } },
+          });
+        if (res.status !== 201) throw new Error(`deploy: ${res.status} ${res.text}`);
+      }),
+    );
+  }
+}
+
+async function deactivate(app: INestApplication, project: string, n: number): Promise<void> {
+  const server = app.getHttpServer();
+  for (let i = 0; i < n; i += 100) {
+    const names = Array.from({ length: Math.min(100, n - i) }, (_, j) => ({
+      project,
+      domain: 'bench',
+      taskName: 'hooks',
+      name: `t${i + j}`,
+    }));
+    const res = await request(server).post('/triggers/deactivate').send({ names });
+    if (res.status !== 200) throw new Error(`deactivate: ${res.status} ${res.text}`);
+  }
+}
+
+/** A cron (6 fields) firing once, at the next second ≥ `leadMs` from now (in UTC). */
+function onceAt(leadMs: number): { cron: string; at: number } {
+  const at = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+  const d = new Date(at);
+  return {
+    cron: `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`,
+    at,
+  };
+}
+
+function lateness(calls: { headers: Record<string, unknown>; receivedAt: number }[]): number[] {
+  return calls
+    .map((c) => c.receivedAt - Date.parse(String(c.headers['sundial-scheduled-at'])))
+    .sort((a, b) => a - b);
+}
+
+async function waitForCalls(receivers: WebhookReceiver[], n: number, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  const total = () => receivers.reduce((s, r) => s + r.calls.length, 0);
+  while (total() < n && Date.now() < until) await sleep(20);
+  return total();
+}
+
+async function main(): Promise<void> {
+  const target = await openTarget();
+  const fast = await Promise.all(
+    [0, 1, 2, 3].map(() =>
+      WebhookReceiver.start(() => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })),
+    ),
+  );
+  const slow = await WebhookReceiver.start(() => ({ status: 200, delayMs: 5_000 }));
+  const app = await startApp(target);
+  process.stdout.write(`webhook delivery on ${target.kind} (${DUE} triggers due at once)\n`);
+  try {
+    // 1. all fast
+    {
+      const lead = 5_000 + DUE * 8;
+      const { cron, at } = onceAt(lead);
+      await deploy(app, 'fast', DUE, cron, (i) => fast[i % 4].url());
+      if (Date.now() > at - 500) throw new Error('deploy took longer than the lead time');
+      const got = await waitForCalls(fast, DUE, at - Date.now() + 30_000);
+      const late = lateness(fast.flatMap((r) => r.calls));
+      line('1. all fast: calls received', `${got}/${DUE}`);
+      line('   lateness p50', `${percentile(late, 50)} ms`, '≤ 50 ms');
+      line('   lateness p99', `${percentile(late, 99)} ms`, '≤ 200 ms');
+      line('   lateness max', `${late[late.length - 1]} ms`);
+      for (const r of fast) r.calls.length = 0;
+    }
+    // 2. one slow receiver among them (a tenth of the triggers)
+    {
+      const lead = 5_000 + DUE * 8;
+      const { cron, at } = onceAt(lead);
+      await deploy(app, 'mixed', DUE, cron, (i) => (i % 10 === 0 ? slow.url() : fast[i % 4].url()));
+      const fastDue = DUE - Math.ceil(DUE / 10);
+      const got = await waitForCalls(fast, fastDue, at - Date.now() + 30_000);
+      const late = lateness(fast.flatMap((r) => r.calls));
+      line('2. with a 5 s receiver: fast calls received', `${got}/${fastDue}`);
+      line('   fast lateness p50', `${percentile(late, 50)} ms`);
+      line('   fast lateness p99', `${percentile(late, 99)} ms`, '≤ 2× the p99 of 1');
+      const slowCalls = await waitForCalls([slow], Math.ceil(DUE / 10), 60_000);
+      const slowLate = lateness(slow.calls);
+      line('   slow calls received (25 at a time)', `${slowCalls}/${Math.ceil(DUE / 10)}`);
+      line('   slow lateness p99', `${percentile(slowLate, 99)} ms`);
+      for (const r of fast) r.calls.length = 0;
+    }
+    // 3. sustained
+    {
+      await deploy(app, 'sustained', SUSTAINED, '* * * * * *', (i) => fast[i % 4].url());
+      await sleep(3_000); // warm up
+      const before = fast.reduce((s, r) => s + r.calls.length, 0);
+      const started = Date.now();
+      await sleep(SUSTAINED_SECONDS * 1000);
+      const delivered = fast.reduce((s, r) => s + r.calls.length, 0) - before;
+      const seconds = (Date.now() - started) / 1000;
+      await deactivate(app, 'sustained', SUSTAINED);
+      const recent = lateness(fast.flatMap((r) => r.calls).slice(-SUSTAINED));
+      line(
+        `3. sustained: ${SUSTAINED} every-second triggers, deliveries/s`,
+        `${(delivered / seconds).toFixed(0)}/s`,
+        '≥ 2,000/s',
+      );
+      line('   lateness p50 (last second)', `${percentile(recent, 50)} ms`);
+      line('   lateness p99 (last second)', `${percentile(recent, 99)} ms`);
+    }
+  } finally {
+    await app.close();
+    for (const r of [...fast, slow]) await r.close();
+    await target.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
