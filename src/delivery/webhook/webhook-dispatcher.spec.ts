@@ -12,8 +12,11 @@ class RecordingPort implements WebhookLeasePort {
   readonly queue: LeasedWebhookRun[] = [];
   readonly outcomes: { runId: string; kind: string; detail?: unknown; at: number }[] = [];
   leaseSizes: number[] = [];
+  leaseDurations: number[] = [];
+  heartbeats: number[] = [];
 
-  async lease(max: number, _leaseMs: number, waitMs: number): Promise<LeasedWebhookRun[]> {
+  async lease(max: number, leaseMs: number, waitMs: number): Promise<LeasedWebhookRun[]> {
+    this.leaseDurations.push(leaseMs);
     const until = Date.now() + waitMs;
     while (this.queue.length === 0 && Date.now() < until)
       await new Promise((r) => setTimeout(r, 5));
@@ -21,8 +24,13 @@ class RecordingPort implements WebhookLeasePort {
     if (out.length > 0) this.leaseSizes.push(out.length);
     return out;
   }
-  async heartbeat(): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean }> {
-    return { leaseExpiresAt: new Date(Date.now() + 60_000), cancelRequested: false };
+  async heartbeat(
+    _id: string,
+    _t: string,
+    extendMs: number,
+  ): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean }> {
+    this.heartbeats.push(extendMs);
+    return { leaseExpiresAt: new Date(Date.now() + extendMs), cancelRequested: false };
   }
   private record(runId: string, kind: string, detail?: unknown): Promise<boolean> {
     this.outcomes.push({ runId, kind, detail, at: Date.now() });
@@ -115,6 +123,17 @@ describe('WebhookDispatcher (recording lease port, real receivers)', () => {
     await slow.waitForCalls(6, 5_000);
     await waitFor(() => port.outcomes.length === 12);
     expect(problems).toEqual([]);
+  });
+
+  it('sets a lease to the call timeout + margin, and leases later runs for that long', async () => {
+    port.queue.push(run('short', fast.url(), 2_000));
+    dispatcher.start();
+    await waitFor(() => port.outcomes.length === 1);
+    expect(port.heartbeats).toEqual([7_000]); // the 60 s lease was cut to 2 s + 5 s
+    expect(port.leaseDurations[0]).toBe(30_000);
+    port.queue.push(run('next', fast.url(), 2_000));
+    await waitFor(() => port.outcomes.length === 2);
+    expect(port.leaseDurations.at(-1)).toBe(7_000);
   });
 
   it('on stop, gives back the runs it has not called', async () => {

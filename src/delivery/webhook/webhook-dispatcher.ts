@@ -49,7 +49,11 @@ export interface WebhookObserver {
 }
 
 export interface DispatcherOptions {
-  /** the lease each run is taken with; a call whose timeout does not fit is extended first */
+  /**
+   * the lease a run is taken with before any call was seen (then: the longest lease the calls
+   * of the last minute needed); each call's lease is set to its timeout + margin before it starts
+   * when the lease taken is too short or far too long
+   */
   leaseMs: number;
   /** how much longer than the call's timeout a lease must last when the call starts */
   leaseMarginMs: number;
@@ -79,6 +83,8 @@ export class WebhookDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private wakeLoop: (() => void) | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
+  /** the longest lease needed by calls in this minute and in the one before */
+  private needed = { minute: -1, current: 0, previous: 0 };
 
   constructor(
     private readonly port: WebhookLeasePort,
@@ -146,7 +152,7 @@ export class WebhookDispatcher {
       try {
         leased = await this.port.lease(
           Math.min(capacity, 500),
-          this.options.leaseMs,
+          this.leaseMsNow(),
           this.options.waitMs,
         );
       } catch (e) {
@@ -257,10 +263,34 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Makes the lease outlast the call; false when the lease is gone (the run is not called). */
+  /** The lease to take now: what recent calls needed, or the configured one before any call. */
+  private leaseMsNow(): number {
+    this.rollMinute();
+    const recent = Math.max(this.needed.current, this.needed.previous);
+    return recent > 0 ? recent : this.options.leaseMs;
+  }
+
+  private rollMinute(): number {
+    const minute = Math.floor(this.options.now() / 60_000);
+    if (minute !== this.needed.minute) {
+      this.needed.previous = minute === this.needed.minute + 1 ? this.needed.current : 0;
+      this.needed.current = 0;
+      this.needed.minute = minute;
+    }
+    return minute;
+  }
+
+  /**
+   * Sets the lease to the call's timeout + margin when the one taken is too short (it would end
+   * before the call) or far too long (a crash would hold the run for nothing that long); false
+   * when the lease is gone (the run is not called).
+   */
   private async ensureLease(run: LeasedWebhookRun, timeoutMs: number): Promise<boolean> {
     const needed = timeoutMs + this.options.leaseMarginMs;
-    if (run.leaseExpiresAt.getTime() - this.options.now() >= needed) return true;
+    this.rollMinute();
+    this.needed.current = Math.max(this.needed.current, needed);
+    const remaining = run.leaseExpiresAt.getTime() - this.options.now();
+    if (remaining >= needed && remaining <= 2 * needed + 1_000) return true;
     try {
       const beat = await this.port.heartbeat(run.runId, run.leaseToken, needed);
       if (beat === null) {
