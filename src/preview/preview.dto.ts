@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { AutomationSpecDto } from '../triggers/dto/deploy-trigger.dto';
-import { IsIntString } from '../triggers/dto/validators';
+import { IsIntString } from '../common/http/query-validators';
 
 export const MAX_PREVIEW_COUNT = 100;
 export const DEFAULT_PREVIEW_COUNT = 10;

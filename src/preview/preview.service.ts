@@ -12,7 +12,7 @@ import {
 import { Clock } from '../common/clock';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import type { TriggerName } from '../triggers/trigger-events';
-import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
+import { TriggerReadsRepository } from '../triggers/trigger-reads.repository';
 import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
 
 /**
@@ -23,7 +23,7 @@ import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
 export class PreviewService {
   constructor(
     private readonly clock: Clock,
-    private readonly triggers: TriggerSchedulingRepository,
+    private readonly triggers: TriggerReadsRepository,
   ) {}
 
   /** An unsaved spec: rates and `@every` without startTime are anchored on `from` (default now). */

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { TriggerNameDto } from '../../triggers/dto/trigger-name.dto';
+import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 /** Swagger shapes of the runs responses (the service builds them as RunResponse). */
 export class RunTriggerRefDto {

@@ -1,13 +1,14 @@
-import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import { Clock, type TimerHandle } from '../common/clock';
+import { Clock, type TimerHandle } from '../../src/common/clock';
 import type {
   FireMode,
   FireResult,
   FirePort,
+  ScheduleTriggerRow,
   SchedulerLogger,
+  SlotToFire,
   TimerName,
   Timers,
-} from './scheduler.types';
+} from '../../src/scheduler/scheduler.types';
 
 /** Test helpers for the scheduler core (not used by the app). */
 
@@ -46,6 +47,14 @@ export class FakeClock extends Clock implements Timers {
   set(name: TimerName, delayMs: number, fn: () => void): void {
     this.clear(name);
     this.named.set(name, (this.setTimer(delayMs, fn) as { id: number }).id);
+  }
+
+  once(delayMs: number, fn: () => void): TimerHandle {
+    return this.setTimer(delayMs, fn);
+  }
+
+  cancel(handle: TimerHandle): void {
+    this.clearTimer(handle);
   }
 
   clear(name: TimerName): void {

@@ -1,81 +1,55 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
-import type { TriggerName } from './trigger-events';
+import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
+import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
+import { inputsSql, runSpecSql } from './run-inputs.sql';
+import {
+  RUN_COLUMNS,
+  runFromJson,
+  type RunHead,
+  type RunHeadJson,
+  type RunJson,
+  type RunRow,
+} from './run.row';
 
-/** The scheduler's view of one active SCHEDULE trigger. */
-export interface ScheduleTriggerRow {
-  id: string;
-  name: TriggerName;
-  revision: number;
-  automationSpec: Record<string, unknown>;
-  effectiveAt: Date;
-  /**
-   * persisted catch-up cursor: every due slot at or before it has a run (null: none known). It
-   * is the cursor row while the trigger has a hole below last_scheduled_at, else
-   * last_scheduled_at itself.
-   */
-  scheduledThrough: Date | null;
-  /** a cursor row exists (the trigger had a hole): fires must keep it up to date */
-  hasCursorRow: boolean;
+/** The answer of a backfill statement: its runs, without payloads when those were too large. */
+export interface BackfillRuns {
+  /** false: the trigger is missing, deleted or not a SCHEDULE trigger (nothing was created) */
+  found: boolean;
+  runs: (RunRow | RunHead)[];
+  /** the runs' inputs and runSpec together exceeded the budget: they are left out */
+  payloadsOmitted: boolean;
 }
 
-/** What the runs endpoints need to know about a trigger (deleted ones included). */
-export interface RunTargetRow {
-  id: string;
-  name: TriggerName;
-  revision: number;
-  active: boolean;
-  automationType: 'SCHEDULE' | 'NONE';
-  automationSpec: Record<string, unknown>;
-  taskVersion: string;
-  /** the deployed spec (inputs, runSpec, …) */
-  spec: Record<string, unknown>;
-  effectiveAt: Date;
-  deletedAt: Date | null;
+interface BackfillJson {
+  found: number;
+  omitted: boolean;
+  runs: (RunJson | RunHeadJson)[] | null;
 }
 
-/** A run row as created or read (the runs module maps it to the API). */
-export interface RunRow {
-  id: string;
-  triggerId: string;
-  triggerRevision: number;
-  name: string;
-  source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
-  scheduledAt: Date;
-  createdAt: Date;
-  taskVersion: string;
-  inputs: Record<string, unknown>;
-  runSpec: Record<string, unknown>;
+/**
+ * The select list of a backfill answer over `source` (RUN_COLUMNS): `omitted` and `runs` as one
+ * JSON array in `order`, each run without inputs and runSpec when those of all the runs together
+ * exceed `budget` bytes. The array is built in the database so the driver never receives (nor
+ * the server builds) an answer larger than the budget plus the runs' fixed fields.
+ */
+function boundedRunsSql(source: string, order: string, budget: string): string {
+  return `(SELECT coalesce(sum(octet_length(s.inputs::text) + octet_length(s."runSpec"::text)), 0)
+                  > ${budget}::bigint FROM ${source} s) AS omitted,
+          (SELECT json_agg(CASE WHEN p.omitted THEN to_jsonb(s) - 'inputs' - 'runSpec' - 'ord'
+                                ELSE to_jsonb(s) - 'ord' END ORDER BY s.${order})
+           FROM ${source} s,
+                (SELECT coalesce(sum(octet_length(x.inputs::text) + octet_length(x."runSpec"::text)), 0)
+                          > ${budget}::bigint AS omitted FROM ${source} x) p) AS runs`;
 }
 
-/** One slot the scheduler wants to fire. */
-export interface SlotToFire {
-  triggerId: string;
-  /** the revision the job was built from: the run is created only if it is still current */
-  revision: number;
-  scheduledAt: Date;
-  runName: string;
-  /**
-   * set (= scheduledAt) for a trigger that has a cursor row, when every earlier due slot is known
-   * to have a run: the row moves here, or goes once nothing below last_scheduled_at is missing
-   */
-  through: Date | null;
-  /**
-   * set when an earlier due slot may lack a run (a hole is about to open below
-   * last_scheduled_at): the confirmed cursor, recorded as the trigger's cursor row unless it has one
-   */
-  floor: Date | null;
-}
-
-/** CREATED: this call made the run; EXISTS: the slot already had one; STALE: trigger changed. */
-export type SlotOutcome = 'CREATED' | 'EXISTS' | 'STALE';
-
-export interface SlotResult {
-  outcome: SlotOutcome;
-  createdAt: Date | null;
-  /** whether the trigger has a cursor row after the statement (null: not touched) */
-  cursorRow: boolean | null;
+function backfillRunsOf(row: BackfillJson): BackfillRuns {
+  return {
+    found: row.found > 0,
+    runs: (row.runs ?? []).map(runFromJson),
+    payloadsOmitted: row.omitted,
+  };
 }
 
 export interface CreatedRuns {
@@ -84,60 +58,14 @@ export interface CreatedRuns {
   runs: RunRow[];
 }
 
-const ACTIVE_SCHEDULE = `t.active AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'`;
-
-/** The run's inputs: the trigger's inputs plus the kickoff-time argument, when it has one. */
-function inputsSql(trigger: string, iso: string): string {
-  return `(CASE WHEN jsonb_typeof(${trigger}.spec->'inputs') = 'object'
-               THEN ${trigger}.spec->'inputs' ELSE '{}'::jsonb END
-          || CASE WHEN coalesce(${trigger}.automation_spec->'schedule'->>'kickoffTimeInputArg', '') = ''
-               THEN '{}'::jsonb
-               ELSE jsonb_build_object(${trigger}.automation_spec->'schedule'->>'kickoffTimeInputArg', ${iso})
-             END)`;
-}
-
-function runSpecSql(trigger: string): string {
-  return `(CASE WHEN jsonb_typeof(${trigger}.spec->'runSpec') = 'object'
-               THEN ${trigger}.spec->'runSpec' ELSE '{}'::jsonb END)`;
-}
-
-const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
-  name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
-  inputs, run_spec AS "runSpec"`;
-
-const NAME_COLUMNS = `t.id::text AS id, t.project, t.domain, t.task_name AS "taskName", t.name`;
-
-interface NameColumns {
-  id: string;
-  project: string;
-  domain: string;
-  taskName: string;
-  name: string;
-}
-
-function nameOf(row: NameColumns): TriggerName {
-  return { project: row.project, domain: row.domain, taskName: row.taskName, name: row.name };
-}
-
-/** json_agg turns timestamps into strings; bring them back to Dates. */
-function runFromJson(row: RunRow): RunRow {
-  return {
-    ...row,
-    id: String(row.id),
-    triggerId: String(row.triggerId),
-    scheduledAt: new Date(row.scheduledAt),
-    createdAt: new Date(row.createdAt),
-  };
-}
-
 /**
- * The scheduler's and the runs module's view of triggers: paged reads of the active schedule
- * triggers and the conditional updates made when a run is created. Every statement that creates
- * runs locks the trigger rows it depends on (in id order, so concurrent batches never deadlock)
- * and re-checks them, so a change committed first always wins over a fire.
+ * Every statement that writes `runs` and `scheduler_cursors`: scheduled fires (which also keep
+ * the triggers' last_scheduled_at and the cursor rows), backfill and manual runs. Every statement
+ * that creates runs locks the trigger rows it depends on (in id order, so concurrent batches never
+ * deadlock) and re-checks them, so a change committed first always wins over a fire.
  */
 @Injectable()
-export class TriggerSchedulingRepository {
+export class RunWritesRepository implements SlotWriter {
   /**
    * The row lock a fire takes on its triggers. The embedded database has one connection, so
    * statements never overlap and the lock guards against nothing; skipping it there halves the
@@ -150,104 +78,6 @@ export class TriggerSchedulingRepository {
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
   ) {
     this.fireLock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
-  }
-
-  /**
-   * Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most
-   * limit. Sent as one text value per page: a reconciliation pass reads every trigger, and one
-   * value costs far less to transfer and decode than one row each.
-   */
-  async listActiveScheduleRevisions(
-    afterId: string | null,
-    limit: number,
-  ): Promise<{ ids: string[]; revisions: number[] }> {
-    const rows: { page: string | null }[] = await this.dataSource.query(
-      `SELECT string_agg(p.id::text || ':' || p.latest_revision::text, ',' ORDER BY p.id) AS page
-       FROM (SELECT t.id, t.latest_revision FROM triggers t
-             WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ORDER BY t.id LIMIT $2) p`,
-      [afterId ?? '0', limit],
-    );
-    const ids: string[] = [];
-    const revisions: number[] = [];
-    const page = rows[0]?.page;
-    if (!page) return { ids, revisions };
-    for (const item of page.split(',')) {
-      const colon = item.indexOf(':');
-      ids.push(item.slice(0, colon));
-      revisions.push(Number(item.slice(colon + 1)));
-    }
-    return { ids, revisions };
-  }
-
-  /** The scheduling details of those of `ids` that are active, undeleted SCHEDULE triggers. */
-  async findActiveSchedules(ids: string[]): Promise<ScheduleTriggerRow[]> {
-    if (ids.length === 0) return [];
-    return this.scheduleRows(`t.id = ANY($1::bigint[])`, [ids]);
-  }
-
-  /** The same for every active schedule trigger with afterId < id <= throughId (a whole page). */
-  async findActiveSchedulesInRange(
-    afterId: string | null,
-    throughId: string,
-  ): Promise<ScheduleTriggerRow[]> {
-    return this.scheduleRows(`t.id > $1::bigint AND t.id <= $2::bigint`, [
-      afterId ?? '0',
-      throughId,
-    ]);
-  }
-
-  private async scheduleRows(where: string, params: unknown[]): Promise<ScheduleTriggerRow[]> {
-    const rows: (NameColumns & {
-      revision: number;
-      automationSpec: Record<string, unknown>;
-      effectiveAt: Date;
-      scheduledThrough: Date | null;
-      hasCursorRow: boolean;
-    })[] = await this.dataSource.query(
-      `SELECT ${NAME_COLUMNS}, t.latest_revision AS revision, t.automation_spec AS "automationSpec",
-              t.effective_at AS "effectiveAt",
-              coalesce(c.scheduled_through, t.last_scheduled_at) AS "scheduledThrough",
-              c.trigger_id IS NOT NULL AS "hasCursorRow"
-       FROM triggers t LEFT JOIN scheduler_cursors c ON c.trigger_id = t.id
-       WHERE ${where} AND ${ACTIVE_SCHEDULE}`,
-      params,
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      name: nameOf(r),
-      revision: r.revision,
-      automationSpec: r.automationSpec,
-      effectiveAt: r.effectiveAt,
-      scheduledThrough: r.scheduledThrough,
-      hasCursorRow: r.hasCursorRow,
-    }));
-  }
-
-  /** The trigger with this name, deleted or not; null if it never existed. */
-  async findRunTarget(name: TriggerName): Promise<RunTargetRow | null> {
-    const rows: (NameColumns & Omit<RunTargetRow, 'id' | 'name'>)[] = await this.dataSource.query(
-      `SELECT ${NAME_COLUMNS}, t.latest_revision AS revision, t.active,
-              t.automation_type AS "automationType", t.automation_spec AS "automationSpec",
-              t.task_version AS "taskVersion", t.spec, t.effective_at AS "effectiveAt",
-              t.deleted_at AS "deletedAt"
-       FROM triggers t
-       WHERE t.project = $1 AND t.domain = $2 AND t.task_name = $3 AND t.name = $4`,
-      [name.project, name.domain, name.taskName, name.name],
-    );
-    if (rows.length === 0) return null;
-    const r = rows[0];
-    return {
-      id: r.id,
-      name: nameOf(r),
-      revision: r.revision,
-      active: r.active,
-      automationType: r.automationType,
-      automationSpec: r.automationSpec,
-      taskVersion: r.taskVersion,
-      spec: r.spec,
-      effectiveAt: r.effectiveAt,
-      deletedAt: r.deletedAt,
-    };
   }
 
   /**
@@ -365,12 +195,15 @@ export class TriggerSchedulingRepository {
   /**
    * Creates BACKFILL runs for the given slots of a SCHEDULE trigger that is not deleted (active
    * or not), skipping slots that already have a run; moves triggered_at, not last_scheduled_at.
+   * Answers the runs created with their payloads while those fit in `payloadBudget` bytes, else
+   * without them (docs/api.md "Backfill"): the answer stays bounded however large the payloads.
    */
   async createBackfillRuns(
     triggerId: string,
     slots: { scheduledAt: Date; runName: string }[],
-  ): Promise<CreatedRuns> {
-    const rows: { found: number; runs: RunRow[] | null }[] = await this.dataSource.query(
+    payloadBudget: number,
+  ): Promise<BackfillRuns> {
+    const rows: BackfillJson[] = await this.dataSource.query(
       `WITH target AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
          FROM triggers t
@@ -396,11 +229,58 @@ export class TriggerSchedulingRepository {
          FROM (SELECT max("createdAt") AS last_created FROM ins) m
          WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
        )
-       SELECT (SELECT count(*) FROM target)::int AS found,
-              (SELECT json_agg(ins ORDER BY ins."scheduledAt") FROM ins) AS runs`,
-      [triggerId, slots.map((s) => s.scheduledAt.toISOString()), slots.map((s) => s.runName)],
+       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
+      [
+        triggerId,
+        slots.map((s) => s.scheduledAt.toISOString()),
+        slots.map((s) => s.runName),
+        payloadBudget,
+      ],
     );
-    return { found: rows[0].found > 0, runs: (rows[0].runs ?? []).map(runFromJson) };
+    return backfillRunsOf(rows[0]);
+  }
+
+  /**
+   * What createBackfillRuns would create now (a dry run): the same statement's rule for the
+   * payloads (run-inputs.sql.ts), for the slots that have no SCHEDULE or BACKFILL run; nothing is
+   * written. createdAt is the time of the plan (the API answers null).
+   */
+  async planBackfillRuns(
+    triggerId: string,
+    slots: { scheduledAt: Date; runName: string }[],
+    payloadBudget: number,
+  ): Promise<BackfillRuns> {
+    const rows: BackfillJson[] = await this.dataSource.query(
+      `WITH target AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         FROM triggers t
+         WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
+       ),
+       due AS (
+         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
+       ),
+       planned AS (
+         SELECT '0' AS id, target.id::text AS "triggerId", target.latest_revision AS "triggerRevision",
+                due.name, 'BACKFILL' AS source, due.scheduled_at AS "scheduledAt",
+                clock_timestamp() AS "createdAt", target.task_version AS "taskVersion",
+                ${inputsSql('target', 'due.iso')} AS inputs, ${runSpecSql('target')} AS "runSpec",
+                due.ord
+         FROM target CROSS JOIN due
+         WHERE NOT EXISTS (
+           SELECT 1 FROM runs r
+           WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
+             AND r.scheduled_at = due.scheduled_at)
+       )
+       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')}`,
+      [
+        triggerId,
+        slots.map((s) => s.scheduledAt.toISOString()),
+        slots.map((s) => s.runName),
+        payloadBudget,
+      ],
+    );
+    return backfillRunsOf(rows[0]);
   }
 
   /**
@@ -411,7 +291,7 @@ export class TriggerSchedulingRepository {
     triggerId: string,
     run: { runName: string; scheduledAt: Date; idempotencyKey: string | null },
   ): Promise<CreatedRuns> {
-    const rows: { found: number; run: RunRow | null }[] = await this.dataSource.query(
+    const rows: { found: number; run: RunJson | null }[] = await this.dataSource.query(
       `WITH target AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
          FROM triggers t WHERE t.id = $1::bigint AND t.deleted_at IS NULL
