@@ -17,4 +17,3 @@ export function runSpecSql(trigger: string): string {
   return `(CASE WHEN jsonb_typeof(${trigger}.spec->'runSpec') = 'object'
                THEN ${trigger}.spec->'runSpec' ELSE '{}'::jsonb END)`;
 }
-

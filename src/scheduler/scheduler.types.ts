@@ -47,7 +47,6 @@ export interface SlotResult {
   cursorRow: boolean | null;
 }
 
-
 /** FAILED: the slot could not be fired (database unavailable…); it stays due. */
 export type FireOutcome = SlotOutcome | 'FAILED';
 
@@ -93,7 +92,10 @@ export interface ScheduleSource {
     limit: number,
   ): Promise<{ ids: string[]; revisions: number[] }>;
   findActiveSchedules(ids: string[]): Promise<ScheduleTriggerRow[]>;
-  findActiveSchedulesInRange(afterId: string | null, throughId: string): Promise<ScheduleTriggerRow[]>;
+  findActiveSchedulesInRange(
+    afterId: string | null,
+    throughId: string,
+  ): Promise<ScheduleTriggerRow[]>;
   findActiveSchedule(id: string): Promise<ScheduleTriggerRow | null>;
 }
 

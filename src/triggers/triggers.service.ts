@@ -158,7 +158,7 @@ export class TriggersService {
     const scope = JSON.stringify([
       'triggers',
       order ? `${order.field}:${order.direction}` : null,
-      Object.values(filters).map((v) => v ?? null),
+      Object.values(filters).map((v: unknown) => v ?? null),
     ]);
     const after = query.token === undefined ? null : this.tokens.decode(scope, query.token);
     if (after && after.length !== sortKeyCount(order))

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
@@ -152,11 +153,12 @@ export async function triggerStatus(
   app: INestApplication,
   row: TriggerRow,
 ): Promise<{ triggeredAt: Date | null; lastScheduledAt: Date | null; effectiveAt: Date }> {
-  const rows = await dataSource(app).query(
-    `SELECT triggered_at AS "triggeredAt", last_scheduled_at AS "lastScheduledAt",
+  const rows: { triggeredAt: Date | null; lastScheduledAt: Date | null; effectiveAt: Date }[] =
+    await dataSource(app).query(
+      `SELECT triggered_at AS "triggeredAt", last_scheduled_at AS "lastScheduledAt",
             effective_at AS "effectiveAt" FROM triggers WHERE id = $1::bigint`,
-    [row.id],
-  );
+      [row.id],
+    );
   return rows[0];
 }
 
@@ -193,7 +195,7 @@ export async function deployTrigger(
   o: TriggerRowOptions = {},
 ): Promise<TriggerRow> {
   const key = keyOf(name, o);
-  const res = await request(app.getHttpServer())
+  const res = await request(app.getHttpServer() as Server)
     .put(pathOf(key))
     .send({
       spec: {
@@ -227,7 +229,7 @@ export async function setActiveViaApi(
     taskName,
     name,
   }));
-  const res = await request(app.getHttpServer())
+  const res = await request(app.getHttpServer() as Server)
     .post(`/triggers/${active ? 'activate' : 'deactivate'}`)
     .send({ names });
   if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);

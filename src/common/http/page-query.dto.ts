@@ -24,4 +24,3 @@ export class PageQueryDto {
     return this.limit === undefined ? DEFAULT_PAGE_SIZE : Number(this.limit);
   }
 }
-

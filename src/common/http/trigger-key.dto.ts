@@ -36,4 +36,3 @@ export class TriggerNameDto {
 
 /** Path segments `{project}/{domain}/{taskName}/{name}`. */
 export class TriggerKeyParams extends TriggerNameDto {}
-
