@@ -68,13 +68,16 @@ export class RunsController {
     summary: 'Create BACKFILL runs for the slots in [from, to)',
     description:
       'SCHEDULE triggers only (active or not); at most 1,000 slots; `to` not in the future. ' +
-      'Slots that already have a run are listed in `skipped`. `dryRun` creates nothing.',
+      'Slots that already have a run are listed in `skipped`. `dryRun` creates nothing. ' +
+      "The answer stays bounded: when the runs' `inputs` and `runSpec` together exceed 1 MiB, " +
+      'they are left out of `runs` and `payloadsOmitted` is true (read them with `GET …/runs`).',
   })
   @ApiOkResponse({
     type: BackfillResultDto,
     example: {
       runs: [{ ...RUN_EXAMPLE, source: 'BACKFILL' }],
       skipped: [{ scheduledAt: '2026-07-02T09:00:00.000Z', runName: 'r0c1d2e3f4a5b6c7d' }],
+      payloadsOmitted: false,
     },
   })
   @ApiErrors(

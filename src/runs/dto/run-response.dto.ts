@@ -47,11 +47,23 @@ export class RunDto {
   })
   createdAt!: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: RUN_EXAMPLE.inputs })
-  inputs!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: RUN_EXAMPLE.inputs,
+    required: false,
+    description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
+  })
+  inputs?: Record<string, unknown>;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
-  runSpec!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: {},
+    required: false,
+    description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
+  })
+  runSpec?: Record<string, unknown>;
 }
 
 export class RunPageDto {
@@ -76,4 +88,12 @@ export class BackfillResultDto {
 
   @ApiProperty({ type: () => [SkippedSlotDto] })
   skipped!: SkippedSlotDto[];
+
+  @ApiProperty({
+    example: false,
+    description:
+      "true when the runs' `inputs` and `runSpec` together exceed 1 MiB (as JSON): the runs are " +
+      'then listed without them (each run has them; `GET …/runs` answers them, paged)',
+  })
+  payloadsOmitted!: boolean;
 }
