@@ -1,5 +1,5 @@
 /**
- * The one rule for a run's payloads (docs/api.md "Runs"), used by every statement that creates
+ * The one rule for a run's payloads (docs/runs.md "What a run holds"), used by every statement that creates
  * runs and by the backfill dry run, so what a dry run shows is what a run gets.
  */
 

@@ -81,9 +81,9 @@ export class RunWritesRepository implements SlotWriter {
   }
 
   /**
-   * Fires scheduled slots in one statement: for each slot whose trigger is still active, not
-   * deleted and at the given revision, inserts its SCHEDULE run unless the slot already has one,
-   * and sets last_scheduled_at = GREATEST(last_scheduled_at, slot) and triggered_at. Keeps the
+   * Fires scheduled slots in one statement (docs/runs.md "One run per slot"): for each slot
+   * whose trigger is still active, not deleted and at the given revision, inserts its SCHEDULE
+   * run unless the slot already has one, and sets last_scheduled_at = GREATEST(last_scheduled_at, slot) and triggered_at. Keeps the
    * cursor rows (see SlotToFire.through and floor): a trigger without holes has none, so the
    * common fire writes only the run and the trigger. Returns one result per slot, in order.
    * Trigger rows are reached from the slots through the primary key, never by scanning the active
@@ -196,7 +196,7 @@ export class RunWritesRepository implements SlotWriter {
    * Creates BACKFILL runs for the given slots of a SCHEDULE trigger that is not deleted (active
    * or not), skipping slots that already have a run; moves triggered_at, not last_scheduled_at.
    * Answers the runs created with their payloads while those fit in `payloadBudget` bytes, else
-   * without them (docs/api.md "Backfill"): the answer stays bounded however large the payloads.
+   * without them (docs/runs.md "Backfill"): the answer stays bounded however large the payloads.
    */
   async createBackfillRuns(
     triggerId: string,

@@ -2,7 +2,7 @@ import type { TriggerName } from '../triggers/trigger-events';
 import type { RunHead, RunRow } from './run.row';
 import type { RunSource } from './runs.types';
 
-/** A run as the API returns it (api.md "Runs"). */
+/** A run as the API returns it (docs/runs.md "What a run holds"). */
 export interface RunResponse {
   name: string;
   trigger: { name: TriggerName; revision: number };

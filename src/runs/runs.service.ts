@@ -34,7 +34,7 @@ export interface BackfillRequest {
 export interface BackfillResult {
   runs: RunResponse[];
   skipped: { scheduledAt: string; runName: string }[];
-  /** true: the runs' inputs and runSpec were too large to answer (docs/api.md "Backfill") */
+  /** true: the runs' inputs and runSpec were too large to answer (docs/runs.md "Backfill") */
   payloadsOmitted: boolean;
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../support/trigger-rows';
 
 /**
- * One table of cases for the fire statement's contract (docs/scheduler.md "Fires and cursors"),
+ * One table of cases for the fire statement's contract (docs/runs.md "One run per slot"),
  * run against the fake the scheduler core's tests use (RecordingPort) and against the real
  * statement (RunWritesRepository.fireScheduledSlots) on the real database, so the fake cannot
  * drift from what the database does.

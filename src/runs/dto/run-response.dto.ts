@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 /** Swagger shapes of the runs responses (the service builds them as RunResponse). */
@@ -47,20 +47,18 @@ export class RunDto {
   })
   createdAt!: string | null;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
     example: RUN_EXAMPLE.inputs,
-    required: false,
     description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
   })
   inputs?: Record<string, unknown>;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
     example: {},
-    required: false,
     description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
   })
   runSpec?: Record<string, unknown>;
