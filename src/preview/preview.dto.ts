@@ -48,6 +48,11 @@ export class PreviewQueryDto {
   @IsOptional()
   @IsString()
   from?: string;
+
+  /** `count` as a number (undefined: the default); the validator has checked the text. */
+  get countValue(): number | undefined {
+    return this.count === undefined ? undefined : Number(this.count);
+  }
 }
 
 export class FireTimeDto {

@@ -39,7 +39,7 @@ export class PreviewService {
    * them (anchored on its effective time, never at or before it); an inactive one's as they would
    * be if it were activated at `from`.
    */
-  async previewTrigger(name: TriggerName, count?: string, from?: string): Promise<FireTimesDto> {
+  async previewTrigger(name: TriggerName, count?: number, from?: string): Promise<FireTimesDto> {
     const now = new Date(this.clock.now());
     const after = this.parseFrom(from, now);
     const trigger = await this.triggers.findRunTarget(name);
@@ -54,7 +54,7 @@ export class PreviewService {
     const schedule = withScheduleErrors(() =>
       parseScheduleCached(spec, { triggerName: name.name, now }),
     );
-    const n = count === undefined ? DEFAULT_PREVIEW_COUNT : Number(count);
+    const n = count ?? DEFAULT_PREVIEW_COUNT;
     if (!trigger.active) return this.fireTimes(schedule, after, after, n);
     const effective = trigger.effectiveAt;
     return this.fireTimes(schedule, after > effective ? after : effective, effective, n);
