@@ -44,6 +44,37 @@ function boundedRunsSql(source: string, order: string, budget: string): string {
                           > ${budget}::bigint AS omitted FROM ${source} x) p) AS runs`;
 }
 
+/**
+ * The first CTEs of both backfill statements: `target` (the SCHEDULE trigger, not deleted, with
+ * `lock`) and `due` (the slots $2, named $3, in order).
+ */
+function backfillSlotsSql(lock: string): string {
+  return `target AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         FROM triggers t
+         WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
+         ${lock}
+       ),
+       due AS (
+         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
+       )`;
+}
+
+/** $1–$4 of both backfill statements. */
+function backfillParams(
+  triggerId: string,
+  slots: { scheduledAt: Date; runName: string }[],
+  payloadBudget: number,
+): unknown[] {
+  return [
+    triggerId,
+    slots.map((s) => s.scheduledAt.toISOString()),
+    slots.map((s) => s.runName),
+    payloadBudget,
+  ];
+}
+
 function backfillRunsOf(row: BackfillJson): BackfillRuns {
   return {
     found: row.found > 0,
@@ -204,16 +235,7 @@ export class RunWritesRepository implements SlotWriter {
     payloadBudget: number,
   ): Promise<BackfillRuns> {
     const rows: BackfillJson[] = await this.dataSource.query(
-      `WITH target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
-         FROM triggers t
-         WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
-         FOR NO KEY UPDATE OF t
-       ),
-       due AS (
-         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
-         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
-       ),
+      `WITH ${backfillSlotsSql('FOR NO KEY UPDATE OF t')},
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
                            task_version, inputs, run_spec)
@@ -230,12 +252,7 @@ export class RunWritesRepository implements SlotWriter {
          WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
        )
        SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
-      [
-        triggerId,
-        slots.map((s) => s.scheduledAt.toISOString()),
-        slots.map((s) => s.runName),
-        payloadBudget,
-      ],
+      backfillParams(triggerId, slots, payloadBudget),
     );
     return backfillRunsOf(rows[0]);
   }
@@ -251,15 +268,7 @@ export class RunWritesRepository implements SlotWriter {
     payloadBudget: number,
   ): Promise<BackfillRuns> {
     const rows: BackfillJson[] = await this.dataSource.query(
-      `WITH target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
-         FROM triggers t
-         WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
-       ),
-       due AS (
-         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
-         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
-       ),
+      `WITH ${backfillSlotsSql('')},
        planned AS (
          SELECT '0' AS id, target.id::text AS "triggerId", target.latest_revision AS "triggerRevision",
                 due.name, 'BACKFILL' AS source, due.scheduled_at AS "scheduledAt",
@@ -273,12 +282,7 @@ export class RunWritesRepository implements SlotWriter {
              AND r.scheduled_at = due.scheduled_at)
        )
        SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')}`,
-      [
-        triggerId,
-        slots.map((s) => s.scheduledAt.toISOString()),
-        slots.map((s) => s.runName),
-        payloadBudget,
-      ],
+      backfillParams(triggerId, slots, payloadBudget),
     );
     return backfillRunsOf(rows[0]);
   }

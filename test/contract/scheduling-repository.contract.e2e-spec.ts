@@ -4,8 +4,7 @@ import { RunWritesRepository } from '../../src/runs/run-writes.repository';
 import { scheduledRunName } from '../../src/runs/run-name';
 import type { FireResult, SlotToFire } from '../../src/scheduler/scheduler.types';
 import { RecordingPort } from '../support/scheduler-fakes';
-import { startApp, type TestApp } from '../support/test-app';
-import { TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/test-app';
 import {
   bumpRevision,
   insertTrigger,
@@ -274,20 +273,9 @@ describe('scheduling repository contract: the fake (RecordingPort)', () => {
 });
 
 describe(`scheduling repository contract: the real statement (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    db = await TestDatabase.create();
-    app = await startApp(db);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const ctx = useTestApp();
 
   it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
-    await c.run(new DatabaseSubject(app.app), `contract-${i}`);
+    await c.run(new DatabaseSubject(ctx.app().app), `contract-${i}`);
   });
 });
