@@ -2,7 +2,6 @@ import type { Schedule, ScheduleKind } from './types';
 
 /** Search horizon of next(): a little over 8 years (8 × 365.25 days + 2 days). */
 export const HORIZON_MS = (8 * 365.25 + 2) * 86_400_000;
-export const EIGHT_YEARS_MS = 8 * 365.25 * 86_400_000;
 
 function msOf(d: Date, what: string): number {
   const ms = d.getTime();
@@ -17,13 +16,16 @@ export abstract class BaseSchedule implements Schedule {
   abstract readonly timezone: string;
   abstract readonly anchored: boolean;
 
-  /** first fire time > afterMs and <= limitMs, or -1 */
-  protected abstract nextMs(afterMs: number, limitMs: number, anchorMs: number): number;
+  /**
+   * First fire time > afterMs and <= limitMs, or null. (Not −1: instants before 1970 are
+   * negative and must not read as "no match".)
+   */
+  protected abstract nextMs(afterMs: number, limitMs: number, anchorMs: number): number | null;
 
   next(after: Date, anchor: Date): Date | null {
     const a = msOf(after, 'after');
     const t = this.nextMs(a, a + HORIZON_MS, msOf(anchor, 'anchor'));
-    return t < 0 ? null : new Date(t);
+    return t === null ? null : new Date(t);
   }
 
   nextTimes(after: Date, count: number, anchor: Date): Date[] {
@@ -32,7 +34,7 @@ export abstract class BaseSchedule implements Schedule {
     let a = msOf(after, 'after');
     while (out.length < count) {
       const t = this.nextMs(a, a + HORIZON_MS, anchorMs);
-      if (t < 0) break;
+      if (t === null) break;
       out.push(new Date(t));
       a = t;
     }
@@ -60,7 +62,7 @@ export abstract class BaseSchedule implements Schedule {
     let a = fromMs;
     while (out.length < limit && a < toMs) {
       const t = this.nextMs(a, Math.min(toMs, a + HORIZON_MS), anchorMs);
-      if (t < 0) {
+      if (t === null) {
         if (a + HORIZON_MS >= toMs) break;
         a += HORIZON_MS; // nothing in this stretch; a window longer than the horizon goes on
         continue;

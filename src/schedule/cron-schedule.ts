@@ -64,7 +64,7 @@ export class CronSchedule extends BaseSchedule {
     this.fixedTime = fields.fixedTime;
   }
 
-  protected nextMs(afterMs: number, limitMs: number): number {
+  protected nextMs(afterMs: number, limitMs: number): number | null {
     let s = Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND;
     while (s <= limitMs) {
       const seg = this.zone.segmentAt(s);
@@ -73,19 +73,19 @@ export class CronSchedule extends BaseSchedule {
       if (this.fixedTime) {
         // Spring forward at s: local times in the gap fire once, at the first instant after it.
         if (s === seg.start && seg.offsetBefore < o) {
-          if (this.firstMatch(seg.start + seg.offsetBefore, seg.start + o) >= 0) return s;
+          if (this.firstMatch(seg.start + seg.offsetBefore, seg.start + o) !== null) return s;
         }
         // Fall back: local times already seen before the transition do not fire again.
         if (seg.offsetBefore > o) from = Math.max(from, seg.start + seg.offsetBefore);
       }
       const local = this.firstMatch(from, seg.end + o);
-      if (local >= 0) {
+      if (local !== null) {
         const t = local - o;
-        return t <= limitMs ? t : -1;
+        return t <= limitMs ? t : null;
       }
       s = seg.end;
     }
-    return -1;
+    return null;
   }
 
   private dayMatches(d: number, dayNumber: number): boolean {
@@ -103,11 +103,11 @@ export class CronSchedule extends BaseSchedule {
 
   /**
    * Smallest matching local wall-clock time L (ms on the local calendar) with fromMs <= L < toMs,
-   * rounded up to a whole second, or -1. Skips whole months, days, hours and minutes.
+   * rounded up to a whole second, or null (local times before 1970 are negative). Skips whole months, days, hours and minutes.
    */
-  firstMatch(fromMs: number, toMs: number): number {
+  firstMatch(fromMs: number, toMs: number): number | null {
     const from = Math.ceil(fromMs / MS_PER_SECOND) * MS_PER_SECOND;
-    if (from >= toMs) return -1;
+    if (from >= toMs) return null;
     let dayNumber = Math.floor(from / MS_PER_DAY);
     let rem = from - dayNumber * MS_PER_DAY;
     let h = Math.floor(rem / MS_PER_HOUR);
@@ -129,7 +129,7 @@ export class CronSchedule extends BaseSchedule {
         d = 1;
         h = mi = s = 0;
         dayNumber = daysFromCivil(y, mo, 1);
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
       }
       // Day.
       const dim = daysInMonth(y, mo);
@@ -144,21 +144,21 @@ export class CronSchedule extends BaseSchedule {
         d = 1;
         h = mi = s = 0;
         dayNumber = daysFromCivil(y, mo, 1);
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
         continue;
       }
       if (dd !== d) {
         dayNumber += dd - d;
         d = dd;
         h = mi = s = 0;
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
       }
       // Hour, minute, second within the day.
       const nh = this.nextHour[h];
       if (nh < 0) {
         [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
         h = mi = s = 0;
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
         continue;
       }
       if (nh !== h) {
@@ -172,7 +172,7 @@ export class CronSchedule extends BaseSchedule {
         if (h > 23) {
           [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
           h = 0;
-          if (dayNumber * MS_PER_DAY >= toMs) return -1;
+          if (dayNumber * MS_PER_DAY >= toMs) return null;
         }
         continue;
       }
@@ -190,7 +190,7 @@ export class CronSchedule extends BaseSchedule {
           if (h > 23) {
             [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
             h = 0;
-            if (dayNumber * MS_PER_DAY >= toMs) return -1;
+            if (dayNumber * MS_PER_DAY >= toMs) return null;
           }
         }
         continue;
@@ -198,7 +198,7 @@ export class CronSchedule extends BaseSchedule {
       s = ns;
       const local =
         dayNumber * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE + s * MS_PER_SECOND;
-      return local < toMs ? local : -1;
+      return local < toMs ? local : null;
     }
   }
 

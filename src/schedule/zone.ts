@@ -1,4 +1,5 @@
 import { MS_PER_DAY, MS_PER_SECOND, daysFromCivil, yearOf, yearStart } from './civil';
+import { MAX_TIMEZONE_LENGTH } from './limits';
 
 /** One offset change: at `at` (UTC ms) the offset goes from `before` to `after` (ms, local − UTC). */
 interface Transition {
@@ -33,11 +34,16 @@ export interface Segment {
 /** Sampling step when looking for transitions; no zone changes its offset twice within 2 days. */
 const SAMPLE_STEP = 2 * MS_PER_DAY;
 const PARTS = /(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)/;
+/**
+ * Years of transitions kept per zone: more than one search spans (8 years and a few days), so a
+ * search never recomputes a year it saw; the oldest-computed year goes first.
+ */
+export const ZONE_YEARS_CACHED = 32;
 
 /**
  * Offsets of one IANA zone, from Intl (hourCycle h23), with the transitions of each UTC year found
- * once (sampling + binary search to the second) and cached: after warm-up, an offset lookup is a
- * map read and a short scan, no Intl call.
+ * once (sampling + binary search to the second) and cached (at most ZONE_YEARS_CACHED years): after
+ * warm-up, an offset lookup is a map read and a short scan, no Intl call.
  */
 export class Zone {
   private readonly format: Intl.DateTimeFormat | null;
@@ -58,6 +64,11 @@ export class Zone {
             minute: 'numeric',
             second: 'numeric',
           });
+  }
+
+  /** Years of transitions held (tests). */
+  get cachedYears(): number {
+    return this.years.size;
   }
 
   /** Offset (local − UTC, ms) at instant `ms`, straight from Intl (uncached). */
@@ -104,6 +115,10 @@ export class Zone {
     let yd = this.years.get(y);
     if (yd === undefined) {
       yd = this.computeYear(y);
+      if (this.years.size >= ZONE_YEARS_CACHED) {
+        const oldest = this.years.keys().next();
+        if (oldest.done !== true) this.years.delete(oldest.value);
+      }
       this.years.set(y, yd);
     }
     this.last = yd;
@@ -149,14 +164,22 @@ export class Zone {
   }
 }
 
+/** One Zone per canonical IANA name: bounded by the names the runtime knows (about 600). */
 const zones = new Map<string, Zone>();
+/** Names as sent (at most MAX_TIMEZONE_LENGTH characters) → canonical name; emptied at 10,000. */
 const canonical = new Map<string, string>();
 
 /** Canonical IANA name of a zone Intl knows (e.g. `america/new_york` → `America/New_York`), or null. */
 export function canonicalTimeZone(tz: string): string | null {
   const known = canonical.get(tz);
   if (known !== undefined) return known;
-  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 100 || tz.trim() !== tz) return null;
+  if (
+    typeof tz !== 'string' ||
+    tz.length === 0 ||
+    tz.length > MAX_TIMEZONE_LENGTH ||
+    tz.trim() !== tz
+  )
+    return null;
   // Offset-style names ("+05:30") are not IANA zone names.
   if (/^[+-]/.test(tz)) return null;
   let name: string;
