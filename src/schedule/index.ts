@@ -29,6 +29,7 @@ export {
 export {
   INSTANT_FORMAT,
   INSTANT_OUT_OF_RANGE,
+  ISO_INSTANT_RULE,
   parseIsoInstant,
   readIsoInstant,
 } from './iso-instant';

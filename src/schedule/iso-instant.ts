@@ -10,6 +10,8 @@ export type InstantResult = { ok: true; ms: number } | { ok: false; reason: stri
 export const INSTANT_FORMAT =
   'must be an ISO 8601 date-time with a time zone (e.g. 2026-12-01T00:00:00Z)';
 export const INSTANT_OUT_OF_RANGE = `must lie ${INSTANT_RANGE}`;
+/** Both rules in one message, for callers that only learn "not accepted" (parseIsoInstant). */
+export const ISO_INSTANT_RULE = `must be an ISO 8601 date-time with a time zone, ${INSTANT_RANGE}`;
 
 function civilInstant(text: string): number | null {
   const m = ISO.exec(text);
