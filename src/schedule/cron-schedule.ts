@@ -64,9 +64,23 @@ export class CronSchedule extends BaseSchedule {
     this.fixedTime = fields.fixedTime;
   }
 
+  /**
+   * The first real second ≥ s that can fire, skipping stretches without a matching local time:
+   * an offset is within ±1 day, so a fire at t has local time ≥ the first match after s − 1 day,
+   * hence t ≥ that match − 1 day. Keeps a rare schedule (`0 0 29 2 *`) from reading the zone's
+   * offsets for the years in between. Null when nothing can match up to limitMs.
+   */
+  private skip(s: number, limitMs: number): number | null {
+    const local = this.firstMatch(s - MS_PER_DAY, limitMs + MS_PER_DAY);
+    return local === null ? null : Math.max(s, local - MS_PER_DAY);
+  }
+
   protected nextMs(afterMs: number, limitMs: number): number | null {
-    let s = Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND;
-    while (s <= limitMs) {
+    let s: number | null = this.skip(
+      Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND,
+      limitMs,
+    );
+    while (s !== null && s <= limitMs) {
       const seg = this.zone.segmentAt(s);
       const o = seg.offset;
       let from = s + o;
@@ -83,7 +97,7 @@ export class CronSchedule extends BaseSchedule {
         const t = local - o;
         return t <= limitMs ? t : null;
       }
-      s = seg.end;
+      s = seg.end > limitMs ? null : this.skip(seg.end, limitMs);
     }
     return null;
   }
