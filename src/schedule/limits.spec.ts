@@ -183,3 +183,16 @@ describe('bounded caches', () => {
     expect(lru.bytes).toBeLessThanOrEqual(100);
   });
 });
+
+describe('bounded search cost', () => {
+  it('a rare schedule over the whole date range reads the offsets of a few months only', () => {
+    const zone = getZone('America/Havana');
+    const leapDay = cron('0 0 29 2 *', 'America/Havana');
+    const from = new Date('1900-01-01T00:00:00Z');
+    const fires = leapDay.nextTimes(from, 100, from);
+    expect(fires).toHaveLength(73); // every leap day of 1904–2196; nothing from 2200 on
+    expect(fires.at(-1)?.toISOString()).toBe('2196-02-29T05:00:00.000Z');
+    // Without skipping, the walk would read every month of 300 years (3,600).
+    expect(zone.cachedMonths).toBeLessThan(400);
+  });
+});
