@@ -76,10 +76,8 @@ export class CronSchedule extends BaseSchedule {
   }
 
   protected nextMs(afterMs: number, limitMs: number): number | null {
-    let s: number | null = this.skip(
-      Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND,
-      limitMs,
-    );
+    // Skipping only after an empty segment keeps the common case (a match in the first) one scan.
+    let s: number | null = Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND;
     while (s !== null && s <= limitMs) {
       const seg = this.zone.segmentAt(s);
       const o = seg.offset;
