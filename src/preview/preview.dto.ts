@@ -30,7 +30,9 @@ export class PreviewScheduleDto {
 
   @ApiPropertyOptional({
     example: '2027-03-13T00:00:00Z',
-    description: 'fire times strictly after this instant (ISO 8601 with a zone); default now',
+    description:
+      'fire times strictly after this instant (ISO 8601 with a zone, from 1900-01-01T00:00:00Z ' +
+      'to before 2200-01-01T00:00:00Z); default now',
   })
   @IsOptional()
   @IsString()
@@ -44,7 +46,10 @@ export class PreviewQueryDto {
   @IsIntString(1, MAX_PREVIEW_COUNT)
   count?: string;
 
-  @ApiPropertyOptional({ example: '2027-03-13T00:00:00Z', description: 'default now' })
+  @ApiPropertyOptional({
+    example: '2027-03-13T00:00:00Z',
+    description: 'ISO 8601 with a zone, from 1900-01-01T00:00:00Z to before 2200; default now',
+  })
   @IsOptional()
   @IsString()
   from?: string;

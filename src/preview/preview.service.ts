@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import {
   AutomationSpecLike,
-  parseIsoInstant,
   parseSchedule,
   parseScheduleCached,
+  readIsoInstant,
   Schedule,
   toFireTime,
 } from '../schedule';
@@ -68,15 +68,11 @@ export class PreviewService {
     };
   }
 
+  /** `from` (default now), within the date range of docs/scheduler.md "Limits". */
   private parseFrom(from: string | null | undefined, now: Date): Date {
     if (from === undefined || from === null) return now;
-    const ms = parseIsoInstant(from);
-    if (ms === null) {
-      throw ValidationFailedError.of(
-        'from',
-        'must be an ISO 8601 date-time, e.g. 2027-03-14T00:00:00Z',
-      );
-    }
-    return new Date(ms);
+    const read = readIsoInstant(from);
+    if (!read.ok) throw ValidationFailedError.of('from', read.reason);
+    return new Date(read.ms);
   }
 }

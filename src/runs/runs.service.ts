@@ -5,6 +5,7 @@ import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { Clock } from '../common/clock';
 import {
+  ISO_INSTANT_RULE,
   parseIsoInstant,
   parseScheduleCached,
   type AutomationSpecLike,
@@ -105,12 +106,8 @@ export class RunsService {
     const from = parseIsoInstant(request.from);
     const to = parseIsoInstant(request.to);
     const bad = [
-      ...(from === null
-        ? [{ field: 'from', message: 'must be an ISO 8601 date-time with a zone' }]
-        : []),
-      ...(to === null
-        ? [{ field: 'to', message: 'must be an ISO 8601 date-time with a zone' }]
-        : []),
+      ...(from === null ? [{ field: 'from', message: ISO_INSTANT_RULE }] : []),
+      ...(to === null ? [{ field: 'to', message: ISO_INSTANT_RULE }] : []),
     ];
     if (bad.length > 0) throw new ValidationFailedError(bad);
     if (from! >= to!) throw ValidationFailedError.of('to', 'must be after from');
