@@ -12,6 +12,7 @@
  *    receivers for a few seconds.
  */
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PGlite } from '@electric-sql/pglite';
@@ -91,7 +92,7 @@ async function deploy(
   cron: string,
   url: (i: number) => string,
 ): Promise<void> {
-  const server = app.getHttpServer();
+  const server = app.getHttpServer() as Server;
   for (let i = 0; i < n; i += 16) {
     await Promise.all(
       Array.from({ length: Math.min(16, n - i) }, async (_, j) => {
@@ -112,7 +113,7 @@ async function deploy(
 }
 
 async function deactivate(app: INestApplication, project: string, n: number): Promise<void> {
-  const server = app.getHttpServer();
+  const server = app.getHttpServer() as Server;
   for (let i = 0; i < n; i += 100) {
     const names = Array.from({ length: Math.min(100, n - i) }, (_, j) => ({
       project,

@@ -76,10 +76,10 @@ describe('WebhookHttpClient against a real receiver', () => {
       request(`http://hooks.example.com:${receiver.port}/`),
       5_000,
     );
-    expect(result).toMatchObject({
-      kind: 'blocked',
-      message: expect.stringContaining('hooks.example.com resolves to 127.0.0.1 is a loopback'),
-    });
+    expect(result.kind).toBe('blocked');
+    if (result.kind === 'blocked') {
+      expect(result.message).toContain('hooks.example.com resolves to 127.0.0.1 is a loopback');
+    }
     expect(receiver.calls).toHaveLength(0);
     // the same name allowed by WEBHOOK_ALLOWED_CIDRS connects to the address it resolved to
     const allowed = await client(loopback, rebound).call(
