@@ -133,7 +133,9 @@ export class WebhookDispatcher {
       if (this.limiter.active(h.origin) < this.limiter.perOriginCap) ready++;
     }
     if (parked >= this.options.maxParked) return 0;
-    return Math.max(0, this.limiter.globalCap - this.limiter.active() - ready);
+    // one round of runs ahead of the free slots, so a slot that frees starts its next call at
+    // once instead of after a lease round trip
+    return Math.max(0, 2 * this.limiter.globalCap - this.limiter.active() - ready);
   }
 
   private async run(): Promise<void> {
@@ -290,7 +292,9 @@ export class WebhookDispatcher {
     this.rollMinute();
     this.needed.current = Math.max(this.needed.current, needed);
     const remaining = run.leaseExpiresAt.getTime() - this.options.now();
-    if (remaining >= needed && remaining <= 2 * needed + 1_000) return true;
+    // a lease taken for exactly `needed` a moment ago is fine: half the margin is slack
+    const slack = this.options.leaseMarginMs / 2;
+    if (remaining >= needed - slack && remaining <= 2 * needed + 1_000) return true;
     try {
       const beat = await this.port.heartbeat(run.runId, run.leaseToken, needed);
       if (beat === null) {
