@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   try {
     // 1. all fast
     {
-      const lead = 5_000 + DUE * 8;
+      const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
       await deploy(app, 'fast', DUE, cron, (i) => fast[i % 4].url());
       if (Date.now() > at - 500) throw new Error('deploy took longer than the lead time');
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     }
     // 2. one slow receiver among them (a tenth of the triggers)
     {
-      const lead = 5_000 + DUE * 8;
+      const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
       await deploy(app, 'mixed', DUE, cron, (i) => (i % 10 === 0 ? slow.url() : fast[i % 4].url()));
       const fastDue = DUE - Math.ceil(DUE / 10);
