@@ -29,6 +29,7 @@ export class RunLifecycle1765000100000 implements MigrationInterface {
         ADD COLUMN "worker_id" varchar(255),
         ADD COLUMN "lease_token_hash" varchar(64),
         ADD COLUMN "lease_expires_at" timestamptz,
+        ADD COLUMN "lease_duration_ms" integer,
         ADD COLUMN "cancel_requested" boolean NOT NULL DEFAULT false,
         ADD COLUMN "result" jsonb,
         ADD COLUMN "error" jsonb`);
@@ -85,7 +86,7 @@ export class RunLifecycle1765000100000 implements MigrationInterface {
       ALTER TABLE "runs"
         DROP CONSTRAINT "ck_runs_attempt", DROP CONSTRAINT "ck_runs_state",
         DROP COLUMN "error", DROP COLUMN "result", DROP COLUMN "cancel_requested",
-        DROP COLUMN "lease_expires_at", DROP COLUMN "lease_token_hash", DROP COLUMN "worker_id",
+        DROP COLUMN "lease_duration_ms", DROP COLUMN "lease_expires_at", DROP COLUMN "lease_token_hash", DROP COLUMN "worker_id",
         DROP COLUMN "finished_at", DROP COLUMN "started_at", DROP COLUMN "retry_config",
         DROP COLUMN "expires_at", DROP COLUMN "expire_after", DROP COLUMN "not_before",
         DROP COLUMN "failures", DROP COLUMN "attempt",

@@ -12,6 +12,7 @@ import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { DeliveryModule } from './delivery/delivery.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -35,6 +36,7 @@ export class AppModule {
         TriggersModule,
         RunsModule,
         SchedulerModule,
+        DeliveryModule,
         PreviewModule,
       ],
     };

@@ -1,20 +1,46 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { PageTokenCodec } from '../common/page-token';
 import { AppConfig } from '../config/app-config';
+import { EMBEDDED_DATABASE, type DatabaseHandle } from '../database/database.module';
+import { LeaseRepository } from './lease/lease.repository';
+import { LeaseService } from './lease/lease.service';
+import { InProcessRunSignals, PgRunSignals, RunSignals } from './lease/run-signals';
+import { RunSweeper } from './lease/run-sweeper';
+import { RunLifecycleService } from './lifecycle/run-lifecycle.service';
+import { RunQueriesRepository } from './lifecycle/run-queries.repository';
+import { RunQueriesService } from './lifecycle/run-queries.service';
+import { RunStateRepository } from './lifecycle/run-state.repository';
+import { RunLifecycleController } from './run-lifecycle.controller';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
 
-/** The runs table: scheduled, manual and backfill runs, and their listing. */
+/** The runs table: scheduled, manual and backfill runs, their lifecycle, leases and listing. */
 @Module({
   imports: [TriggersModule],
-  controllers: [RunsController],
+  controllers: [RunsController, RunLifecycleController],
   providers: [
     RunsService,
     RunsRepository,
+    RunStateRepository,
+    RunQueriesRepository,
+    RunQueriesService,
+    RunLifecycleService,
+    LeaseRepository,
+    LeaseService,
+    RunSweeper,
+    {
+      provide: RunSignals,
+      inject: [AppConfig, EMBEDDED_DATABASE, DataSource],
+      useFactory: (config: AppConfig, db: DatabaseHandle, dataSource: DataSource): RunSignals =>
+        db.kind === 'postgres' && config.databaseUrl
+          ? new PgRunSignals(config.databaseUrl, dataSource)
+          : new InProcessRunSignals(),
+    },
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
-  exports: [RunsService],
+  exports: [RunsService, RunLifecycleService, LeaseService, RunSignals],
 })
 export class RunsModule {}
