@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { RunRow } from '../triggers/trigger-scheduling.repository';
-
-const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
-  name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
-  inputs, run_spec AS "runSpec"`;
+import { RUN_COLUMNS, type RunRow } from '../triggers/trigger-scheduling.repository';
 
 /** Position in a trigger's runs, newest scheduled first: (scheduledAt, id) of the last item seen. */
 export interface RunKey {

@@ -23,6 +23,7 @@ import { RunResponse, toRunResponse } from './run.mapper';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import { RunsRepository } from './runs.repository';
 import { MAX_BACKFILL_SLOTS } from './runs.types';
+import { RunSignals } from './lease/run-signals';
 
 export interface RunPage {
   runs: RunResponse[];
@@ -60,11 +61,19 @@ export class RunsService {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly tokens: PageTokenCodec,
+    private readonly signals: RunSignals,
   ) {}
 
-  /** Fires scheduled slots (the scheduler's executor calls this after its rate limiter). */
+  /**
+   * Fires scheduled slots (the scheduler's executor calls this after its rate limiter); waiting
+   * workers of the queues that got runs are woken after the commit.
+   */
   async fireScheduled(slots: SlotToFire[]): Promise<SlotResult[]> {
-    return this.triggers.fireScheduledSlots(slots);
+    const results = await this.triggers.fireScheduledSlots(slots);
+    const queues = new Set<string>();
+    for (const r of results) if (r.queue !== null) queues.add(r.queue);
+    if (queues.size > 0) await this.signals.publish(queues);
+    return results;
   }
 
   /** A trigger's runs, newest scheduled first; 200 for a deleted trigger, 404 if it never existed. */
@@ -109,6 +118,7 @@ export class RunsService {
     if (!result.found) throw new TriggerNotFoundError(name, true);
     if (result.runs.length > 0) {
       this.metrics.runsCreated('MANUAL');
+      await this.signals.publish([result.runs[0].queue]);
       return { run: toRunResponse(target.name, result.runs[0]), created: true };
     }
     // A concurrent request with the same key won the insert.
@@ -167,6 +177,7 @@ export class RunsService {
     const created = await this.triggers.createBackfillRuns(target.id, named);
     if (!created.found) throw new TriggerNotFoundError(name, true);
     this.metrics.runsCreated('BACKFILL', created.runs.length);
+    await this.signals.publish(created.runs.map((r) => r.queue));
     const made = new Set(created.runs.map((r) => r.scheduledAt.getTime()));
     const skippedSlots = slots.filter((s) => !made.has(s.getTime()));
     const skipped = await this.runs.findSlotRuns(target.id, skippedSlots);

@@ -2,6 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
 import type { TriggerName } from './trigger-events';
+import {
+  RUN_LIFECYCLE_INSERT_COLUMNS,
+  runLifecycleInsertValues,
+} from '../runs/lifecycle/delivery-spec';
+import type { RunError, RunState, SkipReason } from '../runs/lifecycle/run-state';
 
 /** The scheduler's view of one active SCHEDULE trigger. */
 export interface ScheduleTriggerRow {
@@ -47,6 +52,17 @@ export interface RunRow {
   taskVersion: string;
   inputs: Record<string, unknown>;
   runSpec: Record<string, unknown>;
+  publicId: string;
+  state: RunState;
+  skipReason: SkipReason | null;
+  queue: string;
+  attempt: number;
+  notBefore: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  result: unknown;
+  error: RunError | null;
+  cancelRequested: boolean;
 }
 
 /** One slot the scheduler wants to fire. */
@@ -73,6 +89,8 @@ export type SlotOutcome = 'CREATED' | 'EXISTS' | 'STALE';
 
 export interface SlotResult {
   outcome: SlotOutcome;
+  /** the created run's queue (null unless CREATED) */
+  queue: string | null;
   createdAt: Date | null;
   /** whether the trigger has a cursor row after the statement (null: not touched) */
   cursorRow: boolean | null;
@@ -101,9 +119,11 @@ function runSpecSql(trigger: string): string {
                THEN ${trigger}.spec->'runSpec' ELSE '{}'::jsonb END)`;
 }
 
-const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
+export const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
   name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
-  inputs, run_spec AS "runSpec"`;
+  inputs, run_spec AS "runSpec", public_id::text AS "publicId", state, skip_reason AS "skipReason",
+  queue, attempt, not_before AS "notBefore", started_at AS "startedAt", finished_at AS "finishedAt",
+  result, error, cancel_requested AS "cancelRequested"`;
 
 const NAME_COLUMNS = `t.id::text AS id, t.project, t.domain, t.task_name AS "taskName", t.name`;
 
@@ -127,6 +147,9 @@ function runFromJson(row: RunRow): RunRow {
     triggerId: String(row.triggerId),
     scheduledAt: new Date(row.scheduledAt),
     createdAt: new Date(row.createdAt),
+    notBefore: new Date(row.notBefore),
+    startedAt: row.startedAt === null ? null : new Date(row.startedAt),
+    finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt),
   };
 }
 
@@ -268,6 +291,7 @@ export class TriggerSchedulingRepository {
       ord: string;
       outcome: SlotOutcome;
       createdAt: Date | null;
+      queue: string | null;
       cursorRow: boolean | null;
     }[] = await this.dataSource.query(
       `WITH due AS (
@@ -278,7 +302,7 @@ export class TriggerSchedulingRepository {
        ),
        eligible AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
-                t.last_scheduled_at
+                t.last_scheduled_at, t.project
          FROM (SELECT DISTINCT trigger_id FROM due) d
          JOIN triggers t ON t.id = d.trigger_id
          WHERE ${ACTIVE_SCHEDULE}
@@ -286,17 +310,18 @@ export class TriggerSchedulingRepository {
          ${this.fireLock}
        ),
        ok AS (
-         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at
+         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project
          FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec)
+                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
-                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}
+                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')},
+                ${runLifecycleInsertValues('ok', 'ok.scheduled_at')}
          FROM ok ORDER BY ok.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-         RETURNING trigger_id, scheduled_at, created_at
+         RETURNING trigger_id, scheduled_at, created_at, queue
        ),
        fired AS (
          SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
@@ -334,7 +359,7 @@ export class TriggerSchedulingRepository {
        SELECT d.ord::text AS ord,
               CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
                    WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
-              ins.created_at AS "createdAt",
+              ins.created_at AS "createdAt", ins.queue,
               CASE WHEN ok.trigger_id IS NULL OR p.trigger_id IS NULL THEN NULL
                    WHEN p.floor IS NOT NULL THEN true
                    ELSE p.through < coalesce(p.last_scheduled, '-infinity') END AS "cursorRow"
@@ -356,6 +381,7 @@ export class TriggerSchedulingRepository {
       results[Number(row.ord) - 1] = {
         outcome: row.outcome,
         createdAt: row.createdAt,
+        queue: row.queue,
         cursorRow: row.cursorRow,
       };
     }
@@ -372,7 +398,7 @@ export class TriggerSchedulingRepository {
   ): Promise<CreatedRuns> {
     const rows: { found: number; runs: RunRow[] | null }[] = await this.dataSource.query(
       `WITH target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
          FROM triggers t
          WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
          FOR NO KEY UPDATE OF t
@@ -383,10 +409,10 @@ export class TriggerSchedulingRepository {
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec)
+                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, due.name, 'BACKFILL', due.scheduled_at,
                 clock_timestamp(), target.task_version, ${inputsSql('target', 'due.iso')},
-                ${runSpecSql('target')}
+                ${runSpecSql('target')}, ${runLifecycleInsertValues('target', 'due.scheduled_at')}
          FROM target CROSS JOIN due ORDER BY due.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
          RETURNING ${RUN_COLUMNS}
@@ -413,15 +439,17 @@ export class TriggerSchedulingRepository {
   ): Promise<CreatedRuns> {
     const rows: { found: number; run: RunRow | null }[] = await this.dataSource.query(
       `WITH target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
          FROM triggers t WHERE t.id = $1::bigint AND t.deleted_at IS NULL
          FOR NO KEY UPDATE OF t
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, idempotency_key)
+                           task_version, inputs, run_spec, idempotency_key,
+                           ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, $2, 'MANUAL', $3::text::timestamptz, clock_timestamp(),
-                target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4
+                target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4,
+                ${runLifecycleInsertValues('target', '$3::text::timestamptz')}
          FROM target
          ON CONFLICT (trigger_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${RUN_COLUMNS}
