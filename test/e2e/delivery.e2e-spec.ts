@@ -322,7 +322,7 @@ describe('worker lease API (e2e)', () => {
     ],
     [`/runs/${randomUUID()}/release`, { leaseToken: 5 }, 'leaseToken'],
     [`/runs/${randomUUID()}/cancel`, { reason: 7 }, 'reason'],
-  ])('POST %s %j → 400 on %s', async (url, body, field) => {
+  ])('POST %s → 400 (case %#)', async (url, body, field) => {
     const res = await http().post(url).send(body).expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);

@@ -73,6 +73,7 @@ export class LeaseRepository {
   }
 
   /**
+   * (Wrapped in a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with rows.)
    * Extends a valid lease to now + extendMs (null: the duration it was leased for); returns the
    * new expiry and cancelRequested, or null when the token is not the run's current valid one.
    */
@@ -83,12 +84,15 @@ export class LeaseRepository {
     now: Date,
   ): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean } | null> {
     const rows = await this.dataSource.query<{ leaseExpiresAt: Date; cancelRequested: boolean }[]>(
-      `UPDATE runs SET lease_expires_at = $3::timestamptz
+      `WITH upd AS (
+         UPDATE runs SET lease_expires_at = $3::timestamptz
               + coalesce($4::int, lease_duration_ms) * interval '1 millisecond',
               lease_duration_ms = coalesce($4::int, lease_duration_ms)
        WHERE public_id = $1::uuid AND state = 'RUNNING' AND lease_token_hash = $2
          AND lease_expires_at > $3::timestamptz
-       RETURNING lease_expires_at AS "leaseExpiresAt", cancel_requested AS "cancelRequested"`,
+         RETURNING lease_expires_at AS "leaseExpiresAt", cancel_requested AS "cancelRequested"
+       )
+       SELECT * FROM upd`,
       [publicId, tokenHash, now.toISOString(), extendMs],
     );
     return rows[0] ?? null;

@@ -76,14 +76,14 @@ export class RunStateRepository {
     const keepError = change.runError === 'KEEP';
     const rows = await sql.query<RunRecord[]>(
       `WITH upd AS (
-         UPDATE runs r SET state = $5,
+         UPDATE runs r SET state = $5::text,
            failures = CASE WHEN $12::int IS NULL THEN r.failures ELSE $6::int END,
            not_before = coalesce($7::timestamptz, r.not_before),
-           expires_at = CASE WHEN $5 = 'PENDING' THEN $7::timestamptz + r.expire_after END,
-           finished_at = CASE WHEN $5 = 'PENDING' THEN NULL ELSE $3::timestamptz END,
-           result = CASE WHEN $5 = 'SUCCEEDED' THEN $8::jsonb ELSE r.result END,
+           expires_at = CASE WHEN $5::text = 'PENDING' THEN $7::timestamptz + r.expire_after END,
+           finished_at = CASE WHEN $5::text = 'PENDING' THEN NULL ELSE $3::timestamptz END,
+           result = CASE WHEN $5::text = 'SUCCEEDED' THEN $8::jsonb ELSE r.result END,
            error = CASE WHEN $9::boolean THEN r.error ELSE $10::jsonb END,
-           cancel_requested = CASE WHEN $5 = 'PENDING' THEN false ELSE r.cancel_requested END,
+           cancel_requested = CASE WHEN $5::text = 'PENDING' THEN false ELSE r.cancel_requested END,
            lease_token_hash = NULL, lease_expires_at = NULL, lease_duration_ms = NULL,
            worker_id = NULL
          WHERE r.public_id = $1::uuid AND r.state = 'RUNNING' AND r.lease_token_hash = $2
@@ -94,7 +94,7 @@ export class RunStateRepository {
          RETURNING r.*
        ),
        att AS (
-         UPDATE run_attempts a SET ended_at = $3::timestamptz, outcome = $11, error = $15::jsonb
+         UPDATE run_attempts a SET ended_at = $3::timestamptz, outcome = $11::text, error = $15::jsonb
          FROM upd WHERE a.run_id = upd.id AND a.number = upd.attempt
        )
        SELECT ${RUN_RECORD_COLUMNS} FROM upd r JOIN triggers t ON t.id = r.trigger_id`,
