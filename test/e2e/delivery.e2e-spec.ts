@@ -266,7 +266,7 @@ describe('worker lease API (e2e)', () => {
     const seen: string[] = [];
     let token: string | null = null;
     do {
-      const res = await http()
+      const res: { body: { runs: { id: string }[]; token: string | null } } = await http()
         .get('/runs')
         .query({ queue: 'listed', state: 'PENDING', limit: '2', ...(token ? { token } : {}) })
         .expect(200);
