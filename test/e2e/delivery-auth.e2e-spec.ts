@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { LeaseService } from '../../src/runs/lease/lease.service';
+import { RunLifecycleService } from '../../src/runs/lifecycle/run-lifecycle.service';
+import type { RunRecord } from '../../src/runs/lifecycle/run-record';
 import { useTestApp } from '../support/test-app';
 
 const sha = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -109,5 +112,39 @@ describe('worker role and project scope (e2e)', () => {
     const fresh = await deployAndFire('a');
     const got = await as(KEYS.writer).get(`/runs/${fresh}`).expect(200);
     expect(got.body.state).toBe('PENDING');
+  });
+
+  it('final-state hooks run in the same transaction as the change', async () => {
+    const lifecycle = ctx.app().app.get(RunLifecycleService);
+    const leases = ctx.app().app.get(LeaseService);
+    const seen: RunRecord[] = [];
+    let fail = true;
+    lifecycle.onFinal(async (ended, sql) => {
+      seen.push(...ended);
+      await sql.query('SELECT 1');
+      if (fail) throw new Error('hook refused');
+    });
+    await deployAndFire('a');
+    const [g] = await leases.lease({
+      queue: 'shared',
+      workerId: 'hooked',
+      max: 1,
+      leaseMs: 60_000,
+      waitMs: 0,
+      projects: ['a'],
+    });
+    await expect(lifecycle.complete(g.run.publicId, g.leaseToken, null)).rejects.toThrow(
+      'hook refused',
+    );
+    expect((await as(KEYS.writer).get(`/runs/${g.run.publicId}`).expect(200)).body.state).toBe(
+      'RUNNING',
+    );
+    fail = false;
+    const done = await lifecycle.complete(g.run.publicId, g.leaseToken, { ok: true });
+    expect(done.state).toBe('SUCCEEDED');
+    expect(seen.map((r) => [r.publicId, r.state])).toEqual([
+      [g.run.publicId, 'SUCCEEDED'],
+      [g.run.publicId, 'SUCCEEDED'],
+    ]);
   });
 });
