@@ -12,6 +12,8 @@
  *    queues and states, bulk-inserted with generate_series.
  */
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -80,7 +82,8 @@ async function startApp(target: Target): Promise<{ app: INestApplication; base: 
   );
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const server: Server = app.getHttpServer();
+  const address = server.address() as AddressInfo;
   return { app, base: `http://127.0.0.1:${address.port}` };
 }
 

@@ -7,7 +7,7 @@ import { RUN_VIEW_EXAMPLE, RunViewDto } from '../runs/dto/run-view.dto';
 import { RunLifecycleService } from '../runs/lifecycle/run-lifecycle.service';
 import { toRunView, type RunView } from '../runs/lifecycle/run-view';
 import { LeaseService } from '../runs/lease/lease.service';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
 import {
   CompleteBodyDto,
   FailBodyDto,

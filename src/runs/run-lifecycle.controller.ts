@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { allowedProjects } from '../auth/caller';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
-import { DEFAULT_PAGE_SIZE } from '../triggers/dto/list-triggers.dto';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
 import { CancelBodyDto, RunIdParams } from '../delivery/dto/lease.dto';
 import { ListRunsQueryDto } from './dto/list-runs.dto';
 import {
@@ -42,7 +41,7 @@ export class RunLifecycleController {
         taskName: query.taskName,
         projects: allowedProjects(req),
       },
-      query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit),
+      query.pageSize,
       query.token,
     );
   }

@@ -1,11 +1,11 @@
 import type { TriggerName } from '../triggers/trigger-events';
-import type { RunRow } from '../triggers/trigger-scheduling.repository';
+import type { RunHead, RunRow } from './run.row';
 import type { RunSource } from './runs.types';
 import type { RunError, RunState, SkipReason } from './lifecycle/run-state';
 
-/** A run as the API returns it (api.md "Runs", plus its lifecycle: docs/delivery.md). */
+/** A run as the API returns it (docs/runs.md "What a run holds", docs/delivery.md "Run states"). */
 export interface RunResponse {
-  /** absent only in a backfill dry run (nothing was created) */
+  /** the lifecycle fields are absent only in a backfill dry run (nothing was created) */
   id?: string;
   name: string;
   trigger: { name: TriggerName; revision: number };
@@ -14,8 +14,9 @@ export interface RunResponse {
   scheduledAt: string;
   /** null only in a backfill dry run (nothing was created) */
   createdAt: string | null;
-  inputs: Record<string, unknown>;
-  runSpec: Record<string, unknown>;
+  /** absent only in a backfill answer whose payloads were too large (payloadsOmitted) */
+  inputs?: Record<string, unknown>;
+  runSpec?: Record<string, unknown>;
   state?: RunState;
   queue?: string;
   attempt?: number;
@@ -30,9 +31,14 @@ export interface RunResponse {
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-export function toRunResponse(trigger: TriggerName, row: RunRow): RunResponse {
-  return {
-    id: row.publicId,
+/** A run for the API; `planned`: a backfill dry run's run (not created: createdAt null). */
+export function toRunResponse(
+  trigger: TriggerName,
+  row: RunRow | RunHead,
+  planned = false,
+): RunResponse {
+  const response: RunResponse = {
+    ...(planned ? {} : { id: row.publicId }),
     name: row.name,
     trigger: {
       name: {
@@ -46,18 +52,25 @@ export function toRunResponse(trigger: TriggerName, row: RunRow): RunResponse {
     taskVersion: row.taskVersion,
     source: row.source,
     scheduledAt: row.scheduledAt.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    inputs: row.inputs,
-    runSpec: row.runSpec,
-    state: row.state,
-    queue: row.queue,
-    attempt: row.attempt,
-    notBefore: row.notBefore.toISOString(),
-    startedAt: iso(row.startedAt),
-    finishedAt: iso(row.finishedAt),
-    skipReason: row.skipReason,
-    result: row.result ?? null,
-    error: row.error ?? null,
-    cancelRequested: row.cancelRequested,
+    createdAt: planned ? null : row.createdAt.toISOString(),
   };
+  if ('inputs' in row) {
+    response.inputs = row.inputs;
+    response.runSpec = row.runSpec;
+  }
+  if (!planned) {
+    Object.assign(response, {
+      state: row.state,
+      queue: row.queue,
+      attempt: row.attempt,
+      notBefore: row.notBefore.toISOString(),
+      startedAt: iso(row.startedAt),
+      finishedAt: iso(row.finishedAt),
+      skipReason: row.skipReason,
+      result: row.result ?? null,
+      error: row.error ?? null,
+      cancelRequested: row.cancelRequested,
+    });
+  }
+  return response;
 }

@@ -14,16 +14,21 @@ import { RunStateRepository } from './lifecycle/run-state.repository';
 import { RunLifecycleController } from './run-lifecycle.controller';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
+import { RunWritesRepository } from './run-writes.repository';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
 
-/** The runs table: scheduled, manual and backfill runs, their lifecycle, leases and listing. */
+/**
+ * The runs table (and the scheduler's cursors): every write of scheduled, manual and backfill
+ * runs, their lifecycle (states, attempts, leases, retries, expiry) and their listing.
+ */
 @Module({
   imports: [TriggersModule],
   controllers: [RunsController, RunLifecycleController],
   providers: [
     RunsService,
     RunsRepository,
+    RunWritesRepository,
     RunStateRepository,
     RunQueriesRepository,
     RunQueriesService,
@@ -41,6 +46,6 @@ import { RunsService } from './runs.service';
     },
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
-  exports: [RunsService, RunLifecycleService, LeaseService, RunSignals],
+  exports: [RunsService, RunWritesRepository, RunLifecycleService, LeaseService, RunSignals],
 })
 export class RunsModule {}

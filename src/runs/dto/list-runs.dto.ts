@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { PageQueryDto } from '../../triggers/dto/list-triggers.dto';
-import { PROJECT_PATTERN, TASK_NAME_PATTERN } from '../../triggers/dto/trigger-name.dto';
+import { PageQueryDto } from '../../common/http/page-query.dto';
+import { PROJECT_PATTERN, TASK_NAME_PATTERN } from '../../common/http/trigger-key.dto';
 import { RUN_STATES } from '../lifecycle/run-state';
 
 const QUEUE_PATTERN = /^[a-z0-9-]{1,63}$/;
