@@ -82,7 +82,7 @@ async function startApp(target: Target): Promise<{ app: INestApplication; base: 
   );
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const server: Server = app.getHttpServer();
+  const server = app.getHttpServer() as Server;
   const address = server.address() as AddressInfo;
   return { app, base: `http://127.0.0.1:${address.port}` };
 }
