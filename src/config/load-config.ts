@@ -111,6 +111,9 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
       throw new Invalid(`key "${name}" needs a lowercase hex SHA-256 (64 characters)`);
     }
     if (keys.some((k) => k.name === name)) throw new Invalid(`key name "${name}" appears twice`);
+    // One key string would authenticate as whichever entry matched first: refuse the ambiguity.
+    const twin = keys.find((k) => k.sha256 === sha256);
+    if (twin) throw new Invalid(`keys "${twin.name}" and "${name}" have the same SHA-256`);
     const list = projects ? projects.split('|').filter((p) => p !== '') : [];
     keys.push({ name, role: role as Role, sha256, projects: list });
   }
