@@ -198,6 +198,16 @@ const SETTINGS = {
       return t;
     },
   },
+  pageTokenSecret: {
+    env: 'PAGE_TOKEN_SECRET',
+    yaml: 'http.pageTokenSecret',
+    default: null as string | null,
+    parse: (v: unknown): string | null => {
+      const t = optionalString(v);
+      if (t !== null && t.length < 32) throw new Invalid('needs at least 32 characters');
+      return t;
+    },
+  },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT',
     yaml: 'server.shutdownTimeout',
@@ -300,6 +310,7 @@ function toAppConfig(v: Values): AppConfig {
   config.corsOrigins = v.corsOrigins;
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
+  config.pageTokenSecret = v.pageTokenSecret;
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PageTokenCodec } from '../common/page-token';
-import { AppConfig } from '../config/app-config';
+import { PageTokenModule } from '../common/page-token.module';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
@@ -8,13 +7,9 @@ import { RunsService } from './runs.service';
 
 /** The runs table: scheduled, manual and backfill runs, and their listing. */
 @Module({
-  imports: [TriggersModule],
+  imports: [TriggersModule, PageTokenModule],
   controllers: [RunsController],
-  providers: [
-    RunsService,
-    RunsRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
-  ],
+  providers: [RunsService, RunsRepository],
   exports: [RunsService],
 })
 export class RunsModule {}

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
 import { RevisionsModule } from '../revisions/revisions.module';
 import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
-import { PageTokenCodec } from '../common/page-token';
+import { PageTokenModule } from '../common/page-token.module';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
 import { TriggersController } from './triggers.controller';
@@ -11,14 +10,13 @@ import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), RevisionsModule],
-  controllers: [TriggersController],
-  providers: [
-    TriggersRepository,
-    TriggersService,
-    TriggerSchedulingRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
+  imports: [
+    TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]),
+    RevisionsModule,
+    PageTokenModule,
   ],
+  controllers: [TriggersController],
+  providers: [TriggersRepository, TriggersService, TriggerSchedulingRepository],
   exports: [TriggerSchedulingRepository, TriggersService],
 })
 export class TriggersModule {}
