@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
@@ -20,6 +21,16 @@ function portError(port: number, e: unknown): StartupError | null {
   return null;
 }
 
+/** Fails early, before the database opens and anything logs, when PORT cannot be bound. */
+async function checkPort(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e) => reject(portError(port, e) ?? e));
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
@@ -29,7 +40,9 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
-  // The database (lock, connection, migrations, privileges) first: its failures are one line.
+  // The port, then the database (lock, connection, migrations, privileges), before the app: their
+  // failures are one line each.
+  await checkPort(config.port);
   const embedded = await prepareDatabase(config);
   const root = createLogger({ level: config.logLevel });
   const logger = new NestPinoLogger(root);

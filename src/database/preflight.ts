@@ -32,19 +32,16 @@ export function databaseStartupError(setting: string, where: string, e: unknown)
   if (/timeout|terminated/i.test(message) && !err.code) {
     return new StartupError(setting, `cannot reach the database server at ${where} (${message})`);
   }
-  switch (err.code) {
-    case '3D000':
-      return new StartupError(setting, `${message} (at ${where})`);
-    case '28000':
-    case '28P01':
-      return new StartupError(setting, `the server refused the role: ${message} (at ${where})`);
-    case '42501':
-      return new StartupError(
-        setting,
-        `the role lacks a permission the service needs: ${message} (at ${where})`,
-      );
-    default:
-      break;
+  const code = err.code ?? '';
+  if (code === '3D000') return new StartupError(setting, `${message} (at ${where})`);
+  if (code === '28000' || code === '28P01') {
+    return new StartupError(setting, `the server refused the role: ${message} (at ${where})`);
+  }
+  if (code === '42501') {
+    return new StartupError(
+      setting,
+      `the role lacks a permission the service needs: ${message} (at ${where})`,
+    );
   }
   return new StartupError(setting, `${message}${err.code ? ` (SQLSTATE ${err.code})` : ''}`);
 }
