@@ -47,6 +47,8 @@ export class AppConfig {
   corsOrigins!: string[];
   /** when set, /metrics needs this key (lowercase hex SHA-256) */
   metricsKeySha256!: string | null;
+  /** keys paging tokens; null: the random secret kept in the database (docs/deployment.md) */
+  pageTokenSecret!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
 }

@@ -113,6 +113,9 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
       throw new Invalid(`key "${name}" needs a lowercase hex SHA-256 (64 characters)`);
     }
     if (keys.some((k) => k.name === name)) throw new Invalid(`key name "${name}" appears twice`);
+    // One key string would authenticate as whichever entry matched first: refuse the ambiguity.
+    const twin = keys.find((k) => k.sha256 === sha256);
+    if (twin) throw new Invalid(`keys "${twin.name}" and "${name}" have the same SHA-256`);
     const list = projects ? projects.split('|').filter((p) => p !== '') : [];
     keys.push({ name, role: role as Role, sha256, projects: list });
   }
@@ -202,6 +205,16 @@ const SETTINGS = {
     yaml: 'runs.sweepInterval',
     default: 1_000,
     parse: duration(50, 60_000),
+  },
+  pageTokenSecret: {
+    env: 'PAGE_TOKEN_SECRET',
+    yaml: 'http.pageTokenSecret',
+    default: null as string | null,
+    parse: (v: unknown): string | null => {
+      const t = optionalString(v);
+      if (t !== null && t.length < 32) throw new Invalid('needs at least 32 characters');
+      return t;
+    },
   },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT',
@@ -306,6 +319,7 @@ function toAppConfig(v: Values): AppConfig {
   config.corsOrigins = v.corsOrigins;
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
+  config.pageTokenSecret = v.pageTokenSecret;
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PageTokenCodec } from '../common/page-token';
+import { PageTokenModule } from '../common/page-token.module';
 import { AppConfig } from '../config/app-config';
 import { EMBEDDED_DATABASE, type DatabaseHandle } from '../database/database.module';
+import { TriggersModule } from '../triggers/triggers.module';
 import { LeaseRepository } from './lease/lease.repository';
 import { LeaseService } from './lease/lease.service';
 import { InProcessRunSignals, PgRunSignals, RunSignals } from './lease/run-signals';
@@ -12,7 +13,6 @@ import { RunQueriesRepository } from './lifecycle/run-queries.repository';
 import { RunQueriesService } from './lifecycle/run-queries.service';
 import { RunStateRepository } from './lifecycle/run-state.repository';
 import { RunLifecycleController } from './run-lifecycle.controller';
-import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
 import { RunWritesRepository } from './run-writes.repository';
 import { RunsRepository } from './runs.repository';
@@ -23,7 +23,7 @@ import { RunsService } from './runs.service';
  * runs, their lifecycle (states, attempts, leases, retries, expiry) and their listing.
  */
 @Module({
-  imports: [TriggersModule],
+  imports: [TriggersModule, PageTokenModule],
   controllers: [RunsController, RunLifecycleController],
   providers: [
     RunsService,
@@ -44,7 +44,6 @@ import { RunsService } from './runs.service';
           ? new PgRunSignals(config.databaseUrl, dataSource)
           : new InProcessRunSignals(),
     },
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
   exports: [RunsService, RunWritesRepository, RunLifecycleService, LeaseService, RunSignals],
 })
