@@ -95,6 +95,41 @@ export function mapError(exception: unknown): Mapped | null {
   return null;
 }
 
+/** Quoted values in messages are cut to this many characters, whole messages to MAX_MESSAGE_CHARS. */
+const MAX_QUOTED_CHARS = 64;
+const MAX_MESSAGE_CHARS = 500;
+
+/**
+ * A message without long echoes of the input: a quoted value keeps a short prefix (`"abc…"`), and
+ * the whole message is cut at MAX_MESSAGE_CHARS (docs/api-limits.md).
+ */
+export function shortenMessage(message: string): string {
+  const short =
+    message.length <= MAX_QUOTED_CHARS
+      ? message
+      : message
+          .split('"')
+          .map((part, i) =>
+            i % 2 === 1 && part.length > MAX_QUOTED_CHARS
+              ? `${part.slice(0, MAX_QUOTED_CHARS)}…`
+              : part,
+          )
+          .join('"');
+  return short.length > MAX_MESSAGE_CHARS ? `${short.slice(0, MAX_MESSAGE_CHARS)}…` : short;
+}
+
+function shortenDetails(details: unknown): unknown {
+  if (!Array.isArray(details)) return details;
+  return details.slice(0, 100).map((d: unknown) => {
+    if (d === null || typeof d !== 'object') return d;
+    const out: Record<string, unknown> = { ...(d as Record<string, unknown>) };
+    for (const key of ['field', 'message']) {
+      if (typeof out[key] === 'string') out[key] = shortenMessage(out[key]);
+    }
+    return out;
+  });
+}
+
 /** Writes the error body of api.md for a request; unexpected errors are logged, not shown. */
 export function writeError(exception: unknown, req: Request, res: Response, logger: Logger): void {
   const requestId = req.id ?? 'unknown';
@@ -109,8 +144,8 @@ export function writeError(exception: unknown, req: Request, res: Response, logg
   const body: ErrorBody = {
     statusCode: mapped.status,
     code: mapped.code,
-    message: mapped.message,
-    ...(mapped.details !== undefined ? { details: mapped.details } : {}),
+    message: shortenMessage(mapped.message),
+    ...(mapped.details !== undefined ? { details: shortenDetails(mapped.details) } : {}),
     requestId,
   };
   if (res.headersSent) return;
