@@ -69,7 +69,7 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
     });
   }
   app.use(app.get(CallerRateLimiter).middleware());
-  const routes = new RouteTable();
+  const routes = RouteTable.of(app);
   const auth = app.get(Authenticator);
   app.use(
     bodyParsingMiddleware({
@@ -104,7 +104,6 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
       }
     }
   }
-  routes.load(document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

@@ -86,9 +86,8 @@ export function findUnstorable(body: unknown): FieldError | null {
       for (let i = value.length - 1; i >= 0; i--)
         stack.push({ value: value[i], path: `${path}[${i}]` });
     } else if (value !== null && typeof value === 'object') {
-      const entries = Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, child] = entries[i];
+      const children: { value: unknown; path: string }[] = [];
+      for (const [key, child] of Object.entries(value)) {
         const childPath = path ? `${path}.${key}` : key;
         const problem = textProblem(key);
         if (problem) return { field: cut(childPath), message: problem };
@@ -98,8 +97,9 @@ export function findUnstorable(body: unknown): FieldError | null {
             message: `the key "${key}" is not accepted anywhere in a body`,
           };
         }
-        stack.push({ value: child, path: childPath });
+        children.push({ value: child, path: childPath });
       }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
   }
   return null;
