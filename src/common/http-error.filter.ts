@@ -98,10 +98,14 @@ export function mapError(exception: unknown): Mapped | null {
 /** Quoted values in messages are cut to this many characters, whole messages to MAX_MESSAGE_CHARS. */
 const MAX_QUOTED_CHARS = 64;
 const MAX_MESSAGE_CHARS = 500;
+const MAX_FIELD_CHARS = 200;
+/** an unquoted echo: a run of more than MAX_QUOTED_CHARS characters without a space or quote */
+const LONG_WORD = new RegExp(`[^\\s"…]{${MAX_QUOTED_CHARS + 1},}`, 'g');
 
 /**
- * A message without long echoes of the input: a quoted value keeps a short prefix (`"abc…"`), and
- * the whole message is cut at MAX_MESSAGE_CHARS (docs/api-limits.md).
+ * A message without long echoes of the input: a quoted value, or a long run without spaces, keeps
+ * a short prefix (`"abc…"`), and the whole message is cut at MAX_MESSAGE_CHARS
+ * (docs/api-limits.md).
  */
 export function shortenMessage(message: string): string {
   const short =
@@ -114,7 +118,8 @@ export function shortenMessage(message: string): string {
               ? `${part.slice(0, MAX_QUOTED_CHARS)}…`
               : part,
           )
-          .join('"');
+          .join('"')
+          .replace(LONG_WORD, (word) => `${word.slice(0, MAX_QUOTED_CHARS)}…`);
   return short.length > MAX_MESSAGE_CHARS ? `${short.slice(0, MAX_MESSAGE_CHARS)}…` : short;
 }
 
@@ -123,8 +128,9 @@ function shortenDetails(details: unknown): unknown {
   return details.slice(0, 100).map((d: unknown) => {
     if (d === null || typeof d !== 'object') return d;
     const out: Record<string, unknown> = { ...(d as Record<string, unknown>) };
-    for (const key of ['field', 'message']) {
-      if (typeof out[key] === 'string') out[key] = shortenMessage(out[key]);
+    if (typeof out.message === 'string') out.message = shortenMessage(out.message);
+    if (typeof out.field === 'string' && out.field.length > MAX_FIELD_CHARS) {
+      out.field = `${out.field.slice(0, MAX_FIELD_CHARS)}…`;
     }
     return out;
   });
