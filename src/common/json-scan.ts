@@ -2,6 +2,10 @@ import type { FieldError } from './errors';
 
 /** Objects and arrays may nest at most this deep, the body itself counting as level 1 (docs/api-limits.md). */
 export const MAX_JSON_DEPTH = 32;
+/** An object may have at most this many members (docs/api-limits.md). */
+export const MAX_JSON_MEMBERS = 1_000;
+/** A body may hold at most this many values (objects, arrays and scalars) in all. */
+export const MAX_JSON_VALUES = 20_000;
 /** Field paths in error details are cut to this many characters. */
 const MAX_PATH_CHARS = 200;
 
@@ -13,6 +17,8 @@ interface Frame {
   index: number;
   /** object: the next string is a key */
   expectKey: boolean;
+  /** object: members read so far */
+  members: number;
 }
 
 function decodeKey(raw: string): string {
@@ -88,29 +94,34 @@ export interface ScanResult {
 export function scanJson(text: string, maxDepth = MAX_JSON_DEPTH): ScanResult {
   const stack: Frame[] = [];
   let i = 0;
+  let values = 0;
   const n = text.length;
   const stop = (): ScanResult => ({ problem: null, pathAtEnd: pathOf(stack) });
+  const fail = (message: string): ScanResult => ({
+    problem: { field: pathOf(stack), message },
+    pathAtEnd: pathOf(stack),
+  });
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x3a) {
       i++;
-    } else if (c === 0x7b || c === 0x5b) {
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    const startsValue = c !== 0x7d && c !== 0x5d && c !== 0x2c && !(top?.expectKey ?? false);
+    if (startsValue && ++values > MAX_JSON_VALUES) {
+      return fail(`the body holds more than ${MAX_JSON_VALUES} values`);
+    }
+    if (c === 0x7b || c === 0x5b) {
       if (stack.length >= maxDepth) {
-        return {
-          problem: {
-            field: pathOf(stack),
-            message: `nests deeper than ${maxDepth} levels of objects and arrays`,
-          },
-          pathAtEnd: pathOf(stack),
-        };
+        return fail(`nests deeper than ${maxDepth} levels of objects and arrays`);
       }
-      stack.push({ array: c === 0x5b, key: '', index: 0, expectKey: c === 0x7b });
+      stack.push({ array: c === 0x5b, key: '', index: 0, expectKey: c === 0x7b, members: 0 });
       i++;
     } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
       i++;
     } else if (c === 0x2c) {
-      const top = stack[stack.length - 1];
       if (top?.array) top.index++;
       else if (top) {
         top.expectKey = true;
@@ -125,10 +136,14 @@ export function scanJson(text: string, maxDepth = MAX_JSON_DEPTH): ScanResult {
         if (backslashes % 2 === 0) break;
         end = text.indexOf('"', end + 1);
       }
-      const top = stack[stack.length - 1];
       if (top && !top.array && top.expectKey) {
         top.key = text.slice(i + 1, end === -1 ? n : end);
         top.expectKey = end === -1;
+        if (++top.members > MAX_JSON_MEMBERS) {
+          top.expectKey = true;
+          top.key = '';
+          return fail(`has more than ${MAX_JSON_MEMBERS} members`);
+        }
       }
       if (end === -1) return stop();
       i = end + 1;
@@ -138,13 +153,9 @@ export function scanJson(text: string, maxDepth = MAX_JSON_DEPTH): ScanResult {
       if (!m) return stop();
       if (!numberSurvives(m[0])) {
         const shown = m[0].length > 32 ? `${m[0].slice(0, 32)}…` : m[0];
-        return {
-          problem: {
-            field: pathOf(stack),
-            message: `the number ${shown} cannot be stored exactly (it is out of range or too precise)`,
-          },
-          pathAtEnd: pathOf(stack),
-        };
+        return fail(
+          `the number ${shown} cannot be stored exactly (it is out of range or too precise)`,
+        );
       }
       i += m[0].length;
     } else {

@@ -81,6 +81,31 @@ describe('HTTP hardening (e2e)', () => {
     });
   });
 
+  describe('wide JSON', () => {
+    it('refuses an object of more than 1,000 members and a body of more than 20,000 values', async () => {
+      const members = (n: number) =>
+        `{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}`;
+      expect((await put(deployText(members(1000)))).status).toBe(201);
+      const wide = await put(deployText(`{"x":${members(1001)}}`));
+      expect(wide.status).toBe(400);
+      expect(wide.body.details).toEqual([
+        { field: 'spec.inputs.x', message: expect.stringContaining('more than 1000 members') },
+      ]);
+      const top = await put(members(60_000));
+      expect(top.status).toBe(400);
+      expect(top.body.details[0].field).toBe('(body)');
+      const many = await put(deployText(`{"a":[${'0,'.repeat(20_000)}0]}`));
+      expect(many.status).toBe(400);
+      expect(many.body.details).toEqual([
+        {
+          field: 'spec.inputs.a[19995]',
+          message: expect.stringContaining('more than 20000 values'),
+        },
+      ]);
+      await expectReady(ctx.app());
+    });
+  });
+
   describe('numbers and UTF-8', () => {
     it.each([
       ['1e400', 'x'],
