@@ -235,7 +235,7 @@ const attackBody: fc.Arbitrary<string> = fc.oneof(
   fc
     .tuple(
       fc.integer({ min: 20, max: 5000 }),
-      fc.constantFrom('array', 'object', 'mixed') as fc.Arbitrary<'array' | 'object' | 'mixed'>,
+      fc.constantFrom<'array' | 'object' | 'mixed'>('array', 'object', 'mixed'),
       fc.boolean(),
     )
     .map(([levels, kind, inInputs]) =>
