@@ -29,6 +29,19 @@ export interface RateLimitConfig {
   windowMs: number;
 }
 
+// ---- HTTP server limits (docs/api-limits.md) ----
+export interface HttpServerConfig {
+  /** time for a client to send the request line and headers */
+  headersTimeoutMs: number;
+  /** time for a client to send the whole request, body included */
+  requestTimeoutMs: number;
+  /** how long an idle keep-alive connection stays open */
+  keepAliveTimeoutMs: number;
+  /** open connections at most; further ones are closed at once */
+  maxConnections: number;
+}
+// ---- end HTTP server limits ----
+
 /** The whole configuration, validated once at start-up and injected as this object. */
 export class AppConfig {
   nodeEnv!: string;
@@ -51,4 +64,6 @@ export class AppConfig {
   pageTokenSecret!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
+  /** HTTP server timeouts and connection cap */
+  httpServer!: HttpServerConfig;
 }

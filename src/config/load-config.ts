@@ -222,6 +222,32 @@ const SETTINGS = {
     default: 8_000,
     parse: duration(0, 60_000),
   },
+  // ---- HTTP server limits (docs/api-limits.md) ----
+  httpHeadersTimeoutMs: {
+    env: 'HTTP_HEADERS_TIMEOUT',
+    yaml: 'server.headersTimeout',
+    default: 15_000,
+    parse: duration(100, 600_000),
+  },
+  httpRequestTimeoutMs: {
+    env: 'HTTP_REQUEST_TIMEOUT',
+    yaml: 'server.requestTimeout',
+    default: 30_000,
+    parse: duration(100, 600_000),
+  },
+  httpKeepAliveTimeoutMs: {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT',
+    yaml: 'server.keepAliveTimeout',
+    default: 5_000,
+    parse: duration(100, 600_000),
+  },
+  httpMaxConnections: {
+    env: 'HTTP_MAX_CONNECTIONS',
+    yaml: 'server.maxConnections',
+    default: 2048,
+    parse: int(1, 1_000_000),
+  },
+  // ---- end HTTP server limits ----
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -320,6 +346,12 @@ function toAppConfig(v: Values): AppConfig {
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
   config.pageTokenSecret = v.pageTokenSecret;
+  config.httpServer = {
+    headersTimeoutMs: Math.min(v.httpHeadersTimeoutMs, v.httpRequestTimeoutMs),
+    requestTimeoutMs: v.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: v.httpKeepAliveTimeoutMs,
+    maxConnections: v.httpMaxConnections,
+  };
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',
