@@ -26,8 +26,10 @@ describe('worker role and project scope (e2e)', () => {
     const http = ctx.app().http;
     return {
       get: (url: string) => http().get(url).set('Authorization', auth),
-      post: (url: string, body: object = {}) =>
-        http().post(url).set('Authorization', auth).send(body),
+      post: (url: string, body?: object) =>
+        body === undefined
+          ? http().post(url).set('Authorization', auth)
+          : http().post(url).set('Authorization', auth).send(body),
       put: (url: string, body: object) => http().put(url).set('Authorization', auth).send(body),
     };
   };
