@@ -6,17 +6,21 @@ import { AppConfig } from './config/app-config';
 import { ClockModule } from './common/clock';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import type { EmbeddedDatabase } from './database/embedded';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { DeliveryModule } from './delivery/delivery.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
   /** an embedded database owned by the caller (tests) instead of one opened from config */
   pglite?: PGlite;
+  /** the embedded database main.ts opened (and locked) before the app; closed with it */
+  embedded?: EmbeddedDatabase;
 }
 
 @Module({})
@@ -28,13 +32,14 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         EventEmitterModule.forRoot(),
         ClockModule,
-        DatabaseModule.forRoot({ pglite: options.pglite }),
+        DatabaseModule.forRoot({ pglite: options.pglite, embedded: options.embedded }),
         MetricsModule,
         AuthModule.forRoot(options.config),
         HealthModule,
         TriggersModule,
         RunsModule,
         SchedulerModule,
+        DeliveryModule,
         PreviewModule,
       ],
     };

@@ -1,7 +1,7 @@
 import type { WebhookConfig } from './webhook-settings';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type Role = 'reader' | 'writer' | 'admin';
+export type Role = 'reader' | 'worker' | 'writer' | 'admin';
 
 export interface ApiKeyConfig {
   name: string;
@@ -20,10 +20,29 @@ export interface SchedulerConfig {
   executionBurst: number;
 }
 
+/** The run lifecycle (docs/delivery.md). */
+export interface RunsConfig {
+  /** how often every instance sweeps expired leases and expired pending runs */
+  sweepIntervalMs: number;
+}
+
 export interface RateLimitConfig {
   limit: number;
   windowMs: number;
 }
+
+// ---- HTTP server limits (docs/api-limits.md) ----
+export interface HttpServerConfig {
+  /** time for a client to send the request line and headers */
+  headersTimeoutMs: number;
+  /** time for a client to send the whole request, body included */
+  requestTimeoutMs: number;
+  /** how long an idle keep-alive connection stays open */
+  keepAliveTimeoutMs: number;
+  /** open connections at most; further ones are closed at once */
+  maxConnections: number;
+}
+// ---- end HTTP server limits ----
 
 /** The whole configuration, validated once at start-up and injected as this object. */
 export class AppConfig {
@@ -34,6 +53,7 @@ export class AppConfig {
   dataDir!: string;
   logLevel!: LogLevel;
   scheduler!: SchedulerConfig;
+  runs!: RunsConfig;
   /** null: HTTP rate limiting off */
   httpRateLimit!: RateLimitConfig | null;
   apiKeys!: ApiKeyConfig[];
@@ -42,8 +62,12 @@ export class AppConfig {
   corsOrigins!: string[];
   /** when set, /metrics needs this key (lowercase hex SHA-256) */
   metricsKeySha256!: string | null;
+  /** keys paging tokens; null: the random secret kept in the database (docs/deployment.md) */
+  pageTokenSecret!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
   /** webhook delivery (docs/webhooks.md) */
   webhooks!: WebhookConfig;
+  /** HTTP server timeouts and connection cap */
+  httpServer!: HttpServerConfig;
 }

@@ -33,7 +33,7 @@ interface Setting<T> {
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const ROLES: Role[] = ['reader', 'writer', 'admin'];
+const ROLES: Role[] = ['reader', 'worker', 'writer', 'admin'];
 
 const Invalid = InvalidSetting;
 
@@ -107,12 +107,17 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
     const [name, role, sha256, projects] = parts;
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Invalid(`key name "${name}" is invalid`);
     if (!ROLES.includes(role as Role)) {
-      throw new Invalid(`key "${name}" has role "${role}"; expected reader, writer or admin`);
+      throw new Invalid(
+        `key "${name}" has role "${role}"; expected reader, worker, writer or admin`,
+      );
     }
     if (!/^[0-9a-f]{64}$/.test(sha256)) {
       throw new Invalid(`key "${name}" needs a lowercase hex SHA-256 (64 characters)`);
     }
     if (keys.some((k) => k.name === name)) throw new Invalid(`key name "${name}" appears twice`);
+    // One key string would authenticate as whichever entry matched first: refuse the ambiguity.
+    const twin = keys.find((k) => k.sha256 === sha256);
+    if (twin) throw new Invalid(`keys "${twin.name}" and "${name}" have the same SHA-256`);
     const list = projects ? projects.split('|').filter((p) => p !== '') : [];
     keys.push({ name, role: role as Role, sha256, projects: list });
   }
@@ -197,6 +202,22 @@ const SETTINGS = {
       return t;
     },
   },
+  runsSweepIntervalMs: {
+    env: 'RUNS_SWEEP_INTERVAL',
+    yaml: 'runs.sweepInterval',
+    default: 1_000,
+    parse: duration(50, 60_000),
+  },
+  pageTokenSecret: {
+    env: 'PAGE_TOKEN_SECRET',
+    yaml: 'http.pageTokenSecret',
+    default: null as string | null,
+    parse: (v: unknown): string | null => {
+      const t = optionalString(v);
+      if (t !== null && t.length < 32) throw new Invalid('needs at least 32 characters');
+      return t;
+    },
+  },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT',
     yaml: 'server.shutdownTimeout',
@@ -205,6 +226,32 @@ const SETTINGS = {
   },
   // webhooks: their own block (src/config/webhook-settings.ts)
   ...WEBHOOK_SETTINGS,
+  // ---- HTTP server limits (docs/api-limits.md) ----
+  httpHeadersTimeoutMs: {
+    env: 'HTTP_HEADERS_TIMEOUT',
+    yaml: 'server.headersTimeout',
+    default: 15_000,
+    parse: duration(100, 600_000),
+  },
+  httpRequestTimeoutMs: {
+    env: 'HTTP_REQUEST_TIMEOUT',
+    yaml: 'server.requestTimeout',
+    default: 30_000,
+    parse: duration(100, 600_000),
+  },
+  httpKeepAliveTimeoutMs: {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT',
+    yaml: 'server.keepAliveTimeout',
+    default: 5_000,
+    parse: duration(100, 600_000),
+  },
+  httpMaxConnections: {
+    env: 'HTTP_MAX_CONNECTIONS',
+    yaml: 'server.maxConnections',
+    default: 2048,
+    parse: int(1, 1_000_000),
+  },
+  // ---- end HTTP server limits ----
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -295,6 +342,7 @@ function toAppConfig(v: Values): AppConfig {
     executionQps: v.executionQps,
     executionBurst: v.executionBurst,
   };
+  config.runs = { sweepIntervalMs: v.runsSweepIntervalMs };
   config.httpRateLimit = v.httpRateLimit;
   config.apiKeys = v.apiKeys;
   config.authDisabled = v.authDisabled;
@@ -307,6 +355,13 @@ function toAppConfig(v: Values): AppConfig {
     if (e instanceof InvalidCombination) throw new ConfigError(e.setting, e.message, 'environment');
     throw e;
   }
+  config.pageTokenSecret = v.pageTokenSecret;
+  config.httpServer = {
+    headersTimeoutMs: Math.min(v.httpHeadersTimeoutMs, v.httpRequestTimeoutMs),
+    requestTimeoutMs: v.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: v.httpKeepAliveTimeoutMs,
+    maxConnections: v.httpMaxConnections,
+  };
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',

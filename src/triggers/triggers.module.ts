@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
+import { PageTokenModule } from '../common/page-token.module';
 import { RevisionsRepository } from './revisions/revisions.repository';
 import { TriggerRevisionEntity } from './revisions/trigger-revision.entity';
-import { PageTokenCodec } from '../common/page-token';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerReadsRepository } from './trigger-reads.repository';
 import { TriggersController } from './triggers.controller';
@@ -11,15 +10,9 @@ import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity])],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), PageTokenModule],
   controllers: [TriggersController],
-  providers: [
-    TriggersRepository,
-    TriggersService,
-    RevisionsRepository,
-    TriggerReadsRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
-  ],
+  providers: [TriggersRepository, TriggersService, RevisionsRepository, TriggerReadsRepository],
   exports: [TriggerReadsRepository, TriggersService],
 })
 export class TriggersModule {}
