@@ -8,11 +8,18 @@ import { TriggerReadsRepository } from './trigger-reads.repository';
 import { TriggersController } from './triggers.controller';
 import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
+import { WebhookDeliveryCheck } from '../delivery/webhook/webhook-delivery-check';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), PageTokenModule],
   controllers: [TriggersController],
-  providers: [TriggersRepository, TriggersService, RevisionsRepository, TriggerReadsRepository],
+  providers: [
+    TriggersRepository,
+    TriggersService,
+    RevisionsRepository,
+    TriggerReadsRepository,
+    WebhookDeliveryCheck,
+  ],
   exports: [TriggerReadsRepository, TriggersService],
 })
 export class TriggersModule {}

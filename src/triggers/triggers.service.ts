@@ -39,6 +39,7 @@ import {
   type ListFilters,
 } from './triggers.repository';
 import { sortKeyCount } from './trigger-order.sql';
+import { WebhookDeliveryCheck } from '../delivery/webhook/webhook-delivery-check';
 
 /** The trigger use cases of product.md §4; emits TRIGGER_CHANGED after each committed change. */
 @Injectable()
@@ -52,6 +53,7 @@ export class TriggersService {
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly webhooks: WebhookDeliveryCheck,
   ) {}
 
   /** Create, update or re-create a deleted trigger; `created` for a new or re-created one. */
@@ -66,6 +68,7 @@ export class TriggersService {
       throw ValidationFailedError.of(illFormed, 'must be well-formed Unicode (no lone surrogate)');
     }
     this.validateSchedule(name, body.automationSpec);
+    await this.webhooks.check(name.project, body.spec.delivery);
     const automationSpec = storedAutomationSpec(body.automationSpec);
     const values: DeployValues = { name, spec: storedSpec(body.spec), automationSpec, actor };
     const { expectedRevision, mustExist } = precondition;
@@ -90,6 +93,12 @@ export class TriggersService {
       }
     }
     throw new Error(`deploy of ${formatTriggerName(name)} found neither a row nor room to insert`);
+  }
+
+  /** The stored `spec.delivery` of one revision of a trigger (null: none, or no such revision). */
+  async revisionDelivery(triggerId: string, revision: number): Promise<unknown> {
+    const row = await this.revisions.findOne(triggerId, revision);
+    return row?.spec.delivery ?? null;
   }
 
   /** The live trigger's details, or TRIGGER_NOT_FOUND when missing or deleted. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError, ValidationFailedError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import {
   AddressPolicy,
@@ -7,6 +8,17 @@ import {
   Resolver,
   systemResolver,
 } from './address-guard';
+import { headerRefusal } from './webhook-request';
+
+/** 400 INVALID_DELIVERY: a webhook target Sundial refuses to call (docs/webhooks.md). */
+export class InvalidDeliveryError extends DomainError {
+  constructor(refusal: DeliveryRefusal) {
+    super('INVALID_DELIVERY', `${refusal.field}: ${refusal.message}`, [refusal]);
+  }
+}
+
+/** At most this many configured headers. */
+export const MAX_WEBHOOK_HEADERS = 50;
 
 /** Why a webhook delivery may not be deployed: the field and the reason (INVALID_DELIVERY). */
 export interface DeliveryRefusal {
@@ -29,6 +41,31 @@ export class WebhookDeliveryCheck {
       allowedCidrs: config.webhooks.allowedCidrs,
       requireHttps: config.webhooks.requireHttps,
     };
+  }
+
+  /**
+   * Checks a deploy's `spec.delivery` (any type; only WEBHOOK is checked here): headers as
+   * VALIDATION_FAILED, the address and the signing key as INVALID_DELIVERY.
+   */
+  async check(project: string, delivery: unknown): Promise<void> {
+    if (typeof delivery !== 'object' || delivery === null) return;
+    const d = delivery as { type?: unknown; url?: unknown; headers?: unknown };
+    if (d.type !== 'WEBHOOK' || typeof d.url !== 'string') return;
+    if (typeof d.headers === 'object' && d.headers !== null) {
+      const entries = Object.entries(d.headers);
+      if (entries.length > MAX_WEBHOOK_HEADERS) {
+        throw ValidationFailedError.of(
+          'spec.delivery.headers',
+          `at most ${MAX_WEBHOOK_HEADERS} headers`,
+        );
+      }
+      for (const [name, value] of entries) {
+        const why = headerRefusal(name, value);
+        if (why !== null) throw ValidationFailedError.of(`spec.delivery.headers.${name}`, why);
+      }
+    }
+    const refusal = await this.refusal(d.url, project);
+    if (refusal !== null) throw new InvalidDeliveryError(refusal);
   }
 
   /** null when the delivery may be deployed for `project`, else the refusal. */

@@ -1,3 +1,4 @@
+import { WEBHOOK_QUEUE } from '../../delivery/webhook/webhook-delivery';
 import { withRetryDefaults, type StoredRetryConfig } from './retry-policy';
 import { START_PENDING, type InitialState } from './run-state';
 
@@ -51,7 +52,10 @@ export function runLifecycleInsertValues(
   const state = `'${initial.state}'`;
   const skipReason = initial.skipReason === null ? 'NULL' : `'${initial.skipReason}'`;
   const expireAfter = `NULLIF(coalesce(${t}.spec->'delivery'->>'expireAfter', '${DEFAULT_EXPIRE_AFTER}')::interval, interval '0')`;
-  return `${t}.project, coalesce(${t}.spec->'delivery'->>'queue', '${DEFAULT_QUEUE}'),
+  // WEBHOOK runs go to the dispatcher's internal queue (docs/webhooks.md)
+  const queue = `CASE WHEN ${t}.spec->'delivery'->>'type' = 'WEBHOOK' THEN '${WEBHOOK_QUEUE}'
+                 ELSE coalesce(${t}.spec->'delivery'->>'queue', '${DEFAULT_QUEUE}') END`;
+  return `${t}.project, ${queue},
           ${state}, ${skipReason}, ${at}, ${expireAfter},
           GREATEST(${at}, clock_timestamp()) + ${expireAfter},
           coalesce(${t}.spec->'retryConfig', '{}'::jsonb)`;

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsDuration } from '../../common/is-duration';
+import { IsStringMap } from './validators';
 
 /** Delivery types accepted today; WEBHOOK joins as another subtype (docs/delivery.md). */
-export const DELIVERY_TYPES = ['QUEUE'] as const;
+export const DELIVERY_TYPES = ['QUEUE', 'WEBHOOK'] as const;
 export type DeliveryType = (typeof DELIVERY_TYPES)[number];
 
 const QUEUE_PATTERN = /^[a-z0-9-]{1,63}$/;
@@ -36,11 +37,46 @@ export class QueueDeliveryDto extends DeliveryBaseDto {
   queue?: string;
 }
 
+/**
+ * `{ type: WEBHOOK, url, method?, headers?, timeout? }`: Sundial calls the URL when a run is due
+ * (docs/webhooks.md). The address and the project's signing key are checked at deploy.
+ */
+export class WebhookDeliveryDto extends DeliveryBaseDto {
+  @ApiProperty({ example: 'https://hooks.example.com/sundial', maxLength: 2048 })
+  @IsString()
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiPropertyOptional({ enum: ['POST', 'PUT'], default: 'POST', example: 'POST' })
+  @IsOptional()
+  @IsIn(['POST', 'PUT'])
+  method?: 'POST' | 'PUT';
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'x-team': 'data' },
+    description:
+      'extra request headers (at most 50; not webhook-*, sundial-*, content-type, host, …); stored in revisions, so no secrets',
+  })
+  @IsOptional()
+  @IsStringMap()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: '30s', default: '30s', description: 'the whole call, 1s–30m' })
+  @IsOptional()
+  @IsDuration(1_000, 30 * 60_000)
+  timeout?: string;
+}
+
 /** class-transformer options for `spec.delivery`: the subtype is chosen by `type`. */
 export const DELIVERY_SUBTYPES = {
   discriminator: {
     property: 'type',
-    subTypes: [{ value: QueueDeliveryDto, name: 'QUEUE' }],
+    subTypes: [
+      { value: QueueDeliveryDto, name: 'QUEUE' },
+      { value: WebhookDeliveryDto, name: 'WEBHOOK' },
+    ],
   },
   keepDiscriminatorProperty: true,
 };

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -21,6 +21,7 @@ import {
   DeliveryBaseDto,
   QueueDeliveryDto,
   RetryConfigDto,
+  WebhookDeliveryDto,
 } from './delivery.dto';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
@@ -88,6 +89,7 @@ export class RunSpecDto {
 }
 
 /** What to run (product.md §2 "spec"). */
+@ApiExtraModels(QueueDeliveryDto, WebhookDeliveryDto)
 export class TriggerSpecDto {
   @ApiProperty({ example: 'v7', minLength: 1, maxLength: 63 })
   @IsString()
@@ -125,8 +127,10 @@ export class TriggerSpecDto {
   description?: string | null;
 
   @ApiPropertyOptional({
-    type: () => QueueDeliveryDto,
-    description: 'where runs go; absent: { type: QUEUE, queue: default, expireAfter: 24h }',
+    oneOf: [{ $ref: getSchemaPath(QueueDeliveryDto) }, { $ref: getSchemaPath(WebhookDeliveryDto) }],
+    discriminator: { propertyName: 'type' },
+    description:
+      'where runs go: a queue that workers lease, or a webhook Sundial calls (docs/webhooks.md); absent: { type: QUEUE, queue: default, expireAfter: 24h }',
   })
   @IsOptional()
   @IsObject()

@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import { Injectable } from '@nestjs/common';
+import { LeaseService } from '../../runs/lease/lease.service';
+import { RunLifecycleService } from '../../runs/lifecycle/run-lifecycle.service';
+import { toRunView } from '../../runs/lifecycle/run-view';
+import { TriggersService } from '../../triggers/triggers.service';
+import { LeaseLostError, RunNotFoundError } from '../../runs/lifecycle/run.errors';
+import type { LeasedWebhookRun, WebhookLeasePort } from './webhook-dispatcher';
+import { webhookTargetOf, WEBHOOK_QUEUE } from './webhook-delivery';
+import type { WebhookTarget } from './webhook-request';
+
+/** How many revisions' webhook targets are remembered (revisions never change). */
+const TARGET_CACHE_SIZE = 10_000;
+
+const lost = (e: unknown): boolean => e instanceof LeaseLostError || e instanceof RunNotFoundError;
+
+/**
+ * The dispatcher's lease port on the runs module's own services: the runs of WEBHOOK triggers
+ * sit in the internal queue WEBHOOK_QUEUE and go through the same lease, heartbeat, complete
+ * and fail as a worker's (docs/webhooks.md).
+ */
+@Injectable()
+export class WebhookLeaseAdapter implements WebhookLeasePort {
+  readonly workerId = `sundial-webhooks@${hostname()}:${process.pid}`;
+  private readonly targets = new Map<string, WebhookTarget | null>();
+
+  constructor(
+    private readonly leases: LeaseService,
+    private readonly lifecycle: RunLifecycleService,
+    private readonly triggers: TriggersService,
+  ) {}
+
+  async lease(max: number, leaseMs: number, waitMs: number): Promise<LeasedWebhookRun[]> {
+    const granted = await this.leases.lease({
+      queue: WEBHOOK_QUEUE,
+      workerId: this.workerId,
+      max,
+      leaseMs,
+      waitMs,
+      projects: null,
+    });
+    return Promise.all(
+      granted.map(async (g) => ({
+        runId: g.run.publicId,
+        project: g.run.project,
+        scheduledAt: new Date(g.run.scheduledAt),
+        attempt: g.run.attempt,
+        leaseToken: g.leaseToken,
+        leaseExpiresAt: new Date(g.leaseExpiresAt),
+        view: toRunView(g.run),
+        target: await this.target(g.run.triggerId, g.run.triggerRevision),
+      })),
+    );
+  }
+
+  /** The webhook of the revision that created the run (cached: revisions are immutable). */
+  private async target(triggerId: string, revision: number): Promise<WebhookTarget | null> {
+    const key = `${triggerId}:${revision}`;
+    const cached = this.targets.get(key);
+    if (cached !== undefined) return cached;
+    const target = webhookTargetOf(await this.triggers.revisionDelivery(triggerId, revision));
+    if (this.targets.size >= TARGET_CACHE_SIZE) {
+      const oldest = this.targets.keys().next();
+      if (!oldest.done) this.targets.delete(oldest.value);
+    }
+    this.targets.set(key, target);
+    return target;
+  }
+
+  async heartbeat(
+    runId: string,
+    token: string,
+    extendMs: number,
+  ): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean } | null> {
+    try {
+      return await this.leases.heartbeat(runId, token, extendMs);
+    } catch (e) {
+      if (lost(e)) return null;
+      throw e;
+    }
+  }
+
+  complete(runId: string, token: string, result: unknown): Promise<boolean> {
+    return this.ended(this.lifecycle.complete(runId, token, result));
+  }
+
+  fail(
+    runId: string,
+    token: string,
+    error: { message: string; type: string },
+    retryable: boolean,
+    retryAfterMs: number | null,
+  ): Promise<boolean> {
+    return this.ended(this.lifecycle.fail(runId, token, error, retryable, retryAfterMs));
+  }
+
+  release(runId: string, token: string): Promise<boolean> {
+    return this.ended(this.lifecycle.release(runId, token));
+  }
+
+  private async ended(change: Promise<unknown>): Promise<boolean> {
+    try {
+      await change;
+      return true;
+    } catch (e) {
+      if (lost(e)) return false;
+      throw e;
+    }
+  }
+}
