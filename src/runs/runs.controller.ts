@@ -12,7 +12,7 @@ import type { Response } from 'express';
 import { ValidationFailedError } from '../common/errors';
 import { TriggerKeyParams } from '../common/http/trigger-key.dto';
 import { PageQueryDto } from '../common/http/page-query.dto';
-import { BackfillBodyDto } from './dto/runs.dto';
+import { BackfillBodyDto, FireBodyDto } from './dto/runs.dto';
 import type { RunResponse } from './run.mapper';
 import { BackfillResult, RunPage, RunsService } from './runs.service';
 
@@ -56,6 +56,7 @@ export class RunsController {
     @Param() path: TriggerKeyParams,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @Body() _body: FireBodyDto,
   ): Promise<RunResponse> {
     const { run, created } = await this.runs.fire(path, idempotencyKeyOf(key));
     res.status(created ? 201 : 200);

@@ -340,7 +340,7 @@ describe('worker lease API (e2e)', () => {
   });
 
   it.each([
-    [{ delivery: { type: 'WEBHOOK', url: 'https://x' } }, 'spec.delivery.type'],
+    [{ delivery: { type: 'SMTP', url: 'https://x' } }, 'spec.delivery.type'],
     [{ delivery: { type: 'QUEUE', queue: 'Bad_Q' } }, 'spec.delivery.queue'],
     [{ delivery: { type: 'QUEUE', expireAfter: '1 day' } }, 'spec.delivery.expireAfter'],
     [{ delivery: 'default' }, 'spec.delivery'],

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/load-config';
-import { aName, triggerPath } from '../support/builders';
+import { aName, aTrigger, triggerPath } from '../support/builders';
 import { startApp, type TestApp, useTestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 
@@ -222,13 +222,27 @@ describe('HTTP hardening (e2e)', () => {
       expect(res.body.code).toBe('NOT_FOUND');
     });
 
-    it('refuses a body to a route that takes none, e.g. POST .../fire, with 415', async () => {
+    it('refuses a body to a route that takes none, e.g. GET /triggers/{key}, with 415', async () => {
       const res = await http()
-        .post(`${triggerPath(aName())}/fire`)
+        .get(triggerPath(aName()))
         .set('Content-Type', 'application/json')
         .send('{}');
       expect(res.status).toBe(415);
       expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('lets POST .../fire take an empty object (as clients send) and refuses unknown fields', async () => {
+      const name = aName();
+      await http().put(triggerPath(name)).send(aTrigger().build()).expect(201);
+      await http()
+        .post(`${triggerPath(name)}/fire`)
+        .send({})
+        .expect(201);
+      const res = await http()
+        .post(`${triggerPath(name)}/fire`)
+        .send({ x: 1 })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
     });
   });
 

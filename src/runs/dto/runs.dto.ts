@@ -15,3 +15,10 @@ export class BackfillBodyDto {
   @IsBoolean()
   dryRun?: boolean;
 }
+
+/**
+ * The body of a manual fire: optional, and no fields yet. Accepting `{}` keeps clients that send
+ * an empty JSON object working (the route table refuses bodies only on routes that declare none);
+ * any field is an unknown-field 400.
+ */
+export class FireBodyDto {}
