@@ -15,13 +15,33 @@ export function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** How long a refused request's declared body may take to arrive before the answer goes anyway. */
+const DISCARD_WAIT_MS = 5_000;
+
 /**
- * Answers before the body is read; `Connection: close` so that Node does not read the rest of
- * the body to keep the connection alive.
+ * Answers without parsing the body, with `Connection: close`. A declared body within the limit is
+ * read and discarded first (no parsing, so its cost stays small): answering and closing while the
+ * client still sends would reset the connection before the client reads the answer. A chunked or
+ * oversized body is answered at once.
  */
 export function refuseUnread(err: unknown, req: Request, res: Response): void {
-  if (hasBody(req)) res.setHeader('Connection', 'close');
-  writeError(err, req, res, logger);
+  if (!hasBody(req)) return writeError(err, req, res, logger);
+  res.setHeader('Connection', 'close');
+  const declared = Number(req.headers['content-length']);
+  if (!(declared > 0 && declared <= BODY_LIMIT_BYTES) || req.readableEnded) {
+    return writeError(err, req, res, logger);
+  }
+  let answered = false;
+  const answer = () => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    writeError(err, req, res, logger);
+  };
+  const timer = setTimeout(answer, DISCARD_WAIT_MS);
+  req.on('end', answer);
+  req.on('error', answer);
+  req.resume();
 }
 
 export interface BodyParsingOptions {

@@ -20,6 +20,7 @@ interface Run {
 /** Webhook delivery end to end: a real app, a real receiver on 127.0.0.1 (docs/webhooks.md). */
 describe('webhook delivery (e2e)', () => {
   const ctx = useTestApp({
+    WEBHOOK_DISPATCHER_ENABLED: 'true',
     WEBHOOK_SIGNING_KEYS: `rot=${KEY_A}|${KEY_B},*=${KEY_C}`,
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
   });

@@ -18,7 +18,8 @@ export interface TestApp {
 
 /**
  * Boots the real app (same setup as main.ts) on a test database. `env` takes the same settings as
- * the process environment; the scheduler is off unless the test turns it on.
+ * the process environment; the scheduler and the webhook dispatcher are off unless the test
+ * turns them on.
  */
 export async function startApp(
   db: TestDatabase,
@@ -27,6 +28,7 @@ export async function startApp(
   const config = loadConfig({
     env: {
       TRIGGER_SCHEDULER_ENABLED: 'false',
+      WEBHOOK_DISPATCHER_ENABLED: 'false',
       HTTP_RATE_LIMIT: '0',
       LOG_LEVEL: 'error',
       ...(db.url ? { DATABASE_URL: db.url } : {}),
