@@ -12,6 +12,7 @@ import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { UiModule } from './ui/ui.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -36,6 +37,7 @@ export class AppModule {
         RunsModule,
         SchedulerModule,
         PreviewModule,
+        UiModule,
       ],
     };
   }

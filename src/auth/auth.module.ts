@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config';
+import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 import { CallerRateLimitGuard } from './rate-limit.guard';
@@ -22,6 +23,7 @@ export class AuthModule {
       imports: limit
         ? [ThrottlerModule.forRoot({ throttlers: [{ ttl: limit.windowMs, limit: limit.limit }] })]
         : [],
+      controllers: [AuthController],
       providers: [Authenticator, ...guards],
       exports: [Authenticator],
     };

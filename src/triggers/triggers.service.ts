@@ -194,6 +194,7 @@ export class TriggersService {
       taskVersion: query.taskVersion,
       active: query.active === undefined ? undefined : query.active === 'true',
       automationType: query.automationType,
+      nameContains: query.nameContains,
     };
     const sort =
       query.sort === undefined || query.sort.includes(':') ? query.sort : `${query.sort}:asc`;
