@@ -47,7 +47,7 @@ describe('dashboard at /ui (browser)', () => {
         .expect(201);
     }
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     errors = pageErrors(page);
   });
 
@@ -97,7 +97,7 @@ describe('dashboard at /ui (browser)', () => {
     await expect(page.locator('#preview tr.dst').first().innerText()).resolves.toMatch(/DST change \+0[12]:00 → \+0[12]:00/i);
 
     await page.waitForSelector('#revision-diff .diff-table');
-    expect(await page.locator('#revisions tbody tr').count()).toBe(2);
+    expect(await page.locator('#revisions table.revisions tbody tr').count()).toBe(2);
     const removed = await page.locator('#revision-diff td.del').allInnerTexts();
     const added = await page.locator('#revision-diff td.add').allInnerTexts();
     expect(removed.join('\n')).toContain('"taskVersion": "v1"');
@@ -118,7 +118,7 @@ describe('dashboard at /ui (browser)', () => {
     expect(latest.action).toBe('DEACTIVATE');
     // The note reaches the revision on servers that keep notes (docs/dashboard.md).
     if ('note' in latest) expect(latest.note).toBe('paused during the migration');
-    await expect(page.locator('#revisions tbody tr').first().innerText()).resolves.toMatch(/DEACTIVATE/);
+    await expect(page.locator('#revisions table.revisions tbody tr').first().innerText()).resolves.toMatch(/DEACTIVATE/);
   });
 
   it('fires the trigger now and shows the new run', async () => {

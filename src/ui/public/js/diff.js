@@ -97,6 +97,7 @@ export function diffView(before, after, leftTitle, rightTitle) {
       h(
         'table',
         { class: 'diff-table' },
+        h('colgroup', {}, h('col', { class: 'c-ln' }), h('col'), h('col', { class: 'c-ln' }), h('col')),
         h('thead', {}, h('tr', {}, h('th', { colspan: 2, scope: 'col' }, leftTitle), h('th', { colspan: 2, scope: 'col' }, rightTitle))),
         h(
           'tbody',

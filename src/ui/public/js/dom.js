@@ -63,12 +63,17 @@ export function table(headers, rows, attrs = {}) {
             : h(
                 'tr',
                 {},
-                row.map((cell, i) => h('td', { 'data-label': headers[i] }, cell)),
+                row.map((cell, i) => td(headers[i], cell)),
               ),
         ),
       ),
     ),
   );
+}
+
+/** A table cell labelled for the narrow layout (its label shows beside the value). */
+export function td(label, ...children) {
+  return h('td', { 'data-label': label }, h('div', { class: 'cell' }, ...children));
 }
 
 export function loading(text = 'Loading…') {
@@ -90,7 +95,8 @@ export function errorBox(err) {
 
 export function toast(text, kind = 'ok') {
   const box = document.getElementById('toasts');
-  const el = h('div', { class: `toast t-${kind}` }, text);
+  const el = h('div', { class: `toast t-${kind}`, title: 'click to dismiss' }, text);
+  el.addEventListener('click', () => el.remove());
   box.append(el);
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
 }

@@ -95,6 +95,7 @@ onUnauthenticated.add((err) => {
 
 async function route() {
   const gen = ++generation;
+  document.getElementById('toasts').replaceChildren();
   const hash = location.hash.replace(/^#/, '') || '/triggers';
   const [path, search = ''] = hash.split('?');
   const params = new URLSearchParams(search);

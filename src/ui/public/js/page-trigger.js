@@ -1,7 +1,7 @@
 // One trigger: spec, schedule, next fire times (DST marked), history with diffs, runs, actions.
 import { api, triggerPath } from './api.js';
 import { mayChange } from './auth.js';
-import { badge, errorBox, fill, h, loading, section } from './dom.js';
+import { badge, errorBox, fill, h, loading, section, td } from './dom.js';
 import { actionsSection } from './trigger-actions.js';
 import { revisionsSection } from './revisions-view.js';
 import { runsTable, timeline } from './runs-view.js';
@@ -117,11 +117,11 @@ async function previewTable(name, zone) {
     return h(
       'tr',
       { class: shift ? 'dst' : '' },
-      h('td', { 'data-label': '#' }, i + 1),
-      h('td', { 'data-label': `In ${zone}` }, timeEl(h, f.at, zone)),
-      h('td', { 'data-label': 'In yours' }, timeEl(h, f.at, viewerZone)),
-      h('td', { 'data-label': 'UTC offset' }, h('code', {}, offset ?? '')),
-      h('td', { 'data-label': 'Note' }, shift ? h('span', { class: 'badge b-dst', title: 'the zone changes its clocks before this fire' }, `DST change ${shift}`) : f.notBefore && f.notBefore !== f.at ? ['jitter: not before ', timeEl(h, f.notBefore, zone, { seconds: true })] : ''),
+      td('#', i + 1),
+      td(`In ${zone}`, timeEl(h, f.at, zone)),
+      td('In yours', timeEl(h, f.at, viewerZone)),
+      td('UTC offset', h('code', {}, offset ?? '')),
+      td('Note', shift ? h('span', { class: 'badge b-dst', title: 'the zone changes its clocks before this fire' }, `DST change ${shift}`) : f.notBefore && f.notBefore !== f.at ? ['jitter: not before ', timeEl(h, f.notBefore, zone, { seconds: true })] : ''),
     );
   });
   return h(

@@ -1,13 +1,13 @@
 // The triggers list: filters, name search, sorting, keyset paging, one row per trigger.
 import { api, triggerPath } from './api.js';
 import { mayChange } from './auth.js';
-import { badge, errorBox, fill, h, loading, toast } from './dom.js';
+import { badge, errorBox, fill, h, loading, toast, td } from './dom.js';
 import { describe, rawSchedule, zoneOf } from './schedule.js';
 import { relative, timeEl, viewerZone } from './time.js';
 
 const FILTERS = ['project', 'domain', 'taskName', 'active', 'nameContains', 'sort', 'limit'];
 const SORTS = [
-  ['', 'Active first, newest update'],
+  ['', 'Default (active first)'],
   ['name:asc', 'Name A→Z'],
   ['name:desc', 'Name Z→A'],
   ['taskName:asc', 'Task A→Z'],
@@ -123,17 +123,15 @@ function row(t) {
   return h(
     'tr',
     { dataset: { trigger: name.name } },
-    h(
-      'td',
-      { 'data-label': 'Trigger' },
+    td(
+      'Trigger',
       h('a', { href, class: 'trigger-link' }, name.name),
       h('div', { class: 'muted small' }, `${name.project} / ${name.domain} / ${name.taskName}`),
     ),
-    h('td', { 'data-label': 'Schedule' }, describe(t.automationSpec), h('div', {}, h('code', { class: 'small' }, rawSchedule(t.automationSpec)))),
-    h('td', { 'data-label': 'Zone' }, zone),
-    h(
-      'td',
-      { 'data-label': 'Next fire' },
+    td('Schedule', describe(t.automationSpec), h('div', {}, h('code', { class: 'small' }, rawSchedule(t.automationSpec)))),
+    td('Zone', zone),
+    td(
+      'Next fire',
       next
         ? [
             h('div', {}, timeEl(h, next, zone)),
@@ -142,8 +140,8 @@ function row(t) {
           ]
         : h('span', { class: 'muted' }, t.spec.active ? '—' : 'inactive'),
     ),
-    h('td', { 'data-label': 'Last run' }, lastRun),
-    h('td', { 'data-label': 'Active' }, activeSwitch(t)),
+    td('Last run', lastRun),
+    td('Active', activeSwitch(t)),
   );
 }
 

@@ -1,6 +1,6 @@
 // A trigger's revision history (who, when, action, note) and a side-by-side diff of any two.
 import { api, triggerPath } from './api.js';
-import { badge, errorBox, fill, h, loading } from './dom.js';
+import { badge, errorBox, fill, h, loading, td } from './dom.js';
 import { diffView } from './diff.js';
 import { relative, timeEl, viewerZone } from './time.js';
 
@@ -51,13 +51,13 @@ export async function revisionsSection(name, ctx) {
       h(
         'tr',
         { dataset: { revision: r.revision } },
-        h('td', { 'data-label': 'Left' }, radio('rev-a', r.revision, i === 1 || (items.length === 1 && i === 0), `Compare revision ${r.revision} on the left`)),
-        h('td', { 'data-label': 'Right' }, radio('rev-b', r.revision, i === 0, `Compare revision ${r.revision} on the right`)),
-        h('td', { 'data-label': 'Revision' }, h('strong', {}, r.revision)),
-        h('td', { 'data-label': 'Action' }, badge(r.action)),
-        h('td', { 'data-label': 'Who' }, r.actor ?? '—'),
-        h('td', { 'data-label': 'When' }, timeEl(h, r.createdAt, viewerZone, { seconds: true }), h('div', { class: 'muted small' }, relative(r.createdAt))),
-        h('td', { 'data-label': 'Note' }, r.note ?? h('span', { class: 'muted' }, '—')),
+        td('Left', radio('rev-a', r.revision, i === 1 || (items.length === 1 && i === 0), `Compare revision ${r.revision} on the left`)),
+        td('Right', radio('rev-b', r.revision, i === 0, `Compare revision ${r.revision} on the right`)),
+        td('Revision', h('strong', {}, r.revision)),
+        td('Action', badge(r.action)),
+        td('Who', r.actor ?? '—'),
+        td('When', timeEl(h, r.createdAt, viewerZone, { seconds: true }), h('div', { class: 'muted small' }, relative(r.createdAt))),
+        td('Note', r.note ?? h('span', { class: 'muted' }, '—')),
       ),
     );
     const more = token ? h('button', { type: 'button', onclick: loadMore }, 'Older revisions') : null;

@@ -1,7 +1,7 @@
 // Runs as a timeline and as a table (with attempts and cancel), shared by the trigger and runs pages.
 import { api, ApiError } from './api.js';
 import { mayChange } from './auth.js';
-import { badge, errorBox, fill, h, table, toast } from './dom.js';
+import { badge, errorBox, fill, h, table, toast, td } from './dom.js';
 import { fmt, timeEl, viewerZone } from './time.js';
 
 export const STATES = ['PENDING', 'BUFFERED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'];
@@ -103,7 +103,7 @@ export function runsTable(runs, { zone = 'UTC', showTrigger = false, onChange } 
       run.error?.message ? h('span', { class: 'err-text' }, run.error.type ? `${run.error.type}: ` : '', run.error.message) : run.skipReason ?? (run.notBefore && run.notBefore !== run.scheduledAt ? ['not before ', timeEl(h, run.notBefore, viewerZone)] : ''),
       h('div', { class: 'row-actions' }, actions),
     ];
-    body.push(h('tr', { dataset: { run: run.name, state: stateOf(run) } }, cells.map((c, i) => h('td', { 'data-label': headers[i] }, c))), detailRow);
+    body.push(h('tr', { dataset: { run: run.name, state: stateOf(run) } }, cells.map((c, i) => td(headers[i], c))), detailRow);
   }
   return table(headers, body, { class: 'runs' });
 }

@@ -53,6 +53,7 @@ export function relative(iso, now = Date.now()) {
   if (!iso) return '';
   const s = Math.round((new Date(iso).getTime() - now) / 1000);
   const a = Math.abs(s);
+  if (a < 5) return 'just now';
   const span =
     a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 172800 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`;
   return s >= 0 ? `in ${span}` : `${span} ago`;
