@@ -44,7 +44,10 @@ export function loadAssets(dir: string = PUBLIC_DIR): Map<string, Asset> {
   };
   walk(dir, '');
   for (const [name, module] of Object.entries(VENDOR)) {
-    assets.set(`vendor/${name}`, { type: TYPES['.js'], body: readFileSync(require.resolve(module)) });
+    assets.set(`vendor/${name}`, {
+      type: TYPES['.js'],
+      body: readFileSync(require.resolve(module)),
+    });
   }
   return assets;
 }

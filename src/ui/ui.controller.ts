@@ -41,11 +41,7 @@ export class UiController {
 
   @Get(':folder/:file')
   @Header('Cache-Control', 'no-cache')
-  nested(
-    @Param('folder') folder: string,
-    @Param('file') file: string,
-    @Res() res: Response,
-  ): void {
+  nested(@Param('folder') folder: string, @Param('file') file: string, @Res() res: Response): void {
     this.send(res, `${folder}/${file}`);
   }
 

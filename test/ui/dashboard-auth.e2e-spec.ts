@@ -11,7 +11,9 @@ const WRITER = 'sdl_ui-writer-key';
 /** The dashboard with API keys on (docs/dashboard.md "Signing in"). */
 describe('dashboard at /ui with API keys (browser)', () => {
   const ctx = useTestApp({
-    API_KEYS: [`ops-reader:reader:${sha(READER)}`, `ops-ci:writer:${sha(WRITER)}:billing`].join(','),
+    API_KEYS: [`ops-reader:reader:${sha(READER)}`, `ops-ci:writer:${sha(WRITER)}:billing`].join(
+      ',',
+    ),
   });
   const http = () => ctx.app().http();
   const name = aName({ project: 'billing', domain: 'prod', name: 'invoices' });
@@ -39,7 +41,12 @@ describe('dashboard at /ui with API keys (browser)', () => {
   it('tells who a key is: GET /auth/me', async () => {
     await http().get('/auth/me').expect(401);
     const me = await http().get('/auth/me').set('Authorization', `Bearer ${WRITER}`).expect(200);
-    expect(me.body).toEqual({ authEnabled: true, name: 'ops-ci', role: 'writer', projects: ['billing'] });
+    expect(me.body).toEqual({
+      authEnabled: true,
+      name: 'ops-ci',
+      role: 'writer',
+      projects: ['billing'],
+    });
   });
 
   it('asks for a key, refuses a wrong one with the API message, keeps it in session storage', async () => {
@@ -49,7 +56,9 @@ describe('dashboard at /ui with API keys (browser)', () => {
     await page.getByLabel('API key').fill('sdl_not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('#key-prompt .error, #key-prompt .notice');
-    await expect(page.locator('#key-prompt').innerText()).resolves.toContain('the API key is not valid');
+    await expect(page.locator('#key-prompt').innerText()).resolves.toContain(
+      'the API key is not valid',
+    );
 
     await page.getByLabel('API key').fill(READER);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -72,9 +81,14 @@ describe('dashboard at /ui with API keys (browser)', () => {
     await page.waitForSelector('#preview table tbody tr');
     await page.waitForSelector('#read-only');
     expect(await page.locator('#actions').count()).toBe(0);
-    expect(await page.getByRole('button', { name: /fire|activate|deactivate|backfill|cancel/i }).count()).toBe(0);
+    expect(
+      await page.getByRole('button', { name: /fire|activate|deactivate|backfill|cancel/i }).count(),
+    ).toBe(0);
     await screenshot(page, 'trigger-reader');
-    const details = await http().get(triggerPath(name)).set('Authorization', `Bearer ${READER}`).expect(200);
+    const details = await http()
+      .get(triggerPath(name))
+      .set('Authorization', `Bearer ${READER}`)
+      .expect(200);
     expect(details.body.spec.active).toBe(true);
     expect(details.body.id.revision).toBe(1);
   });
@@ -87,7 +101,10 @@ describe('dashboard at /ui with API keys (browser)', () => {
     await page.waitForSelector('#actions #fire-now');
     await page.locator('#fire-now').click();
     await page.waitForSelector('#runs table.runs tbody tr[data-run]');
-    const runs = await http().get(`${triggerPath(name)}/runs`).set('Authorization', `Bearer ${WRITER}`).expect(200);
+    const runs = await http()
+      .get(`${triggerPath(name)}/runs`)
+      .set('Authorization', `Bearer ${WRITER}`)
+      .expect(200);
     expect(runs.body.runs).toHaveLength(1);
 
     // The key is revoked (here: replaced by one the server does not know): the next call is a 401.

@@ -15,14 +15,20 @@ describe('dashboard at /ui (browser)', () => {
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  const target: TriggerNameBody = aName({ project: 'billing', domain: 'prod', name: 'nightly-export' });
+  const target: TriggerNameBody = aName({
+    project: 'billing',
+    domain: 'prod',
+    name: 'nightly-export',
+  });
 
   beforeAll(async () => {
     base = await listen(ctx.app());
     // A monthly schedule: any 10 consecutive months cross at least one of Berlin's DST changes.
     await http()
       .put(triggerPath(target))
-      .send(aTrigger().withCron('0 9 1 * *', 'Europe/Berlin').withDescription('monthly export').build())
+      .send(
+        aTrigger().withCron('0 9 1 * *', 'Europe/Berlin').withDescription('monthly export').build(),
+      )
       .expect(201);
     await http()
       .put(triggerPath(target))
@@ -61,14 +67,19 @@ describe('dashboard at /ui (browser)', () => {
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https:/);
-    await http().get('/ui/js/main.js').expect(200).expect('content-type', /javascript/);
+    await http()
+      .get('/ui/js/main.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await http().get('/ui/vendor/cronstrue.min.js').expect(200);
     const missing = await http().get('/ui/js/nothing.js').expect(404);
     expect(missing.body.code).toBe('NOT_FOUND');
     await http().get('/ui/..%2Fui.module.ts').expect(404);
     // Swagger UI keeps the app-wide policy it needs.
     const docs = await http().get('/docs/').expect(200);
-    expect(String(docs.headers['content-security-policy'])).toContain("style-src 'self' https: 'unsafe-inline'");
+    expect(String(docs.headers['content-security-policy'])).toContain(
+      "style-src 'self' https: 'unsafe-inline'",
+    );
   });
 
   it('finds a trigger by name search and shows its schedule in words and zones', async () => {
@@ -78,9 +89,13 @@ describe('dashboard at /ui (browser)', () => {
     await screenshot(page, 'triggers-list');
 
     await page.getByLabel('Search name').fill('nightly');
-    await page.waitForFunction(() => document.querySelectorAll('table.triggers tbody tr').length === 1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.triggers tbody tr').length === 1,
+    );
     const row = page.locator('table.triggers tbody tr');
-    await expect(row.locator('td[data-label="Schedule"]').innerText()).resolves.toMatch(/09:00.*day 1 of the month/i);
+    await expect(row.locator('td[data-label="Schedule"]').innerText()).resolves.toMatch(
+      /09:00.*day 1 of the month/i,
+    );
     await expect(row.locator('td[data-label="Zone"]').innerText()).resolves.toBe('Europe/Berlin');
     // next fire in the trigger's zone (CET/CEST) and in the viewer's (the browser's, UTC here)
     const next = await row.locator('td[data-label="Next fire"]').innerText();
@@ -94,7 +109,9 @@ describe('dashboard at /ui (browser)', () => {
     await page.waitForSelector('#preview table tbody tr');
     expect(await page.locator('#preview tbody tr').count()).toBe(10);
     expect(await page.locator('#preview tr.dst').count()).toBeGreaterThanOrEqual(1);
-    await expect(page.locator('#preview tr.dst').first().innerText()).resolves.toMatch(/DST change \+0[12]:00 → \+0[12]:00/i);
+    await expect(page.locator('#preview tr.dst').first().innerText()).resolves.toMatch(
+      /DST change \+0[12]:00 → \+0[12]:00/i,
+    );
 
     await page.waitForSelector('#revision-diff .diff-table');
     expect(await page.locator('#revisions table.revisions tbody tr').count()).toBe(2);
@@ -109,22 +126,30 @@ describe('dashboard at /ui (browser)', () => {
   it('deactivates the trigger with a note from the UI; the API agrees', async () => {
     await page.getByLabel('Note').fill('paused during the migration');
     await page.locator('#toggle-active').click();
-    await page.waitForFunction(() => document.querySelector('#toggle-active')?.textContent === 'Activate');
+    await page.waitForFunction(
+      () => document.querySelector('#toggle-active')?.textContent === 'Activate',
+    );
     const details = await http().get(triggerPath(target)).expect(200);
     expect(details.body.spec.active).toBe(false);
     expect(details.body.status.nextFireAt).toBeNull();
-    const history = await http().get(`${triggerPath(target)}/revisions`).expect(200);
+    const history = await http()
+      .get(`${triggerPath(target)}/revisions`)
+      .expect(200);
     const latest = history.body.revisions[0];
     expect(latest.action).toBe('DEACTIVATE');
     // The note reaches the revision on servers that keep notes (docs/dashboard.md).
     if ('note' in latest) expect(latest.note).toBe('paused during the migration');
-    await expect(page.locator('#revisions table.revisions tbody tr').first().innerText()).resolves.toMatch(/DEACTIVATE/);
+    await expect(
+      page.locator('#revisions table.revisions tbody tr').first().innerText(),
+    ).resolves.toMatch(/DEACTIVATE/);
   });
 
   it('fires the trigger now and shows the new run', async () => {
     await page.locator('#fire-now').click();
     await page.waitForSelector('#runs table.runs tbody tr[data-run]');
-    const runs = await http().get(`${triggerPath(target)}/runs`).expect(200);
+    const runs = await http()
+      .get(`${triggerPath(target)}/runs`)
+      .expect(200);
     expect(runs.body.runs).toHaveLength(1);
     const run = runs.body.runs[0];
     expect(run.source).toBe('MANUAL');
@@ -144,13 +169,25 @@ describe('dashboard at /ui (browser)', () => {
     await page.locator('#bf-to').fill(local(to));
     await page.locator('#bf-preview').click();
     await page.waitForSelector('#bf-result .bf-summary');
-    await expect(page.locator('#bf-result').innerText()).resolves.toMatch(/Dry run: 3 run\(s\) would be created/);
-    const before = await http().get(`${triggerPath(hourly)}/runs`).expect(200);
+    await expect(page.locator('#bf-result').innerText()).resolves.toMatch(
+      /Dry run: 3 run\(s\) would be created/,
+    );
+    const before = await http()
+      .get(`${triggerPath(hourly)}/runs`)
+      .expect(200);
     expect(before.body.runs).toHaveLength(0);
     await page.locator('#bf-create').click();
-    await page.waitForFunction(() => /Created 3 run/.test(document.querySelector('#bf-result')?.textContent ?? ''));
-    const after = await http().get(`${triggerPath(hourly)}/runs`).expect(200);
-    expect(after.body.runs.map((r: { source: string }) => r.source)).toEqual(['BACKFILL', 'BACKFILL', 'BACKFILL']);
+    await page.waitForFunction(() =>
+      /Created 3 run/.test(document.querySelector('#bf-result')?.textContent ?? ''),
+    );
+    const after = await http()
+      .get(`${triggerPath(hourly)}/runs`)
+      .expect(200);
+    expect(after.body.runs.map((r: { source: string }) => r.source)).toEqual([
+      'BACKFILL',
+      'BACKFILL',
+      'BACKFILL',
+    ]);
   });
 
   it('shows runs and queues, reads well at phone width and in the dark theme', async () => {
@@ -165,7 +202,9 @@ describe('dashboard at /ui (browser)', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/ui#/triggers`);
     await page.waitForSelector('table.triggers tbody tr');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'triggers-phone');
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);

@@ -59,7 +59,7 @@ export class ListTriggersQueryDto extends PageQueryDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 63)
+  @Length(1, 255)
   @HasNoNulChar()
   nameContains?: string;
 

@@ -59,7 +59,10 @@ export async function api(method, path, { query, body, headers = {} } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    throw new ApiError(0, { code: 'NETWORK', message: `the server cannot be reached (${err.message})` });
+    throw new ApiError(0, {
+      code: 'NETWORK',
+      message: `the server cannot be reached (${err.message})`,
+    });
   } finally {
     busy(-1);
   }

@@ -13,7 +13,8 @@ export async function loadCaller() {
     me = await api('GET', '/auth/me');
   } catch (err) {
     // A server without /auth/me: assume what the API will enforce anyway, and let it answer 403.
-    if (err instanceof ApiError && err.status === 404) me = { authEnabled: !!session.key, name: null, role: 'admin', projects: [] };
+    if (err instanceof ApiError && err.status === 404)
+      me = { authEnabled: !!session.key, name: null, role: 'admin', projects: [] };
     else throw err;
   }
   return me;

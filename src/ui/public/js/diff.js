@@ -7,7 +7,11 @@ export function stableJson(value) {
     Array.isArray(v)
       ? v.map(sort)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k])]),
+          )
         : v;
   return JSON.stringify(sort(value), null, 2);
 }
@@ -41,7 +45,11 @@ export function diffLines(a, b) {
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       flush();
-      rows.push({ left: { no: i + 1, text: a[i] }, right: { no: j + 1, text: b[j] }, kind: 'same' });
+      rows.push({
+        left: { no: i + 1, text: a[i] },
+        right: { no: j + 1, text: b[j] },
+        kind: 'same',
+      });
       i++;
       j++;
     } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
@@ -90,15 +98,35 @@ export function diffView(before, after, leftTitle, rightTitle) {
   return h(
     'div',
     { class: 'diff', 'data-changes': changed },
-    h('p', { class: 'muted' }, changed === 0 ? 'No differences.' : `${changed} changed line${changed === 1 ? '' : 's'}.`),
+    h(
+      'p',
+      { class: 'muted' },
+      changed === 0 ? 'No differences.' : `${changed} changed line${changed === 1 ? '' : 's'}.`,
+    ),
     h(
       'div',
       { class: 'table-wrap' },
       h(
         'table',
         { class: 'diff-table' },
-        h('colgroup', {}, h('col', { class: 'c-ln' }), h('col'), h('col', { class: 'c-ln' }), h('col')),
-        h('thead', {}, h('tr', {}, h('th', { colspan: 2, scope: 'col' }, leftTitle), h('th', { colspan: 2, scope: 'col' }, rightTitle))),
+        h(
+          'colgroup',
+          {},
+          h('col', { class: 'c-ln' }),
+          h('col'),
+          h('col', { class: 'c-ln' }),
+          h('col'),
+        ),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { colspan: 2, scope: 'col' }, leftTitle),
+            h('th', { colspan: 2, scope: 'col' }, rightTitle),
+          ),
+        ),
         h(
           'tbody',
           {},

@@ -5,7 +5,8 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    if (key.startsWith('on') && typeof value === 'function')
+      el.addEventListener(key.slice(2), value);
     else if (key === 'class') el.className = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (value === true) el.setAttribute(key, '');
@@ -53,7 +54,15 @@ export function table(headers, rows, attrs = {}) {
     h(
       'table',
       attrs,
-      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((x) => h('th', { scope: 'col' }, x)),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -88,7 +97,11 @@ export function errorBox(err) {
     h('strong', {}, err?.code ? `${err.code}: ` : 'Error: '),
     err?.message ?? String(err),
     details.length
-      ? h('ul', {}, details.map((d) => h('li', {}, h('code', {}, d.field), ' ', d.message)))
+      ? h(
+          'ul',
+          {},
+          details.map((d) => h('li', {}, h('code', {}, d.field), ' ', d.message)),
+        )
       : null,
   );
 }

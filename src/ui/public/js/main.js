@@ -15,7 +15,10 @@ function applyTheme(theme) {
   const dark = theme ? theme === 'dark' : matchMedia('(prefers-color-scheme: dark)').matches;
   const button = document.getElementById('theme');
   button.textContent = dark ? '☀ Light' : '☾ Dark';
-  button.setAttribute('aria-label', dark ? 'Switch to the light theme' : 'Switch to the dark theme');
+  button.setAttribute(
+    'aria-label',
+    dark ? 'Switch to the light theme' : 'Switch to the dark theme',
+  );
 }
 
 document.getElementById('theme').addEventListener('click', () => {
@@ -43,7 +46,14 @@ function showWho() {
       who,
       h('span', { class: 'who-name' }, me.name),
       ' ',
-      h('span', { class: `badge b-role-${me.role}`, title: mayChange() ? 'may change triggers' : 'read only' }, me.role),
+      h(
+        'span',
+        {
+          class: `badge b-role-${me.role}`,
+          title: mayChange() ? 'may change triggers' : 'read only',
+        },
+        me.role,
+      ),
       me.projects.length ? h('span', { class: 'muted' }, ` · ${me.projects.join(', ')}`) : null,
     );
   }
@@ -57,13 +67,23 @@ export const isCurrent = (gen) => gen === generation;
 function showPrompt(message) {
   generation++;
   showWho();
-  const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const input = h('input', {
+    id: 'api-key',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    spellcheck: 'false',
+  });
   const status = h('div', {});
   const form = h(
     'form',
     { class: 'card prompt', id: 'key-prompt' },
     h('h1', {}, 'Sign in with an API key'),
-    h('p', { class: 'muted' }, 'This server needs an API key. It is kept in this tab only (session storage) and sent as a bearer token.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'This server needs an API key. It is kept in this tab only (session storage) and sent as a bearer token.',
+    ),
     message ? h('p', { class: 'notice' }, message) : null,
     h('label', { for: 'api-key' }, 'API key'),
     input,

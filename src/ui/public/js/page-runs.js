@@ -15,13 +15,40 @@ export async function renderRuns(ctx) {
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter runs' },
-    h('div', { class: 'field' }, h('label', { for: 'r-state' }, 'State'), h('select', { id: 'r-state', name: 'state' }, h('option', { value: '' }, 'Any'), STATES.map((s) => h('option', { value: s, selected: s === state }, s.toLowerCase())))),
-    h('div', { class: 'field' }, h('label', { for: 'r-queue' }, 'Queue'), h('input', { id: 'r-queue', name: 'queue', value: queue, autocomplete: 'off', placeholder: 'default' })),
-    h('div', { class: 'field actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply'), h('a', { class: 'button ghost', href: '#/runs' }, 'Reset')),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'r-state' }, 'State'),
+      h(
+        'select',
+        { id: 'r-state', name: 'state' },
+        h('option', { value: '' }, 'Any'),
+        STATES.map((s) => h('option', { value: s, selected: s === state }, s.toLowerCase())),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'r-queue' }, 'Queue'),
+      h('input', {
+        id: 'r-queue',
+        name: 'queue',
+        value: queue,
+        autocomplete: 'off',
+        placeholder: 'default',
+      }),
+    ),
+    h(
+      'div',
+      { class: 'field actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Apply'),
+      h('a', { class: 'button ghost', href: '#/runs' }, 'Reset'),
+    ),
   );
   const go = (extra = {}) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...Object.fromEntries(new FormData(form)), ...extra })) if (v) q.set(k, v);
+    for (const [k, v] of Object.entries({ ...Object.fromEntries(new FormData(form)), ...extra }))
+      if (v) q.set(k, v);
     location.hash = `#/runs${q.size ? `?${q}` : ''}`;
   };
   form.addEventListener('submit', (e) => {
@@ -32,7 +59,12 @@ export async function renderRuns(ctx) {
 
   fill(
     main,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Runs & queues'), h('p', { class: 'muted' }, `Times in your zone (${viewerZone}).`)),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Runs & queues'),
+      h('p', { class: 'muted' }, `Times in your zone (${viewerZone}).`),
+    ),
     section('Queues', 'queues', queuesBox),
     section('Runs', 'runs', form, runsBox),
   );
@@ -53,11 +85,17 @@ export async function renderRuns(ctx) {
           : table(
               ['Queue', 'Pending', 'Running', 'Oldest pending', 'Waiting for'],
               res.queues.map((q) => [
-                h('a', { href: `#/runs?queue=${encodeURIComponent(q.queue)}&state=PENDING` }, q.queue),
+                h(
+                  'a',
+                  { href: `#/runs?queue=${encodeURIComponent(q.queue)}&state=PENDING` },
+                  q.queue,
+                ),
                 h('strong', {}, q.pending),
                 q.running ?? '—',
                 timeEl(h, q.oldestPendingNotBefore, viewerZone, { seconds: true }),
-                q.oldestPendingNotBefore ? duration((now - new Date(q.oldestPendingNotBefore).getTime()) / 1000) : '—',
+                q.oldestPendingNotBefore
+                  ? duration((now - new Date(q.oldestPendingNotBefore).getTime()) / 1000)
+                  : '—',
               ]),
               { class: 'queues' },
             ),
@@ -69,16 +107,42 @@ export async function renderRuns(ctx) {
 
   const loadRuns = async () => {
     try {
-      const page = await optional(api('GET', '/runs', { query: { state, queue, token, limit: 50 } }));
+      const page = await optional(
+        api('GET', '/runs', { query: { state, queue, token, limit: 50 } }),
+      );
       if (!ctx.isCurrent()) return;
       if (page === null) {
-        fill(runsBox, h('p', { class: 'notice' }, 'This server does not list runs across triggers yet; each trigger page shows its runs.'));
+        fill(
+          runsBox,
+          h(
+            'p',
+            { class: 'notice' },
+            'This server does not list runs across triggers yet; each trigger page shows its runs.',
+          ),
+        );
         return;
       }
       const next = h('button', { type: 'button', disabled: !page.token }, 'Next →');
       next.addEventListener('click', () => go({ token: page.token }));
-      const first = h('a', { class: 'button', href: `#/runs?${new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v))}` }, '⇤ Newest');
-      fill(runsBox, runsTable(page.runs, { zone: viewerZone, showTrigger: true, onChange: loadRuns }), h('div', { class: 'pager' }, token ? first : h('span'), h('span', { class: 'muted' }, `${page.runs.length} shown`), next));
+      const first = h(
+        'a',
+        {
+          class: 'button',
+          href: `#/runs?${new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v))}`,
+        },
+        '⇤ Newest',
+      );
+      fill(
+        runsBox,
+        runsTable(page.runs, { zone: viewerZone, showTrigger: true, onChange: loadRuns }),
+        h(
+          'div',
+          { class: 'pager' },
+          token ? first : h('span'),
+          h('span', { class: 'muted' }, `${page.runs.length} shown`),
+          next,
+        ),
+      );
     } catch (err) {
       fill(runsBox, errorBox(err));
     }

@@ -15,7 +15,8 @@ export async function renderTrigger(ctx, name) {
   try {
     t = await api('GET', triggerPath(name));
   } catch (err) {
-    if (ctx.isCurrent()) fill(main, h('p', {}, h('a', { href: '#/triggers' }, '← Triggers')), errorBox(err));
+    if (ctx.isCurrent())
+      fill(main, h('p', {}, h('a', { href: '#/triggers' }, '← Triggers')), errorBox(err));
     return;
   }
   if (!ctx.isCurrent()) return;
@@ -28,7 +29,12 @@ export async function renderTrigger(ctx, name) {
       const page = await api('GET', `${triggerPath(name)}/runs`, { query: { limit: 100 } });
       if (!ctx.isCurrent()) return;
       const runs = page.runs;
-      fill(runsBox, timeline([...runs].reverse(), zone), runsTable(runs, { zone, onChange: loadRuns }), page.token ? h('p', { class: 'muted' }, `The ${runs.length} newest runs are shown.`) : null);
+      fill(
+        runsBox,
+        timeline([...runs].reverse(), zone),
+        runsTable(runs, { zone, onChange: loadRuns }),
+        page.token ? h('p', { class: 'muted' }, `The ${runs.length} newest runs are shown.`) : null,
+      );
     } catch (err) {
       fill(runsBox, errorBox(err));
     }
@@ -37,15 +43,31 @@ export async function renderTrigger(ctx, name) {
   const status = t.status;
   fill(
     main,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/triggers' }, '← Triggers'), ` · ${name.project} / ${name.domain} / ${name.taskName}`),
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: '#/triggers' }, '← Triggers'),
+      ` · ${name.project} / ${name.domain} / ${name.taskName}`,
+    ),
     h(
       'div',
       { class: 'page-head' },
       h('h1', {}, name.name),
-      h('div', { class: 'head-badges' }, badge(t.spec.active ? 'ACTIVE' : 'INACTIVE'), h('span', { class: 'muted' }, `revision ${t.id.revision}`)),
+      h(
+        'div',
+        { class: 'head-badges' },
+        badge(t.spec.active ? 'ACTIVE' : 'INACTIVE'),
+        h('span', { class: 'muted' }, `revision ${t.id.revision}`),
+      ),
     ),
     t.spec.description ? h('p', { class: 'lead' }, t.spec.description) : null,
-    mayChange() ? actionsSection(t, { reload, reloadRuns: loadRuns }) : h('p', { class: 'notice', id: 'read-only' }, 'Your key is read-only: it may look but not change this trigger.'),
+    mayChange()
+      ? actionsSection(t, { reload, reloadRuns: loadRuns })
+      : h(
+          'p',
+          { class: 'notice', id: 'read-only' },
+          'Your key is read-only: it may look but not change this trigger.',
+        ),
     h(
       'div',
       { class: 'grid' },
@@ -58,8 +80,26 @@ export async function renderTrigger(ctx, name) {
           fact('In words', describe(t.automationSpec)),
           fact('Schedule', h('code', {}, rawSchedule(t.automationSpec) || '—')),
           fact('Time zone', zone),
-          fact('Next fire', status.nextFireAt ? [timeEl(h, status.nextFireAt, zone), h('div', { class: 'muted small' }, 'yours: ', timeEl(h, status.nextFireAt, viewerZone), ` · ${relative(status.nextFireAt)}`)] : t.spec.active ? '—' : 'not while inactive'),
-          t.automationSpec.schedule?.kickoffTimeInputArg ? fact('Kickoff input', h('code', {}, t.automationSpec.schedule.kickoffTimeInputArg)) : null,
+          fact(
+            'Next fire',
+            status.nextFireAt
+              ? [
+                  timeEl(h, status.nextFireAt, zone),
+                  h(
+                    'div',
+                    { class: 'muted small' },
+                    'yours: ',
+                    timeEl(h, status.nextFireAt, viewerZone),
+                    ` · ${relative(status.nextFireAt)}`,
+                  ),
+                ]
+              : t.spec.active
+                ? '—'
+                : 'not while inactive',
+          ),
+          t.automationSpec.schedule?.kickoffTimeInputArg
+            ? fact('Kickoff input', h('code', {}, t.automationSpec.schedule.kickoffTimeInputArg))
+            : null,
         ),
       ),
       section(
@@ -77,10 +117,21 @@ export async function renderTrigger(ctx, name) {
           fact('Last run created', timeEl(h, status.triggeredAt)),
           status.note ? fact('Note', status.note) : null,
         ),
-        h('details', {}, h('summary', {}, 'Inputs, run spec and the whole document'), h('pre', { class: 'json' }, JSON.stringify({ spec: t.spec, automationSpec: t.automationSpec }, null, 2))),
+        h(
+          'details',
+          {},
+          h('summary', {}, 'Inputs, run spec and the whole document'),
+          h(
+            'pre',
+            { class: 'json' },
+            JSON.stringify({ spec: t.spec, automationSpec: t.automationSpec }, null, 2),
+          ),
+        ),
       ),
     ),
-    t.automationSpec.type === 'SCHEDULE' ? section('Next 10 fire times', 'preview', await previewTable(name, zone)) : null,
+    t.automationSpec.type === 'SCHEDULE'
+      ? section('Next 10 fire times', 'preview', await previewTable(name, zone))
+      : null,
     section('Revision history', 'revisions', await revisionsSection(name, ctx)),
     section('Runs', 'runs', runsBox),
   );
@@ -94,9 +145,11 @@ function fact(term, value) {
 /** The zone's offset at an instant, "+01:00". */
 function offsetNow(zone) {
   try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+    const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date())
+      .find((p) => p.type === 'timeZoneName');
     const m = /GMT([+-]\d{2}:\d{2})?/.exec(part?.value ?? '');
-    return m ? m[1] ?? '+00:00' : null;
+    return m ? (m[1] ?? '+00:00') : null;
   } catch {
     return null;
   }
@@ -121,7 +174,18 @@ async function previewTable(name, zone) {
       td(`In ${zone}`, timeEl(h, f.at, zone)),
       td('In yours', timeEl(h, f.at, viewerZone)),
       td('UTC offset', h('code', {}, offset ?? '')),
-      td('Note', shift ? h('span', { class: 'badge b-dst', title: 'the zone changes its clocks before this fire' }, `DST change ${shift}`) : f.notBefore && f.notBefore !== f.at ? ['jitter: not before ', timeEl(h, f.notBefore, zone, { seconds: true })] : ''),
+      td(
+        'Note',
+        shift
+          ? h(
+              'span',
+              { class: 'badge b-dst', title: 'the zone changes its clocks before this fire' },
+              `DST change ${shift}`,
+            )
+          : f.notBefore && f.notBefore !== f.at
+            ? ['jitter: not before ', timeEl(h, f.notBefore, zone, { seconds: true })]
+            : '',
+      ),
     );
   });
   return h(
@@ -130,7 +194,17 @@ async function previewTable(name, zone) {
     h(
       'table',
       { class: 'preview' },
-      h('thead', {}, h('tr', {}, ['#', `In ${zone}`, `In yours (${viewerZone})`, 'UTC offset', ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', `In ${zone}`, `In yours (${viewerZone})`, 'UTC offset', ''].map((x) =>
+            h('th', { scope: 'col' }, x),
+          ),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );

@@ -35,25 +35,52 @@ export async function renderTriggers(ctx) {
   if (trail.filters !== filterKey) trail = { filters: filterKey, tokens: [] };
 
   const input = (name, label, attrs = {}) =>
-    h('div', { class: 'field' }, h('label', { for: `f-${name}` }, label), h('input', { id: `f-${name}`, name, value: values[name], ...attrs }));
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: `f-${name}` }, label),
+      h('input', { id: `f-${name}`, name, value: values[name], ...attrs }),
+    );
   const select = (name, label, options) =>
     h(
       'div',
       { class: 'field' },
       h('label', { for: `f-${name}` }, label),
-      h('select', { id: `f-${name}`, name }, options.map(([v, text]) => h('option', { value: v, selected: v === values[name] }, text))),
+      h(
+        'select',
+        { id: `f-${name}`, name },
+        options.map(([v, text]) => h('option', { value: v, selected: v === values[name] }, text)),
+      ),
     );
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter triggers' },
-    input('nameContains', 'Search name', { type: 'search', placeholder: 'part of a name…', autocomplete: 'off' }),
+    input('nameContains', 'Search name', {
+      type: 'search',
+      placeholder: 'part of a name…',
+      autocomplete: 'off',
+    }),
     input('project', 'Project', { autocomplete: 'off' }),
     input('domain', 'Domain', { autocomplete: 'off' }),
     input('taskName', 'Task', { autocomplete: 'off' }),
-    select('active', 'State', [['', 'Any'], ['true', 'Active'], ['false', 'Inactive']]),
+    select('active', 'State', [
+      ['', 'Any'],
+      ['true', 'Active'],
+      ['false', 'Inactive'],
+    ]),
     select('sort', 'Sort', SORTS),
-    select('limit', 'Per page', [['', '50'], ['10', '10'], ['20', '20'], ['100', '100']]),
-    h('div', { class: 'field actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply'), h('a', { class: 'button ghost', href: '#/triggers' }, 'Reset')),
+    select('limit', 'Per page', [
+      ['', '50'],
+      ['10', '10'],
+      ['20', '20'],
+      ['100', '100'],
+    ]),
+    h(
+      'div',
+      { class: 'field actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Apply'),
+      h('a', { class: 'button ghost', href: '#/triggers' }, 'Reset'),
+    ),
   );
   const go = () => {
     const data = Object.fromEntries(new FormData(form));
@@ -73,8 +100,19 @@ export async function renderTriggers(ctx) {
   });
 
   const results = h('div', { id: 'trigger-results' }, loading('Loading triggers…'));
-  fill(main, h('div', { class: 'page-head' }, h('h1', {}, 'Triggers'), h('p', { class: 'muted' }, `Times in each trigger's zone and in yours (${viewerZone}).`)), form, results);
-  if (values.nameContains && document.activeElement === document.body) form.elements.nameContains.focus();
+  fill(
+    main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Triggers'),
+      h('p', { class: 'muted' }, `Times in each trigger's zone and in yours (${viewerZone}).`),
+    ),
+    form,
+    results,
+  );
+  if (values.nameContains && document.activeElement === document.body)
+    form.elements.nameContains.focus();
 
   let page;
   try {
@@ -105,11 +143,27 @@ export async function renderTriggers(ctx) {
           h(
             'table',
             { class: 'triggers' },
-            h('thead', {}, h('tr', {}, ['Trigger', 'Schedule', 'Zone', 'Next fire', 'Last run', 'Active'].map((x) => h('th', { scope: 'col' }, x)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Trigger', 'Schedule', 'Zone', 'Next fire', 'Last run', 'Active'].map((x) =>
+                  h('th', { scope: 'col' }, x),
+                ),
+              ),
+            ),
             h('tbody', {}, rows),
           ),
         ),
-    h('div', { class: 'pager' }, prev, h('span', { class: 'muted' }, `${page.triggers.length} shown`), next),
+    h(
+      'div',
+      { class: 'pager' },
+      prev,
+      h('span', { class: 'muted' }, `${page.triggers.length} shown`),
+      next,
+    ),
   );
 }
 
@@ -128,14 +182,20 @@ function row(t) {
       h('a', { href, class: 'trigger-link' }, name.name),
       h('div', { class: 'muted small' }, `${name.project} / ${name.domain} / ${name.taskName}`),
     ),
-    td('Schedule', describe(t.automationSpec), h('div', {}, h('code', { class: 'small' }, rawSchedule(t.automationSpec)))),
+    td(
+      'Schedule',
+      describe(t.automationSpec),
+      h('div', {}, h('code', { class: 'small' }, rawSchedule(t.automationSpec))),
+    ),
     td('Zone', zone),
     td(
       'Next fire',
       next
         ? [
             h('div', {}, timeEl(h, next, zone)),
-            zone !== viewerZone ? h('div', { class: 'muted small' }, 'yours: ', timeEl(h, next, viewerZone)) : null,
+            zone !== viewerZone
+              ? h('div', { class: 'muted small' }, 'yours: ', timeEl(h, next, viewerZone))
+              : null,
             h('div', { class: 'muted small' }, relative(next)),
           ]
         : h('span', { class: 'muted' }, t.spec.active ? '—' : 'inactive'),
@@ -152,7 +212,11 @@ async function loadLastRun(name, el) {
     fill(
       el,
       run
-        ? [badge(run.state ?? 'CREATED'), ' ', h('span', { class: 'muted small' }, relative(run.scheduledAt))]
+        ? [
+            badge(run.state ?? 'CREATED'),
+            ' ',
+            h('span', { class: 'muted small' }, relative(run.scheduledAt)),
+          ]
         : h('span', { class: 'muted' }, 'never'),
     );
   } catch (err) {
@@ -167,13 +231,23 @@ export function activeSwitch(t, onChange) {
   const label = `${active ? 'Deactivate' : 'Activate'} ${name.name}`;
   const button = h(
     'button',
-    { type: 'button', role: 'switch', class: 'switch', 'aria-checked': String(active), 'aria-label': label, disabled: !mayChange(), title: mayChange() ? label : 'your key may not change triggers' },
+    {
+      type: 'button',
+      role: 'switch',
+      class: 'switch',
+      'aria-checked': String(active),
+      'aria-label': label,
+      disabled: !mayChange(),
+      title: mayChange() ? label : 'your key may not change triggers',
+    },
     h('span', { class: 'knob' }),
   );
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      const res = await api('POST', active ? '/triggers/deactivate' : '/triggers/activate', { body: { names: [name] } });
+      const res = await api('POST', active ? '/triggers/deactivate' : '/triggers/activate', {
+        body: { names: [name] },
+      });
       if (res.notFound.length) throw new Error(`${name.name} no longer exists`);
       active = !active;
       button.setAttribute('aria-checked', String(active));

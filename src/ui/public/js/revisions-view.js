@@ -46,21 +46,45 @@ export async function revisionsSection(name, ctx) {
       if (a && b) void compare(Number(a), Number(b));
     };
     const radio = (group, n, checked, label) =>
-      h('input', { type: 'radio', name: group, value: n, checked, 'aria-label': label, onchange: picked });
+      h('input', {
+        type: 'radio',
+        name: group,
+        value: n,
+        checked,
+        'aria-label': label,
+        onchange: picked,
+      });
     const rows = items.map((r, i) =>
       h(
         'tr',
         { dataset: { revision: r.revision } },
-        td('Left', radio('rev-a', r.revision, i === 1 || (items.length === 1 && i === 0), `Compare revision ${r.revision} on the left`)),
-        td('Right', radio('rev-b', r.revision, i === 0, `Compare revision ${r.revision} on the right`)),
+        td(
+          'Left',
+          radio(
+            'rev-a',
+            r.revision,
+            i === 1 || (items.length === 1 && i === 0),
+            `Compare revision ${r.revision} on the left`,
+          ),
+        ),
+        td(
+          'Right',
+          radio('rev-b', r.revision, i === 0, `Compare revision ${r.revision} on the right`),
+        ),
         td('Revision', h('strong', {}, r.revision)),
         td('Action', badge(r.action)),
         td('Who', r.actor ?? '—'),
-        td('When', timeEl(h, r.createdAt, viewerZone, { seconds: true }), h('div', { class: 'muted small' }, relative(r.createdAt))),
+        td(
+          'When',
+          timeEl(h, r.createdAt, viewerZone, { seconds: true }),
+          h('div', { class: 'muted small' }, relative(r.createdAt)),
+        ),
         td('Note', r.note ?? h('span', { class: 'muted' }, '—')),
       ),
     );
-    const more = token ? h('button', { type: 'button', onclick: loadMore }, 'Older revisions') : null;
+    const more = token
+      ? h('button', { type: 'button', onclick: loadMore }, 'Older revisions')
+      : null;
     fill(
       list,
       h(
@@ -69,8 +93,22 @@ export async function revisionsSection(name, ctx) {
         h(
           'table',
           { class: 'revisions' },
-          h('caption', { class: 'muted' }, 'Pick a revision on the left and one on the right to compare them.'),
-          h('thead', {}, h('tr', {}, ['Left', 'Right', 'Revision', 'Action', 'Who', 'When', 'Note'].map((x) => h('th', { scope: 'col' }, x)))),
+          h(
+            'caption',
+            { class: 'muted' },
+            'Pick a revision on the left and one on the right to compare them.',
+          ),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Left', 'Right', 'Revision', 'Action', 'Who', 'When', 'Note'].map((x) =>
+                h('th', { scope: 'col' }, x),
+              ),
+            ),
+          ),
           h('tbody', {}, rows),
         ),
       ),

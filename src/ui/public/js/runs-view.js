@@ -4,7 +4,15 @@ import { mayChange } from './auth.js';
 import { badge, errorBox, fill, h, table, toast, td } from './dom.js';
 import { fmt, timeEl, viewerZone } from './time.js';
 
-export const STATES = ['PENDING', 'BUFFERED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'];
+export const STATES = [
+  'PENDING',
+  'BUFFERED',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'SKIPPED',
+];
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED']);
 
 /** A run's state; runs from a server without run states are simply "created". */
@@ -20,7 +28,10 @@ export function timeline(runs, zone = viewerZone) {
   const present = [...new Set(runs.map(stateOf))];
   return h(
     'figure',
-    { class: 'timeline', 'aria-label': `${runs.length} runs from ${fmt(new Date(min).toISOString(), zone)} to ${fmt(new Date(max).toISOString(), zone)}` },
+    {
+      class: 'timeline',
+      'aria-label': `${runs.length} runs from ${fmt(new Date(min).toISOString(), zone)} to ${fmt(new Date(max).toISOString(), zone)}`,
+    },
     h(
       'div',
       { class: 'axis' },
@@ -38,7 +49,13 @@ export function timeline(runs, zone = viewerZone) {
       'figcaption',
       { class: 'axis-labels' },
       h('span', {}, fmt(new Date(min).toISOString(), zone)),
-      h('span', { class: 'legend' }, present.map((s) => h('span', {}, h('span', { class: `dot s-${s.toLowerCase()}` }), s.toLowerCase()))),
+      h(
+        'span',
+        { class: 'legend' },
+        present.map((s) =>
+          h('span', {}, h('span', { class: `dot s-${s.toLowerCase()}` }), s.toLowerCase()),
+        ),
+      ),
       h('span', {}, fmt(new Date(max).toISOString(), zone)),
     ),
   );
@@ -64,20 +81,36 @@ export function runsTable(runs, { zone = 'UTC', showTrigger = false, onChange } 
   ];
   const body = [];
   for (const run of runs) {
-    const detailRow = h('tr', { class: 'attempts-row', hidden: true }, h('td', { colspan: headers.length }));
+    const detailRow = h(
+      'tr',
+      { class: 'attempts-row', hidden: true },
+      h('td', { colspan: headers.length }),
+    );
     const actions = [];
     if (run.id) {
-      const more = h('button', { type: 'button', class: 'small', 'aria-expanded': 'false' }, 'Attempts');
+      const more = h(
+        'button',
+        { type: 'button', class: 'small', 'aria-expanded': 'false' },
+        'Attempts',
+      );
       more.addEventListener('click', () => toggleAttempts(run, more, detailRow));
       actions.push(more);
     }
     if (run.id && mayChange() && run.state && !FINAL.has(run.state)) {
-      const cancel = h('button', { type: 'button', class: 'small danger', 'aria-label': `Cancel run ${run.name}` }, 'Cancel');
+      const cancel = h(
+        'button',
+        { type: 'button', class: 'small danger', 'aria-label': `Cancel run ${run.name}` },
+        'Cancel',
+      );
       cancel.addEventListener('click', async () => {
         cancel.disabled = true;
         try {
-          const done = await api('POST', `/runs/${encodeURIComponent(run.id)}/cancel`, { body: {} });
-          toast(`Run ${run.name}: ${done.state}${done.cancelRequested ? ' (cancel requested)' : ''}`);
+          const done = await api('POST', `/runs/${encodeURIComponent(run.id)}/cancel`, {
+            body: {},
+          });
+          toast(
+            `Run ${run.name}: ${done.state}${done.cancelRequested ? ' (cancel requested)' : ''}`,
+          );
           onChange?.();
         } catch (err) {
           toast(`${err.code}: ${err.message}`, 'error');
@@ -90,20 +123,64 @@ export function runsTable(runs, { zone = 'UTC', showTrigger = false, onChange } 
     const cells = [
       h('code', {}, run.name),
       ...(showTrigger
-        ? [t ? h('a', { href: `#/trigger/${[t.project, t.domain, t.taskName, t.name].map(encodeURIComponent).join('/')}` }, t.name) : '—']
+        ? [
+            t
+              ? h(
+                  'a',
+                  {
+                    href: `#/trigger/${[t.project, t.domain, t.taskName, t.name].map(encodeURIComponent).join('/')}`,
+                  },
+                  t.name,
+                )
+              : '—',
+          ]
         : []),
       run.source,
-      [h('div', {}, timeEl(h, run.scheduledAt, zone, { seconds: true })), zone !== viewerZone ? h('div', { class: 'muted small' }, 'yours: ', timeEl(h, run.scheduledAt, viewerZone, { seconds: true })) : null],
+      [
+        h('div', {}, timeEl(h, run.scheduledAt, zone, { seconds: true })),
+        zone !== viewerZone
+          ? h(
+              'div',
+              { class: 'muted small' },
+              'yours: ',
+              timeEl(h, run.scheduledAt, viewerZone, { seconds: true }),
+            )
+          : null,
+      ],
       badge(stateOf(run)),
       run.attempt ?? '—',
       run.queue ?? '—',
       run.startedAt || run.finishedAt
-        ? [h('div', {}, timeEl(h, run.startedAt, viewerZone, { seconds: true })), h('div', { class: 'muted small' }, timeEl(h, run.finishedAt, viewerZone, { seconds: true }))]
+        ? [
+            h('div', {}, timeEl(h, run.startedAt, viewerZone, { seconds: true })),
+            h(
+              'div',
+              { class: 'muted small' },
+              timeEl(h, run.finishedAt, viewerZone, { seconds: true }),
+            ),
+          ]
         : '—',
-      run.error?.message ? h('span', { class: 'err-text' }, run.error.type ? `${run.error.type}: ` : '', run.error.message) : run.skipReason ?? (run.notBefore && run.notBefore !== run.scheduledAt ? ['not before ', timeEl(h, run.notBefore, viewerZone)] : ''),
+      run.error?.message
+        ? h(
+            'span',
+            { class: 'err-text' },
+            run.error.type ? `${run.error.type}: ` : '',
+            run.error.message,
+          )
+        : (run.skipReason ??
+          (run.notBefore && run.notBefore !== run.scheduledAt
+            ? ['not before ', timeEl(h, run.notBefore, viewerZone)]
+            : '')),
       h('div', { class: 'row-actions' }, actions),
     ];
-    body.push(h('tr', { dataset: { run: run.name, state: stateOf(run) } }, cells.map((c, i) => td(headers[i], c))), detailRow);
+    body.push(
+      h(
+        'tr',
+        { dataset: { run: run.name, state: stateOf(run) } },
+        cells.map((c, i) => td(headers[i], c)),
+      ),
+      detailRow,
+    );
   }
   return table(headers, body, { class: 'runs' });
 }
@@ -124,11 +201,23 @@ async function toggleAttempts(run, button, row) {
         ? h('p', { class: 'muted' }, 'No attempt has started.')
         : table(
             ['#', 'Worker', 'Started', 'Ended', 'Outcome', 'Error'],
-            attempts.map((a) => [a.number, a.workerId ?? '—', timeEl(h, a.startedAt, viewerZone, { seconds: true }), timeEl(h, a.endedAt, viewerZone, { seconds: true }), a.outcome ? badge(a.outcome) : '—', a.error?.message ?? '']),
+            attempts.map((a) => [
+              a.number,
+              a.workerId ?? '—',
+              timeEl(h, a.startedAt, viewerZone, { seconds: true }),
+              timeEl(h, a.endedAt, viewerZone, { seconds: true }),
+              a.outcome ? badge(a.outcome) : '—',
+              a.error?.message ?? '',
+            ]),
             { class: 'attempts' },
           ),
     );
   } catch (err) {
-    fill(cell, err instanceof ApiError && err.status === 404 ? h('p', { class: 'muted' }, 'This server does not report attempts.') : errorBox(err));
+    fill(
+      cell,
+      err instanceof ApiError && err.status === 404
+        ? h('p', { class: 'muted' }, 'This server does not report attempts.')
+        : errorBox(err),
+    );
   }
 }

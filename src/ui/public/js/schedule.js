@@ -26,7 +26,8 @@ export function describe(automationSpec) {
 export function rawSchedule(automationSpec) {
   const { cron, rate } = automationSpec?.schedule ?? {};
   if (cron) return cron.expression;
-  if (rate) return `rate ${rate.value} ${rate.unit}${rate.startTime ? ` from ${rate.startTime}` : ''}`;
+  if (rate)
+    return `rate ${rate.value} ${rate.unit}${rate.startTime ? ` from ${rate.startTime}` : ''}`;
   return '';
 }
 
@@ -41,7 +42,9 @@ const MACROS = {
 };
 
 export function cronInWords(expression) {
-  let expr = String(expression ?? '').trim().replace(/^CRON_TZ=\S+\s+/, '');
+  let expr = String(expression ?? '')
+    .trim()
+    .replace(/^CRON_TZ=\S+\s+/, '');
   const every = /^@every\s+(.+)$/.exec(expr);
   if (every) return `Every ${every[1]}`;
   expr = MACROS[expr] ?? expr;

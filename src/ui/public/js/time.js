@@ -33,7 +33,9 @@ export function fmt(iso, zone = viewerZone, { seconds = false } = {}) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return formatter(zone, seconds).format(d).replace(/,(?= \d{1,2} )/, '');
+  return formatter(zone, seconds)
+    .format(d)
+    .replace(/,(?= \d{1,2} )/, '');
 }
 
 /** A <time> element: the zoned text, the exact instant in its title and datetime. */
@@ -55,7 +57,13 @@ export function relative(iso, now = Date.now()) {
   const a = Math.abs(s);
   if (a < 5) return 'just now';
   const span =
-    a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 172800 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`;
+    a < 60
+      ? `${a} s`
+      : a < 3600
+        ? `${Math.round(a / 60)} min`
+        : a < 172800
+          ? `${Math.round(a / 3600)} h`
+          : `${Math.round(a / 86400)} d`;
   return s >= 0 ? `in ${span}` : `${span} ago`;
 }
 

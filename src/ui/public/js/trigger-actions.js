@@ -5,7 +5,12 @@ import { fromLocalInput, timeEl, toLocalInput, viewerZone } from './time.js';
 
 /** True when a 400 says the server does not know the `note` field (it came with a later version). */
 function noteRefused(err) {
-  return err instanceof ApiError && err.status === 400 && Array.isArray(err.details) && err.details.some((d) => d.field === 'note');
+  return (
+    err instanceof ApiError &&
+    err.status === 400 &&
+    Array.isArray(err.details) &&
+    err.details.some((d) => d.field === 'note')
+  );
 }
 
 export function actionsSection(t, { reload, reloadRuns }) {
@@ -13,9 +18,25 @@ export function actionsSection(t, { reload, reloadRuns }) {
   const active = t.spec.active;
   const out = h('div', { class: 'action-result', 'aria-live': 'polite' });
 
-  const note = h('input', { id: 'note', name: 'note', maxlength: 1000, placeholder: 'why (kept with the revision)', autocomplete: 'off' });
-  const toggle = h('button', { type: 'submit', class: active ? 'danger' : 'primary', id: 'toggle-active' }, active ? 'Deactivate' : 'Activate');
-  const toggleForm = h('form', { class: 'inline-form', 'aria-label': active ? 'Deactivate' : 'Activate' }, h('label', { for: 'note' }, 'Note'), note, toggle);
+  const note = h('input', {
+    id: 'note',
+    name: 'note',
+    maxlength: 1000,
+    placeholder: 'why (kept with the revision)',
+    autocomplete: 'off',
+  });
+  const toggle = h(
+    'button',
+    { type: 'submit', class: active ? 'danger' : 'primary', id: 'toggle-active' },
+    active ? 'Deactivate' : 'Activate',
+  );
+  const toggleForm = h(
+    'form',
+    { class: 'inline-form', 'aria-label': active ? 'Deactivate' : 'Activate' },
+    h('label', { for: 'note' }, 'Note'),
+    note,
+    toggle,
+  );
   toggleForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     toggle.disabled = true;
@@ -41,8 +62,19 @@ export function actionsSection(t, { reload, reloadRuns }) {
   fire.addEventListener('click', async () => {
     fire.disabled = true;
     try {
-      const run = await api('POST', `${triggerPath(name)}/fire`, { headers: { 'Idempotency-Key': randomKey() } });
-      fill(out, h('p', { class: 'ok' }, 'Created run ', h('code', {}, run.name), run.state ? [' · ', badge(run.state)] : null));
+      const run = await api('POST', `${triggerPath(name)}/fire`, {
+        headers: { 'Idempotency-Key': randomKey() },
+      });
+      fill(
+        out,
+        h(
+          'p',
+          { class: 'ok' },
+          'Created run ',
+          h('code', {}, run.name),
+          run.state ? [' · ', badge(run.state)] : null,
+        ),
+      );
       toast(`Run ${run.name} created`);
       await reloadRuns();
     } catch (err) {
@@ -52,7 +84,8 @@ export function actionsSection(t, { reload, reloadRuns }) {
     }
   });
 
-  const backfill = t.automationSpec.type === 'SCHEDULE' ? backfillForm(name, out, reloadRuns) : null;
+  const backfill =
+    t.automationSpec.type === 'SCHEDULE' ? backfillForm(name, out, reloadRuns) : null;
   return h(
     'section',
     { class: 'card actions', id: 'actions', 'aria-labelledby': 'actions-h' },
@@ -65,10 +98,24 @@ export function actionsSection(t, { reload, reloadRuns }) {
 
 function backfillForm(name, out, reloadRuns) {
   const now = new Date();
-  const from = h('input', { type: 'datetime-local', id: 'bf-from', required: true, value: toLocalInput(new Date(now.getTime() - 6 * 3600_000)) });
-  const to = h('input', { type: 'datetime-local', id: 'bf-to', required: true, value: toLocalInput(now) });
+  const from = h('input', {
+    type: 'datetime-local',
+    id: 'bf-from',
+    required: true,
+    value: toLocalInput(new Date(now.getTime() - 6 * 3600_000)),
+  });
+  const to = h('input', {
+    type: 'datetime-local',
+    id: 'bf-to',
+    required: true,
+    value: toLocalInput(now),
+  });
   const preview = h('button', { type: 'submit', id: 'bf-preview' }, 'Preview (dry run)');
-  const create = h('button', { type: 'button', id: 'bf-create', class: 'primary', disabled: true }, 'Create runs');
+  const create = h(
+    'button',
+    { type: 'button', id: 'bf-create', class: 'primary', disabled: true },
+    'Create runs',
+  );
   const result = h('div', { id: 'bf-result' });
   let planned = null;
   const body = () => ({ from: fromLocalInput(from.value), to: fromLocalInput(to.value) });
@@ -84,8 +131,21 @@ function backfillForm(name, out, reloadRuns) {
     'form',
     { class: 'backfill', 'aria-label': 'Backfill' },
     h('h3', {}, 'Backfill'),
-    h('p', { class: 'muted small' }, `Create the runs of past slots in [from, to), times in your zone (${viewerZone}). Slots that already have a run are skipped.`),
-    h('div', { class: 'inline-form' }, h('label', { for: 'bf-from' }, 'From'), from, h('label', { for: 'bf-to' }, 'To'), to, preview, create),
+    h(
+      'p',
+      { class: 'muted small' },
+      `Create the runs of past slots in [from, to), times in your zone (${viewerZone}). Slots that already have a run are skipped.`,
+    ),
+    h(
+      'div',
+      { class: 'inline-form' },
+      h('label', { for: 'bf-from' }, 'From'),
+      from,
+      h('label', { for: 'bf-to' }, 'To'),
+      to,
+      preview,
+      create,
+    ),
     result,
   );
   form.addEventListener('submit', async (e) => {
@@ -93,7 +153,9 @@ function backfillForm(name, out, reloadRuns) {
     invalidate();
     const b = body();
     try {
-      const res = await api('POST', `${triggerPath(name)}/backfill`, { body: { ...b, dryRun: true } });
+      const res = await api('POST', `${triggerPath(name)}/backfill`, {
+        body: { ...b, dryRun: true },
+      });
       planned = b;
       fill(result, summary(res, true));
       create.disabled = res.runs.length === 0;
@@ -124,8 +186,21 @@ function summary(res, dry) {
   return h(
     'div',
     { class: 'bf-summary' },
-    h('p', {}, dry ? `Dry run: ${res.runs.length} run(s) would be created, ${res.skipped.length} slot(s) already have one.` : `Created ${res.runs.length} run(s); skipped ${res.skipped.length}.`),
-    shown.length ? table(['Run', 'Slot'], shown.map((r) => [h('code', {}, r.name), timeEl(h, r.scheduledAt, viewerZone)])) : null,
-    res.runs.length > shown.length ? h('p', { class: 'muted small' }, `… and ${res.runs.length - shown.length} more`) : null,
+    h(
+      'p',
+      {},
+      dry
+        ? `Dry run: ${res.runs.length} run(s) would be created, ${res.skipped.length} slot(s) already have one.`
+        : `Created ${res.runs.length} run(s); skipped ${res.skipped.length}.`,
+    ),
+    shown.length
+      ? table(
+          ['Run', 'Slot'],
+          shown.map((r) => [h('code', {}, r.name), timeEl(h, r.scheduledAt, viewerZone)]),
+        )
+      : null,
+    res.runs.length > shown.length
+      ? h('p', { class: 'muted small' }, `… and ${res.runs.length - shown.length} more`)
+      : null,
   );
 }
