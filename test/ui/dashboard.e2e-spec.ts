@@ -190,6 +190,30 @@ describe('dashboard at /ui (browser)', () => {
     ]);
   });
 
+  it('works from the keyboard: "/" to search, Tab to a trigger, Enter to open it', async () => {
+    await page.goto(`${base}/ui#/triggers`);
+    await page.waitForSelector('table.triggers tbody tr');
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    await page.keyboard.press('/');
+    expect(await focused()).toBe('f-nameContains');
+    await page.keyboard.type('hourly');
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.triggers tbody tr').length === 1,
+    );
+    expect(await focused()).toBe('f-nameContains');
+    let onLink = false;
+    for (let i = 0; i < 20 && !onLink; i++) {
+      await page.keyboard.press('Tab');
+      onLink = await page.evaluate(
+        () => document.activeElement?.classList.contains('trigger-link') ?? false,
+      );
+    }
+    expect(onLink).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#preview table');
+    expect(decodeURIComponent(page.url())).toContain('/hourly-sync');
+  });
+
   it('shows runs and queues, reads well at phone width and in the dark theme', async () => {
     await page.goto(`${base}/ui#/runs`);
     await page.waitForSelector('#all-runs table, #all-runs .notice');

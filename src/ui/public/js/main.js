@@ -143,4 +143,14 @@ async function route() {
 }
 
 window.addEventListener('hashchange', () => void route());
+// "/" jumps to the page's search or first filter, as in most consoles.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest?.('input, select, textarea, [contenteditable]')) return;
+  const field = main.querySelector('form.filters input, form.filters select');
+  if (field) {
+    event.preventDefault();
+    field.focus();
+  }
+});
 void route();

@@ -111,8 +111,12 @@ export async function renderTriggers(ctx) {
     form,
     results,
   );
-  if (values.nameContains && document.activeElement === document.body)
-    form.elements.nameContains.focus();
+  // The list re-renders on every search: keep typing where the viewer was.
+  if (values.nameContains && document.activeElement === document.body) {
+    const search = form.elements.nameContains;
+    search.focus();
+    search.setSelectionRange(search.value.length, search.value.length);
+  }
 
   let page;
   try {
