@@ -32,7 +32,7 @@ export async function renderTrigger(ctx, name) {
       fill(
         runsBox,
         timeline([...runs].reverse(), zone),
-        runsTable(runs, { zone, onChange: loadRuns }),
+        runs.length ? runsTable(runs, { zone, onChange: loadRuns }) : null,
         page.token ? h('p', { class: 'muted' }, `The ${runs.length} newest runs are shown.`) : null,
       );
     } catch (err) {
