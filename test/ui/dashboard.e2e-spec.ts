@@ -231,6 +231,12 @@ describe('dashboard at /ui (browser)', () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'triggers-phone');
+    await page.goto(`${base}/ui#/trigger/billing/prod/${target.taskName}/nightly-export`);
+    await page.waitForSelector('#revision-diff .diff-table');
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await screenshot(page, 'trigger-phone');
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   });
 });
