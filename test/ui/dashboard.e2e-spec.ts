@@ -88,6 +88,24 @@ describe('dashboard at /ui (browser)', () => {
     expect(await page.locator('table.triggers tbody tr').count()).toBe(4);
     await screenshot(page, 'triggers-list');
 
+    // the list's switch activates a trigger; the API agrees and the row shows its next fire
+    const weekday = page.locator('tr[data-trigger="weekday-report"]');
+    await weekday.getByRole('switch').click();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('tr[data-trigger="weekday-report"] [role=switch]')
+          ?.getAttribute('aria-checked') === 'true' &&
+        /JST|GMT\+9/.test(
+          document.querySelector('tr[data-trigger="weekday-report"] td[data-label="Next fire"]')
+            ?.textContent ?? '',
+        ),
+    );
+    const report = await http()
+      .get(triggerPath(aName({ project: 'billing', domain: 'prod', name: 'weekday-report' })))
+      .expect(200);
+    expect(report.body.spec.active).toBe(true);
+
     await page.getByLabel('Search name').fill('nightly');
     await page.waitForFunction(
       () => document.querySelectorAll('table.triggers tbody tr').length === 1,

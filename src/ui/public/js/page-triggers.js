@@ -126,7 +126,8 @@ export async function renderTriggers(ctx) {
     return;
   }
   if (!ctx.isCurrent()) return;
-  const rows = page.triggers.map((t) => row(t));
+  // After a switch flips, the page reloads: next fire times and the filter may have changed.
+  const rows = page.triggers.map((t) => row(t, () => ctx.isCurrent() && renderTriggers(ctx)));
   const prev = h('button', { type: 'button', disabled: !token }, '← Previous');
   prev.addEventListener('click', () => {
     const before = trail.tokens.pop() ?? '';
@@ -171,7 +172,7 @@ export async function renderTriggers(ctx) {
   );
 }
 
-function row(t) {
+function row(t, onChange) {
   const name = t.id.name;
   const zone = zoneOf(t.automationSpec);
   const href = `#/trigger/${[name.project, name.domain, name.taskName, name.name].map(encodeURIComponent).join('/')}`;
@@ -205,7 +206,7 @@ function row(t) {
         : h('span', { class: 'muted' }, t.spec.active ? '—' : 'inactive'),
     ),
     td('Last run', lastRun),
-    td('Active', activeSwitch(t)),
+    td('Active', activeSwitch(t, onChange)),
   );
 }
 
