@@ -183,6 +183,15 @@ describe('dashboard at /ui (browser)', () => {
     const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     const from = new Date(to.getTime() - 3 * 3_600_000);
     const local = (d: Date) => d.toISOString().slice(0, 16); // the browser runs in UTC here
+    // the API's own error, field and message, when the range is backwards
+    await page.locator('#bf-from').fill(local(to));
+    await page.locator('#bf-to').fill(local(from));
+    await page.locator('#bf-preview').click();
+    await page.waitForSelector('#bf-result .error');
+    await expect(page.locator('#bf-result .error').innerText()).resolves.toMatch(
+      /^VALIDATION_FAILED: .*from/,
+    );
+    expect(await page.locator('#bf-create').isDisabled()).toBe(true);
     await page.locator('#bf-from').fill(local(from));
     await page.locator('#bf-to').fill(local(to));
     await page.locator('#bf-preview').click();
