@@ -1,7 +1,7 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ApiErrors, COMMON_ERRORS } from '../triggers/api-docs';
+import { ApiErrors, COMMON_ERRORS } from '../common/http/api-errors';
 import { Authenticator } from './authenticator';
 
 export class CallerDto {

@@ -1,20 +1,16 @@
 import { Module } from '@nestjs/common';
-import { PageTokenCodec } from '../common/page-token';
-import { AppConfig } from '../config/app-config';
+import { PageTokenModule } from '../common/page-token.module';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
+import { RunWritesRepository } from './run-writes.repository';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
 
-/** The runs table: scheduled, manual and backfill runs, and their listing. */
+/** The runs table (and the scheduler's cursors): every write of scheduled, manual and backfill runs, and their listing. */
 @Module({
-  imports: [TriggersModule],
+  imports: [TriggersModule, PageTokenModule],
   controllers: [RunsController],
-  providers: [
-    RunsService,
-    RunsRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
-  ],
-  exports: [RunsService],
+  providers: [RunsService, RunsRepository, RunWritesRepository],
+  exports: [RunsService, RunWritesRepository],
 })
 export class RunsModule {}

@@ -1,24 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
-import { RevisionsModule } from '../revisions/revisions.module';
-import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
-import { PageTokenCodec } from '../common/page-token';
+import { PageTokenModule } from '../common/page-token.module';
+import { RevisionsRepository } from './revisions/revisions.repository';
+import { TriggerRevisionEntity } from './revisions/trigger-revision.entity';
 import { TriggerEntity } from './trigger.entity';
-import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
+import { TriggerReadsRepository } from './trigger-reads.repository';
 import { TriggersController } from './triggers.controller';
 import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), RevisionsModule],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), PageTokenModule],
   controllers: [TriggersController],
-  providers: [
-    TriggersRepository,
-    TriggersService,
-    TriggerSchedulingRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
-  ],
-  exports: [TriggerSchedulingRepository, TriggersService],
+  providers: [TriggersRepository, TriggersService, RevisionsRepository, TriggerReadsRepository],
+  exports: [TriggerReadsRepository, TriggersService],
 })
 export class TriggersModule {}

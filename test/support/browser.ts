@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -31,7 +32,8 @@ export function launchChromium(): Promise<Browser> {
 /** Makes the test app listen on a free loopback port; returns its base URL. */
 export async function listen(testApp: TestApp): Promise<string> {
   await testApp.app.listen(0, '127.0.0.1');
-  const { port } = testApp.app.getHttpServer().address() as AddressInfo;
+  const server = testApp.app.getHttpServer() as Server;
+  const { port } = server.address() as AddressInfo;
   return `http://127.0.0.1:${port}`;
 }
 
@@ -49,4 +51,22 @@ export function pageErrors(page: Page): string[] {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   return errors;
+}
+
+/** The parts of API bodies the browser tests check. */
+export interface TriggerBody {
+  id: { revision: number };
+  spec: { active: boolean };
+  status: { nextFireAt: string | null };
+}
+export interface RunsBody {
+  runs: { id?: string; name: string; source: string; state?: string }[];
+}
+export interface RevisionsBody {
+  revisions: { action: string; note?: string }[];
+}
+
+/** A response body as the shape a test expects of it. */
+export function bodyOf<T>(res: { body: unknown }): T {
+  return res.body as T;
 }

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
-import { launchChromium, listen, pageErrors, screenshot } from '../support/browser';
+import {
+  bodyOf,
+  launchChromium,
+  listen,
+  pageErrors,
+  screenshot,
+  type RunsBody,
+  type TriggerBody,
+} from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 const sha = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -89,8 +97,8 @@ describe('dashboard at /ui with API keys (browser)', () => {
       .get(triggerPath(name))
       .set('Authorization', `Bearer ${READER}`)
       .expect(200);
-    expect(details.body.spec.active).toBe(true);
-    expect(details.body.id.revision).toBe(1);
+    expect(bodyOf<TriggerBody>(details).spec.active).toBe(true);
+    expect(bodyOf<TriggerBody>(details).id.revision).toBe(1);
   });
 
   it('a writer gets the actions; a key that stops working leads back to the prompt', async () => {
@@ -105,7 +113,7 @@ describe('dashboard at /ui with API keys (browser)', () => {
       .get(`${triggerPath(name)}/runs`)
       .set('Authorization', `Bearer ${WRITER}`)
       .expect(200);
-    expect(runs.body.runs).toHaveLength(1);
+    expect(bodyOf<RunsBody>(runs).runs).toHaveLength(1);
 
     // The key is revoked (here: replaced by one the server does not know): the next call is a 401.
     await page.evaluate(() => sessionStorage.setItem('sundial.apiKey', 'sdl_revoked'));

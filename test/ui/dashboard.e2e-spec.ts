@@ -1,6 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath, type TriggerNameBody } from '../support/builders';
-import { launchChromium, listen, pageErrors, screenshot } from '../support/browser';
+import {
+  bodyOf,
+  launchChromium,
+  listen,
+  pageErrors,
+  screenshot,
+  type RevisionsBody,
+  type RunsBody,
+  type TriggerBody,
+} from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -73,7 +82,7 @@ describe('dashboard at /ui (browser)', () => {
       .expect('content-type', /javascript/);
     await http().get('/ui/vendor/cronstrue.min.js').expect(200);
     const missing = await http().get('/ui/js/nothing.js').expect(404);
-    expect(missing.body.code).toBe('NOT_FOUND');
+    expect(bodyOf<{ code: string }>(missing).code).toBe('NOT_FOUND');
     await http().get('/ui/..%2Fui.module.ts').expect(404);
     // Swagger UI keeps the app-wide policy it needs.
     const docs = await http().get('/docs/').expect(200);
@@ -104,7 +113,7 @@ describe('dashboard at /ui (browser)', () => {
     const report = await http()
       .get(triggerPath(aName({ project: 'billing', domain: 'prod', name: 'weekday-report' })))
       .expect(200);
-    expect(report.body.spec.active).toBe(true);
+    expect(bodyOf<TriggerBody>(report).spec.active).toBe(true);
 
     await page.getByLabel('Search name').fill('nightly');
     await page.waitForFunction(
@@ -148,12 +157,12 @@ describe('dashboard at /ui (browser)', () => {
       () => document.querySelector('#toggle-active')?.textContent === 'Activate',
     );
     const details = await http().get(triggerPath(target)).expect(200);
-    expect(details.body.spec.active).toBe(false);
-    expect(details.body.status.nextFireAt).toBeNull();
+    expect(bodyOf<TriggerBody>(details).spec.active).toBe(false);
+    expect(bodyOf<TriggerBody>(details).status.nextFireAt).toBeNull();
     const history = await http()
       .get(`${triggerPath(target)}/revisions`)
       .expect(200);
-    const latest = history.body.revisions[0];
+    const latest = bodyOf<RevisionsBody>(history).revisions[0];
     expect(latest.action).toBe('DEACTIVATE');
     // The note reaches the revision on servers that keep notes (docs/dashboard.md).
     if ('note' in latest) expect(latest.note).toBe('paused during the migration');
@@ -168,8 +177,8 @@ describe('dashboard at /ui (browser)', () => {
     const runs = await http()
       .get(`${triggerPath(target)}/runs`)
       .expect(200);
-    expect(runs.body.runs).toHaveLength(1);
-    const run = runs.body.runs[0];
+    expect(bodyOf<RunsBody>(runs).runs).toHaveLength(1);
+    const run = bodyOf<RunsBody>(runs).runs[0];
     expect(run.source).toBe('MANUAL');
     const shown = page.locator(`#runs tr[data-run="${run.name}"]`);
     await expect(shown.innerText()).resolves.toContain('MANUAL');
@@ -202,7 +211,7 @@ describe('dashboard at /ui (browser)', () => {
     const before = await http()
       .get(`${triggerPath(hourly)}/runs`)
       .expect(200);
-    expect(before.body.runs).toHaveLength(0);
+    expect(bodyOf<RunsBody>(before).runs).toHaveLength(0);
     await page.locator('#bf-create').click();
     await page.waitForFunction(() =>
       /Created 3 run/.test(document.querySelector('#bf-result')?.textContent ?? ''),
@@ -210,7 +219,7 @@ describe('dashboard at /ui (browser)', () => {
     const after = await http()
       .get(`${triggerPath(hourly)}/runs`)
       .expect(200);
-    expect(after.body.runs.map((r: { source: string }) => r.source)).toEqual([
+    expect(bodyOf<RunsBody>(after).runs.map((r) => r.source)).toEqual([
       'BACKFILL',
       'BACKFILL',
       'BACKFILL',

@@ -15,32 +15,53 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_REVISION } from './trigger-name.dto';
-import { IsStringMap, MaxJsonBytes } from './validators';
+import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
+/** Each runSpec map (envs, labels, annotations): entries and serialized bytes (docs/api-limits.md). */
+export const MAX_RUN_SPEC_MAP_ENTRIES = 128;
+export const MAX_RUN_SPEC_MAP_BYTES = 16 * 1024;
+
+const RUN_SPEC_MAP_LIMITS = `at most ${MAX_RUN_SPEC_MAP_ENTRIES} entries and ${MAX_RUN_SPEC_MAP_BYTES / 1024} KiB serialized`;
 
 export class RunSpecDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { LOG_LEVEL: 'debug' },
+    description: RUN_SPEC_MAP_LIMITS,
   })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   envs?: Record<string, string> | null;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { team: 'data' },
+    description: RUN_SPEC_MAP_LIMITS,
   })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   labels?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: {},
+    description: RUN_SPEC_MAP_LIMITS,
+  })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   annotations?: Record<string, string> | null;
 
   @ApiPropertyOptional({ example: true })
@@ -79,6 +100,7 @@ export class TriggerSpecDto {
     example: { region: 'eu' },
   })
   @IsOptional()
+  @KeepAsSent()
   @IsObject()
   @MaxJsonBytes(MAX_INPUTS_BYTES)
   inputs?: Record<string, unknown> | null;
@@ -100,13 +122,18 @@ export class TriggerSpecDto {
 export class CronDto {
   @ApiProperty({
     example: '0 9 * * 1-5',
+    maxLength: 1024,
     description:
       '5 or 6 fields, a descriptor (@daily, @every 90s), optionally prefixed CRON_TZ=<zone>',
   })
   @IsString()
   expression!: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone, default UTC' })
+  @ApiPropertyOptional({
+    example: 'Europe/Berlin',
+    maxLength: 128,
+    description: 'IANA time zone, default UTC',
+  })
   @IsOptional()
   @IsString()
   timezone?: string | null;
@@ -128,7 +155,8 @@ export class RateDto {
 
   @ApiPropertyOptional({
     example: '2026-12-01T00:00:00Z',
-    description: 'ISO 8601 with a zone; the grid is anchored on it when given',
+    description:
+      'ISO 8601 with a zone, 1900 to before 2200 and at most 8 years ahead; the grid is anchored on it',
   })
   @IsOptional()
   @IsString()

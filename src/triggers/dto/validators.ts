@@ -1,4 +1,35 @@
+import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions, buildMessage } from 'class-validator';
+
+/**
+ * A free-form JSON value (inputs, runSpec maps) kept exactly as sent: class-transformer would
+ * otherwise skip keys named like Object.prototype members (`toString`, `valueOf`, ...) at any
+ * depth (docs/api-limits.md).
+ */
+export function KeepAsSent(): PropertyDecorator {
+  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], {
+    toClassOnly: true,
+  });
+}
+
+/** A JSON object of at most `max` entries. */
+export function MaxEntries(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxEntries',
+      constraints: [max],
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'object' || value === null || Object.keys(value).length <= max,
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must have at most ${max} entries`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -33,49 +64,6 @@ export function MaxJsonBytes(maxBytes: number, options?: ValidationOptions): Pro
           Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') <= maxBytes,
         defaultMessage: buildMessage(
           (each) => `${each}$property must be at most ${maxBytes} bytes serialized as JSON`,
-          options,
-        ),
-      },
-    },
-    options,
-  );
-}
-
-/** A decimal integer written without sign or leading zeros, from `min` to `max` (query and path values). */
-export function IsIntString(
-  min: number,
-  max: number,
-  options?: ValidationOptions,
-): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIntString',
-      constraints: [min, max],
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' &&
-          /^(0|[1-9]\d{0,15})$/.test(value) &&
-          Number(value) >= min &&
-          Number(value) <= max,
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must be an integer from ${min} to ${max}`,
-          options,
-        ),
-      },
-    },
-    options,
-  );
-}
-
-/** A string without U+0000, which PostgreSQL text cannot hold (query values skip the body check). */
-export function HasNoNulChar(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'hasNoNulChar',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && !value.includes('\u0000'),
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must not contain the character U+0000`,
           options,
         ),
       },
