@@ -13,6 +13,7 @@ import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { UiModule } from './ui/ui.module';
 
 export interface AppModuleOptions {
@@ -39,6 +40,7 @@ export class AppModule {
         TriggersModule,
         RunsModule,
         SchedulerModule,
+        DeliveryModule,
         PreviewModule,
         UiModule,
       ],
