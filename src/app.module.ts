@@ -14,6 +14,7 @@ import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { UiModule } from './ui/ui.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -41,6 +42,7 @@ export class AppModule {
         SchedulerModule,
         DeliveryModule,
         PreviewModule,
+        UiModule,
       ],
     };
   }

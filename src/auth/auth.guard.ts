@@ -25,6 +25,9 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const template = routeTemplate(req) ?? req.path;
     if (template === '/health' || template.startsWith('/health/')) return true;
+    // The dashboard's static files hold no data; every API call they make needs a key
+    // (docs/dashboard.md).
+    if (template === '/ui' || template.startsWith('/ui/')) return true;
     if (template === '/metrics') {
       if (this.auth.mayReadMetrics(req)) return true;
       throw new DomainError('UNAUTHENTICATED', 'GET /metrics needs the metrics key', undefined, {

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
+import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 import { CallerRateLimiter } from './rate-limit.guard';
@@ -15,6 +16,7 @@ export class AuthModule {
   static forRoot(_config: AppConfig): DynamicModule {
     return {
       module: AuthModule,
+      controllers: [AuthController],
       providers: [Authenticator, CallerRateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
       exports: [Authenticator, CallerRateLimiter],
     };

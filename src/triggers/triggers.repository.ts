@@ -58,6 +58,8 @@ export interface ListFilters {
   taskVersion?: string;
   active?: boolean;
   automationType?: 'SCHEDULE' | 'NONE';
+  /** a substring of the name, case-insensitive */
+  nameContains?: string;
 }
 
 export interface ListedTrigger {
@@ -307,6 +309,10 @@ export class TriggersRepository {
     eq('t.task_version', filters.taskVersion);
     eq('t.active', filters.active);
     eq('t.automation_type', filters.automationType);
+    if (filters.nameContains !== undefined) {
+      params.push(`%${filters.nameContains.replace(/[\\%_]/g, '\\$&')}%`);
+      where.push(`t.name ILIKE $${params.length}`);
+    }
     if (after) {
       where.push(afterKeySql(keys, params.length + 1));
       params.push(...after);

@@ -162,6 +162,7 @@ export class TriggersService {
       taskVersion: query.taskVersion,
       active: query.activeFilter,
       automationType: query.automationType,
+      nameContains: query.nameContains,
     };
     const order = query.order;
     const scope = JSON.stringify([

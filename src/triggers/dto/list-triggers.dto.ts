@@ -37,6 +37,16 @@ export class ListTriggersQueryDto extends PageQueryDto {
   @HasNoNulChar()
   taskVersion?: string;
 
+  @ApiPropertyOptional({
+    example: 'nightly',
+    description: "a part of the trigger's name, any case (name search)",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  @HasNoNulChar()
+  nameContains?: string;
+
   @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional()
   @IsIn(['true', 'false'])
