@@ -6,17 +6,22 @@ import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
 import { PageTokenCodec } from '../common/page-token';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
+import { TriggerSetController } from './trigger-set.controller';
+import { TriggerSetRepository } from './trigger-set.repository';
+import { TriggerSetService } from './trigger-set.service';
 import { TriggersController } from './triggers.controller';
 import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), RevisionsModule],
-  controllers: [TriggersController],
+  controllers: [TriggersController, TriggerSetController],
   providers: [
     TriggersRepository,
     TriggersService,
     TriggerSchedulingRepository,
+    TriggerSetRepository,
+    TriggerSetService,
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
   exports: [TriggerSchedulingRepository, TriggersService],
