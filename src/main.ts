@@ -9,13 +9,16 @@ import { EmbeddedDatabaseError } from './database/embedded';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
 import { exitOnSignals, HttpDrain } from './shutdown/graceful-shutdown';
+import { readTriggersFile, TriggersFileInvalidError } from './triggers/triggers-file.loader';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
+    // A bad triggers file stops start-up before the database opens (docs/triggers-as-code.md).
+    if (config.triggersFile !== null) readTriggersFile(config.triggersFile);
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    if (!(e instanceof ConfigError) && !(e instanceof TriggersFileInvalidError)) throw e;
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
@@ -38,7 +41,11 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((e: unknown) => {
   const message =
-    e instanceof EmbeddedDatabaseError ? e.message : e instanceof Error ? e.stack : String(e);
+    e instanceof EmbeddedDatabaseError || e instanceof TriggersFileInvalidError
+      ? e.message
+      : e instanceof Error
+        ? e.stack
+        : String(e);
   process.stderr.write(`start-up failed: ${message}\n`);
   process.exit(1);
 });

@@ -42,4 +42,6 @@ export class AppConfig {
   metricsKeySha256!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
+  /** a triggers file applied at start-up (docs/triggers-as-code.md); null: none */
+  triggersFile!: string | null;
 }

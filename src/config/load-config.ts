@@ -201,6 +201,13 @@ const SETTINGS = {
     default: 8_000,
     parse: duration(0, 60_000),
   },
+  // Triggers as code (docs/triggers-as-code.md): a YAML or JSON file applied at start-up.
+  triggersFile: {
+    env: 'TRIGGERS_FILE',
+    yaml: 'triggers.file',
+    default: null as string | null,
+    parse: optionalString,
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -297,6 +304,7 @@ function toAppConfig(v: Values): AppConfig {
   config.corsOrigins = v.corsOrigins;
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
+  config.triggersFile = v.triggersFile;
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',

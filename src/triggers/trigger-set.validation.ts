@@ -1,6 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { InvalidScheduleError, ValidationFailedError, type FieldError } from '../common/errors';
+import {
+  DomainError,
+  InvalidScheduleError,
+  ValidationFailedError,
+  type FieldError,
+} from '../common/errors';
 import { withScheduleErrors } from '../common/schedule-errors';
 import { findUnstorable, toFieldErrors } from '../common/validation';
 import { parseScheduleCached, validateAutomationSpec } from '../schedule';
@@ -67,8 +72,11 @@ function checkSchedule(member: TriggerSetMemberDto, at: string, now: Date): void
     });
   } catch (e) {
     if (e instanceof InvalidScheduleError) {
+      // the message names the member; the detail keeps the schedule module's own words
       const [detail] = e.details as FieldError[];
-      throw new InvalidScheduleError(`${at}: ${e.message}`, `${at}.${detail.field}`);
+      throw new DomainError('INVALID_SCHEDULE', `${at}: ${e.message}`, [
+        { field: `${at}.${detail.field}`, message: detail.message },
+      ]);
     }
     if (e instanceof ValidationFailedError) {
       throw new ValidationFailedError(

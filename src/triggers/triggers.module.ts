@@ -10,6 +10,7 @@ import { TriggerSetController } from './trigger-set.controller';
 import { TriggerSetRepository } from './trigger-set.repository';
 import { TriggerSetService } from './trigger-set.service';
 import { TriggersController } from './triggers.controller';
+import { TriggersFileLoader } from './triggers-file.loader';
 import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
@@ -22,6 +23,7 @@ import { TriggersService } from './triggers.service';
     TriggerSchedulingRepository,
     TriggerSetRepository,
     TriggerSetService,
+    TriggersFileLoader,
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
   exports: [TriggerSchedulingRepository, TriggersService],
