@@ -72,6 +72,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/tasks/{project}/{domain}/{taskName}/triggers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Set a task's triggers
+     * @description In one transaction (concurrent calls for one task run one after the other): creates the missing, updates the changed (a DEPLOY revision each), leaves the unchanged alone (no revision), and with `prune` deletes the task's other triggers. Nothing is written when any member is invalid; `dryRun` answers the same and writes nothing.
+     */
+    put: operations['TriggerSetController_set'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/triggers': {
     parameters: {
       query?: never;
@@ -658,6 +678,58 @@ export interface components {
       /** @example export.nightly */
       taskName: string;
     };
+    TriggerSetDto: {
+      /**
+       * @description answer the same, write nothing
+       * @default false
+       */
+      dryRun: boolean;
+      /**
+       * @description delete the task's live triggers that are not in `triggers`
+       * @default false
+       */
+      prune: boolean;
+      /** @description the task's whole set of triggers; names unique */
+      triggers: components['schemas']['TriggerSetMemberDto'][];
+    };
+    TriggerSetItemDto: {
+      /** @description what is deployed after; null when deleted */
+      after: components['schemas']['TriggerSetSpecsDto'] | null;
+      /** @description what was deployed before; null when created */
+      before: components['schemas']['TriggerSetSpecsDto'] | null;
+      /** @example eu-weekdays */
+      name: string;
+      /**
+       * @description created (also a re-created deleted one), updated (a DEPLOY revision), unchanged (no revision), deleted (with prune: a DELETE revision)
+       * @example updated
+       * @enum {string}
+       */
+      outcome: 'created' | 'updated' | 'unchanged' | 'deleted';
+      /**
+       * @description the trigger's revision after the call (in a dry run: the one it would have)
+       * @example 5
+       */
+      revision: number;
+    };
+    TriggerSetMemberDto: {
+      automationSpec: components['schemas']['AutomationSpecDto'];
+      /** @example eu-weekdays */
+      name: string;
+      spec: components['schemas']['TriggerSpecDto'];
+    };
+    TriggerSetResultDto: {
+      /**
+       * @description true: nothing was written
+       * @example false
+       */
+      dryRun: boolean;
+      /** @description the listed triggers in their order, then the pruned ones by name */
+      triggers: components['schemas']['TriggerSetItemDto'][];
+    };
+    TriggerSetSpecsDto: {
+      automationSpec: components['schemas']['AutomationSpecViewDto'];
+      spec: components['schemas']['TriggerSpecViewDto'];
+    };
     TriggerSpecDto: {
       /**
        * @default true
@@ -970,6 +1042,69 @@ export interface operations {
            *     }
            */
           'application/json': components['schemas']['FireTimesDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED or INVALID_SCHEDULE */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  TriggerSetController_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        domain: string;
+        project: string;
+        taskName: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TriggerSetDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TriggerSetResultDto'];
         };
       };
       /** @description VALIDATION_FAILED or INVALID_SCHEDULE */
