@@ -9,7 +9,7 @@ import {
 import { withScheduleErrors } from '../common/schedule-errors';
 import { findUnstorable, toFieldErrors } from '../common/validation';
 import { parseScheduleCached, validateAutomationSpec } from '../schedule';
-import { TriggerSetMemberDto } from './dto/trigger-set.dto';
+import { MAX_SET_SIZE, TriggerSetMemberDto } from './dto/trigger-set.dto';
 import {
   storedAutomationSpec,
   storedSpec,
@@ -94,6 +94,9 @@ function checkSchedule(member: TriggerSetMemberDto, at: string, now: Date): void
  * then the first schedule problem (INVALID_SCHEDULE).
  */
 export function validateTriggerSet(raw: unknown[], now: Date, prefix = 'triggers'): ValidMember[] {
+  if (raw.length > MAX_SET_SIZE) {
+    throw ValidationFailedError.of(prefix, `must hold at most ${MAX_SET_SIZE} triggers`);
+  }
   const problems: FieldError[] = [];
   const seen = new Map<string, number>();
   raw.forEach((item, i) => {
