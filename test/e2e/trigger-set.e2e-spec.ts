@@ -207,3 +207,22 @@ describe('PUT /tasks/{project}/{domain}/{taskName}/triggers (e2e)', () => {
     ]);
   });
 });
+
+describe('Swagger for the set endpoint (e2e)', () => {
+  const ctx = useTestApp();
+
+  it('documents the body with an example, the answer and the errors', async () => {
+    const doc = (await ctx.app().http().get('/docs-json').expect(200)).body;
+    const op = doc.paths['/tasks/{project}/{domain}/{taskName}/triggers'].put;
+    expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['project', 'domain', 'taskName']),
+    );
+    expect(op.requestBody.content['application/json'].examples.set.value.triggers).toHaveLength(1);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415']));
+    expect(op.responses['400'].content['application/json'].examples).toHaveProperty(
+      'INVALID_SCHEDULE',
+    );
+    const item = doc.components.schemas.TriggerSetItemDto.properties;
+    expect(item.outcome.enum).toEqual(['created', 'updated', 'unchanged', 'deleted']);
+  });
+});
