@@ -13,7 +13,7 @@
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Agent, request } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   );
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   try {
     await seed(app, base);

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PGlite } from '@electric-sql/pglite';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
@@ -272,7 +273,7 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   await svc.resyncNow();
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
   for (let i = 0; i < 50; i++) {
-    const [{ n }] = await ds.query(
+    const [{ n }]: { n: number }[] = await ds.query(
       `SELECT count(*)::int AS n FROM runs r JOIN triggers t ON t.id = r.trigger_id
        WHERE t.project = $1`,
       [project],
@@ -311,7 +312,7 @@ async function sustained(app: INestApplication, ds: DataSource, kind: string): P
   await sleep(to.getTime() - Date.now() + 1500);
   await deactivateProject(ds, project);
   await svc.resyncNow();
-  const [stats] = await ds.query(
+  const [stats]: { n: number; span: number; p99: number }[] = await ds.query(
     `SELECT count(*)::int AS n,
        extract(epoch FROM max(r.created_at) - min(r.created_at)) AS span,
        percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM r.created_at - r.scheduled_at) * 1000) AS p99
@@ -345,7 +346,7 @@ async function sustained(app: INestApplication, ds: DataSource, kind: string): P
   const t = performance.now();
   await svc.resyncNow();
   const drainMs = performance.now() - t;
-  const [{ n }] = await ds.query(
+  const [{ n }]: { n: number }[] = await ds.query(
     `SELECT count(*)::int AS n FROM runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.project = 'drain'`,
   );
   line(
@@ -363,7 +364,7 @@ async function propagation(
 ): Promise<void> {
   const local: number[] = [];
   const remote: number[] = [];
-  const http = request(app.getHttpServer());
+  const http = request(app.getHttpServer() as Server);
   for (let i = 0; i < 30; i++) {
     const name = `live-${i}`;
     const body = {
@@ -376,7 +377,7 @@ async function propagation(
     const t0 = performance.now();
     const res = await http.put(`/triggers/prop/d/task/${name}`).send(body);
     if (res.status !== 201) throw new Error(`deploy: ${res.status} ${JSON.stringify(res.body)}`);
-    const [{ id }] = await ds.query(
+    const [{ id }]: { id: string }[] = await ds.query(
       `SELECT id::text AS id FROM triggers WHERE project = 'prop' AND name = $1`,
       [name],
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where a run came from (the run's `source`). */
-export type RunSource = 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+import type { RunSource } from '../runs/runs.types';
 const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL'];
 
 /**

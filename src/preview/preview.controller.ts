@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
-import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
+import { TriggerKeyParams } from '../common/http/trigger-key.dto';
 import { FireTimesDto, PreviewQueryDto, PreviewScheduleDto } from './preview.dto';
 import { PreviewService } from './preview.service';
 
@@ -44,6 +44,6 @@ export class PreviewController {
     @Param() key: TriggerKeyParams,
     @Query() query: PreviewQueryDto,
   ): Promise<FireTimesDto> {
-    return this.preview.previewTrigger(key, query.count, query.from);
+    return this.preview.previewTrigger(key, query.countValue, query.from);
   }
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { AutomationSpecDto } from '../triggers/dto/deploy-trigger.dto';
-import { IsIntString } from '../triggers/dto/validators';
+import { IsIntString } from '../common/http/query-validators';
 
 export const MAX_PREVIEW_COUNT = 100;
 export const DEFAULT_PREVIEW_COUNT = 10;
@@ -30,7 +30,9 @@ export class PreviewScheduleDto {
 
   @ApiPropertyOptional({
     example: '2027-03-13T00:00:00Z',
-    description: 'fire times strictly after this instant (ISO 8601 with a zone); default now',
+    description:
+      'fire times strictly after this instant (ISO 8601 with a zone, from 1900-01-01T00:00:00Z ' +
+      'to before 2200-01-01T00:00:00Z); default now',
   })
   @IsOptional()
   @IsString()
@@ -44,10 +46,18 @@ export class PreviewQueryDto {
   @IsIntString(1, MAX_PREVIEW_COUNT)
   count?: string;
 
-  @ApiPropertyOptional({ example: '2027-03-13T00:00:00Z', description: 'default now' })
+  @ApiPropertyOptional({
+    example: '2027-03-13T00:00:00Z',
+    description: 'ISO 8601 with a zone, from 1900-01-01T00:00:00Z to before 2200; default now',
+  })
   @IsOptional()
   @IsString()
   from?: string;
+
+  /** `count` as a number (undefined: the default); the validator has checked the text. */
+  get countValue(): number | undefined {
+    return this.count === undefined ? undefined : Number(this.count);
+  }
 }
 
 export class FireTimeDto {

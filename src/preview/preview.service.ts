@@ -3,16 +3,16 @@ import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import {
   AutomationSpecLike,
-  parseIsoInstant,
   parseSchedule,
   parseScheduleCached,
+  readIsoInstant,
   Schedule,
   toFireTime,
 } from '../schedule';
 import { Clock } from '../common/clock';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import type { TriggerName } from '../triggers/trigger-events';
-import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
+import { TriggerReadsRepository } from '../triggers/trigger-reads.repository';
 import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
 
 /**
@@ -23,7 +23,7 @@ import { DEFAULT_PREVIEW_COUNT, FireTimesDto } from './preview.dto';
 export class PreviewService {
   constructor(
     private readonly clock: Clock,
-    private readonly triggers: TriggerSchedulingRepository,
+    private readonly triggers: TriggerReadsRepository,
   ) {}
 
   /** An unsaved spec: rates and `@every` without startTime are anchored on `from` (default now). */
@@ -39,7 +39,7 @@ export class PreviewService {
    * them (anchored on its effective time, never at or before it); an inactive one's as they would
    * be if it were activated at `from`.
    */
-  async previewTrigger(name: TriggerName, count?: string, from?: string): Promise<FireTimesDto> {
+  async previewTrigger(name: TriggerName, count?: number, from?: string): Promise<FireTimesDto> {
     const now = new Date(this.clock.now());
     const after = this.parseFrom(from, now);
     const trigger = await this.triggers.findRunTarget(name);
@@ -54,7 +54,7 @@ export class PreviewService {
     const schedule = withScheduleErrors(() =>
       parseScheduleCached(spec, { triggerName: name.name, now }),
     );
-    const n = count === undefined ? DEFAULT_PREVIEW_COUNT : Number(count);
+    const n = count ?? DEFAULT_PREVIEW_COUNT;
     if (!trigger.active) return this.fireTimes(schedule, after, after, n);
     const effective = trigger.effectiveAt;
     return this.fireTimes(schedule, after > effective ? after : effective, effective, n);
@@ -68,15 +68,11 @@ export class PreviewService {
     };
   }
 
+  /** `from` (default now), within the date range of docs/scheduler.md "Limits". */
   private parseFrom(from: string | null | undefined, now: Date): Date {
     if (from === undefined || from === null) return now;
-    const ms = parseIsoInstant(from);
-    if (ms === null) {
-      throw ValidationFailedError.of(
-        'from',
-        'must be an ISO 8601 date-time, e.g. 2027-03-14T00:00:00Z',
-      );
-    }
-    return new Date(ms);
+    const read = readIsoInstant(from);
+    if (!read.ok) throw ValidationFailedError.of('from', read.reason);
+    return new Date(read.ms);
   }
 }

@@ -49,7 +49,7 @@ export class RunNamer {
   }
 }
 
-/** The deterministic name of the run for a slot (product.md §6). */
+/** The deterministic name of the run for a slot (docs/runs.md "Run names"). */
 export function scheduledRunName(trigger: TriggerName, scheduledAt: Date): string {
   return new RunNamer(trigger).nameOf(scheduledAt);
 }

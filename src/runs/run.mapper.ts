@@ -1,8 +1,8 @@
 import type { TriggerName } from '../triggers/trigger-events';
-import type { RunRow } from '../triggers/trigger-scheduling.repository';
+import type { RunHead, RunRow } from './run.row';
 import type { RunSource } from './runs.types';
 
-/** A run as the API returns it (api.md "Runs"). */
+/** A run as the API returns it (docs/runs.md "What a run holds"). */
 export interface RunResponse {
   name: string;
   trigger: { name: TriggerName; revision: number };
@@ -11,12 +11,18 @@ export interface RunResponse {
   scheduledAt: string;
   /** null only in a backfill dry run (nothing was created) */
   createdAt: string | null;
-  inputs: Record<string, unknown>;
-  runSpec: Record<string, unknown>;
+  /** absent only in a backfill answer whose payloads were too large (payloadsOmitted) */
+  inputs?: Record<string, unknown>;
+  runSpec?: Record<string, unknown>;
 }
 
-export function toRunResponse(trigger: TriggerName, row: RunRow): RunResponse {
-  return {
+/** A run for the API; `planned`: a backfill dry run's run (not created: createdAt null). */
+export function toRunResponse(
+  trigger: TriggerName,
+  row: RunRow | RunHead,
+  planned = false,
+): RunResponse {
+  const response: RunResponse = {
     name: row.name,
     trigger: {
       name: {
@@ -30,8 +36,11 @@ export function toRunResponse(trigger: TriggerName, row: RunRow): RunResponse {
     taskVersion: row.taskVersion,
     source: row.source,
     scheduledAt: row.scheduledAt.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    inputs: row.inputs,
-    runSpec: row.runSpec,
+    createdAt: planned ? null : row.createdAt.toISOString(),
   };
+  if ('inputs' in row) {
+    response.inputs = row.inputs;
+    response.runSpec = row.runSpec;
+  }
+  return response;
 }

@@ -6,20 +6,15 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../triggers/api-docs';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
 import { BackfillResultDto, RUN_EXAMPLE, RunDto, RunPageDto } from './dto/run-response.dto';
 import type { Response } from 'express';
 import { ValidationFailedError } from '../common/errors';
-import { TriggerKeyParams } from '../triggers/dto/trigger-name.dto';
-import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../triggers/dto/list-triggers.dto';
+import { TriggerKeyParams } from '../common/http/trigger-key.dto';
+import { PageQueryDto } from '../common/http/page-query.dto';
 import { BackfillBodyDto } from './dto/runs.dto';
 import type { RunResponse } from './run.mapper';
 import { BackfillResult, RunPage, RunsService } from './runs.service';
-
-/** The page size: the DTO has checked it is an integer from 1 to 500. */
-function limitOf(query: PageQueryDto): number {
-  return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
-}
 
 function idempotencyKeyOf(header: string | undefined): string | null {
   if (header === undefined) return null;
@@ -42,7 +37,7 @@ export class RunsController {
   @ApiOkResponse({ type: RunPageDto, example: { runs: [RUN_EXAMPLE], token: null } })
   @ApiErrors('VALIDATION_FAILED', 'TRIGGER_NOT_FOUND', ...COMMON_ERRORS)
   list(@Param() path: TriggerKeyParams, @Query() query: PageQueryDto): Promise<RunPage> {
-    return this.runs.list(path, limitOf(query), query.token);
+    return this.runs.list(path, query.pageSize, query.token);
   }
 
   @Post('fire')
@@ -73,13 +68,16 @@ export class RunsController {
     summary: 'Create BACKFILL runs for the slots in [from, to)',
     description:
       'SCHEDULE triggers only (active or not); at most 1,000 slots; `to` not in the future. ' +
-      'Slots that already have a run are listed in `skipped`. `dryRun` creates nothing.',
+      'Slots that already have a run are listed in `skipped`. `dryRun` creates nothing. ' +
+      "The answer stays bounded: when the runs' `inputs` and `runSpec` together exceed 1 MiB, " +
+      'they are left out of `runs` and `payloadsOmitted` is true (read them with `GET …/runs`).',
   })
   @ApiOkResponse({
     type: BackfillResultDto,
     example: {
       runs: [{ ...RUN_EXAMPLE, source: 'BACKFILL' }],
       skipped: [{ scheduledAt: '2026-07-02T09:00:00.000Z', runName: 'r0c1d2e3f4a5b6c7d' }],
+      payloadsOmitted: false,
     },
   })
   @ApiErrors(

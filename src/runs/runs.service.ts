@@ -5,24 +5,21 @@ import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { Clock } from '../common/clock';
 import {
+  ISO_INSTANT_RULE,
   parseIsoInstant,
   parseScheduleCached,
   type AutomationSpecLike,
   type Schedule,
 } from '../schedule';
 import type { TriggerName } from '../triggers/trigger-events';
-import {
-  RunTargetRow,
-  SlotResult,
-  SlotToFire,
-  TriggerSchedulingRepository,
-} from '../triggers/trigger-scheduling.repository';
+import { TriggerReadsRepository, type RunTargetRow } from '../triggers/trigger-reads.repository';
+import { RunWritesRepository, type BackfillRuns } from './run-writes.repository';
 import { decodeRunPageToken, encodeRunPageToken } from './run-page-token';
 import { manualRunName, RunNamer } from './run-name';
 import { RunResponse, toRunResponse } from './run.mapper';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import { RunsRepository } from './runs.repository';
-import { MAX_BACKFILL_SLOTS } from './runs.types';
+import { BACKFILL_PAYLOAD_BUDGET, MAX_BACKFILL_SLOTS } from './runs.types';
 
 export interface RunPage {
   runs: RunResponse[];
@@ -38,34 +35,21 @@ export interface BackfillRequest {
 export interface BackfillResult {
   runs: RunResponse[];
   skipped: { scheduledAt: string; runName: string }[];
-}
-
-function objectOr(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-function kickoffArg(automationSpec: Record<string, unknown>): string | null {
-  const arg = objectOr(automationSpec.schedule).kickoffTimeInputArg;
-  return typeof arg === 'string' && arg !== '' ? arg : null;
+  /** true: the runs' inputs and runSpec were too large to answer (docs/runs.md "Backfill") */
+  payloadsOmitted: boolean;
 }
 
 /** Runs: scheduled fires (for the scheduler), manual fire, backfill and listing. */
 @Injectable()
 export class RunsService {
   constructor(
-    private readonly triggers: TriggerSchedulingRepository,
+    private readonly triggers: TriggerReadsRepository,
+    private readonly writes: RunWritesRepository,
     private readonly runs: RunsRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly tokens: PageTokenCodec,
   ) {}
-
-  /** Fires scheduled slots (the scheduler's executor calls this after its rate limiter). */
-  async fireScheduled(slots: SlotToFire[]): Promise<SlotResult[]> {
-    return this.triggers.fireScheduledSlots(slots);
-  }
 
   /** A trigger's runs, newest scheduled first; 200 for a deleted trigger, 404 if it never existed. */
   async list(name: TriggerName, limit: number, token: string | undefined): Promise<RunPage> {
@@ -101,7 +85,7 @@ export class RunsService {
       if (seen) return { run: toRunResponse(target.name, seen), created: false };
     }
     const now = new Date(this.clock.now());
-    const result = await this.triggers.createManualRun(target.id, {
+    const result = await this.writes.createManualRun(target.id, {
       runName: manualRunName(now),
       scheduledAt: now,
       idempotencyKey,
@@ -122,12 +106,8 @@ export class RunsService {
     const from = parseIsoInstant(request.from);
     const to = parseIsoInstant(request.to);
     const bad = [
-      ...(from === null
-        ? [{ field: 'from', message: 'must be an ISO 8601 date-time with a zone' }]
-        : []),
-      ...(to === null
-        ? [{ field: 'to', message: 'must be an ISO 8601 date-time with a zone' }]
-        : []),
+      ...(from === null ? [{ field: 'from', message: ISO_INSTANT_RULE }] : []),
+      ...(to === null ? [{ field: 'to', message: ISO_INSTANT_RULE }] : []),
     ];
     if (bad.length > 0) throw new ValidationFailedError(bad);
     if (from! >= to!) throw ValidationFailedError.of('to', 'must be after from');
@@ -150,29 +130,21 @@ export class RunsService {
     const namer = new RunNamer(target.name);
     const named = slots.map((scheduledAt) => ({ scheduledAt, runName: namer.nameOf(scheduledAt) }));
 
-    if (request.dryRun === true) {
-      const existing = await this.runs.findSlotRuns(target.id, slots);
-      const taken = new Set(existing.map((r) => r.scheduledAt.getTime()));
-      return {
-        runs: named
-          .filter((s) => !taken.has(s.scheduledAt.getTime()))
-          .map((s) => this.plannedRun(target, s.scheduledAt, s.runName)),
-        skipped: existing.map((r) => ({
-          scheduledAt: r.scheduledAt.toISOString(),
-          runName: r.name,
-        })),
-      };
-    }
-
-    const created = await this.triggers.createBackfillRuns(target.id, named);
-    if (!created.found) throw new TriggerNotFoundError(name, true);
-    this.metrics.runsCreated('BACKFILL', created.runs.length);
-    const made = new Set(created.runs.map((r) => r.scheduledAt.getTime()));
-    const skippedSlots = slots.filter((s) => !made.has(s.getTime()));
-    const skipped = await this.runs.findSlotRuns(target.id, skippedSlots);
+    const dryRun = request.dryRun === true;
+    const result: BackfillRuns = dryRun
+      ? await this.writes.planBackfillRuns(target.id, named, BACKFILL_PAYLOAD_BUDGET)
+      : await this.writes.createBackfillRuns(target.id, named, BACKFILL_PAYLOAD_BUDGET);
+    if (!result.found) throw new TriggerNotFoundError(name, true);
+    if (!dryRun) this.metrics.runsCreated('BACKFILL', result.runs.length);
+    const made = new Set(result.runs.map((r) => r.scheduledAt.getTime()));
+    const skipped = await this.runs.findSlotRuns(
+      target.id,
+      slots.filter((s) => !made.has(s.getTime())),
+    );
     return {
-      runs: created.runs.map((r) => toRunResponse(target.name, r)),
+      runs: result.runs.map((r) => toRunResponse(target.name, r, dryRun)),
       skipped: skipped.map((r) => ({ scheduledAt: r.scheduledAt.toISOString(), runName: r.name })),
+      payloadsOmitted: result.payloadsOmitted,
     };
   }
 
@@ -197,23 +169,5 @@ export class RunsService {
         now: new Date(this.clock.now()),
       }),
     );
-  }
-
-  /** What a backfill would create for a slot (dry run): the run without a creation time. */
-  private plannedRun(target: RunTargetRow, scheduledAt: Date, runName: string): RunResponse {
-    const arg = kickoffArg(target.automationSpec);
-    return {
-      name: runName,
-      trigger: { name: target.name, revision: target.revision },
-      taskVersion: target.taskVersion,
-      source: 'BACKFILL',
-      scheduledAt: scheduledAt.toISOString(),
-      createdAt: null,
-      inputs: {
-        ...objectOr(target.spec.inputs),
-        ...(arg ? { [arg]: scheduledAt.toISOString() } : {}),
-      },
-      runSpec: objectOr(target.spec.runSpec),
-    };
   }
 }

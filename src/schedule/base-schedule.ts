@@ -1,8 +1,15 @@
+import { MAX_INSTANT_MS } from './limits';
 import type { Schedule, ScheduleKind } from './types';
 
 /** Search horizon of next(): a little over 8 years (8 × 365.25 days + 2 days). */
 export const HORIZON_MS = (8 * 365.25 + 2) * 86_400_000;
-export const EIGHT_YEARS_MS = 8 * 365.25 * 86_400_000;
+/** The last instant a fire time may have (docs/scheduler.md "Limits": fire times end in 2200). */
+const LAST_MS = MAX_INSTANT_MS - 1;
+
+/** Where a search from `afterMs` ends: the horizon, never past the end of the date range. */
+function horizon(afterMs: number): number {
+  return Math.min(afterMs + HORIZON_MS, LAST_MS);
+}
 
 function msOf(d: Date, what: string): number {
   const ms = d.getTime();
@@ -10,20 +17,26 @@ function msOf(d: Date, what: string): number {
   return ms;
 }
 
-/** Window enumeration on top of one primitive: the first fire time strictly after an instant. */
+/**
+ * Window enumeration on top of one primitive: the first fire time strictly after an instant.
+ * Fire times lie before MAX_INSTANT_MS, so the cost of any call is bounded by the date range.
+ */
 export abstract class BaseSchedule implements Schedule {
   abstract readonly key: string;
   abstract readonly kind: ScheduleKind;
   abstract readonly timezone: string;
   abstract readonly anchored: boolean;
 
-  /** first fire time > afterMs and <= limitMs, or -1 */
-  protected abstract nextMs(afterMs: number, limitMs: number, anchorMs: number): number;
+  /**
+   * First fire time > afterMs and <= limitMs, or null. (Not −1: instants before 1970 are
+   * negative and must not read as "no match".)
+   */
+  protected abstract nextMs(afterMs: number, limitMs: number, anchorMs: number): number | null;
 
   next(after: Date, anchor: Date): Date | null {
     const a = msOf(after, 'after');
-    const t = this.nextMs(a, a + HORIZON_MS, msOf(anchor, 'anchor'));
-    return t < 0 ? null : new Date(t);
+    const t = this.nextMs(a, horizon(a), msOf(anchor, 'anchor'));
+    return t === null ? null : new Date(t);
   }
 
   nextTimes(after: Date, count: number, anchor: Date): Date[] {
@@ -31,8 +44,8 @@ export abstract class BaseSchedule implements Schedule {
     const anchorMs = msOf(anchor, 'anchor');
     let a = msOf(after, 'after');
     while (out.length < count) {
-      const t = this.nextMs(a, a + HORIZON_MS, anchorMs);
-      if (t < 0) break;
+      const t = this.nextMs(a, horizon(a), anchorMs);
+      if (t === null) break;
       out.push(new Date(t));
       a = t;
     }
@@ -58,10 +71,11 @@ export abstract class BaseSchedule implements Schedule {
     const out: Date[] = [];
     const anchorMs = msOf(anchor, 'anchor');
     let a = fromMs;
-    while (out.length < limit && a < toMs) {
-      const t = this.nextMs(a, Math.min(toMs, a + HORIZON_MS), anchorMs);
-      if (t < 0) {
-        if (a + HORIZON_MS >= toMs) break;
+    const end = Math.min(toMs, LAST_MS);
+    while (out.length < limit && a < end) {
+      const t = this.nextMs(a, Math.min(end, a + HORIZON_MS), anchorMs);
+      if (t === null) {
+        if (a + HORIZON_MS >= end) break;
         a += HORIZON_MS; // nothing in this stretch; a window longer than the horizon goes on
         continue;
       }

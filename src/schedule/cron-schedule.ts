@@ -64,28 +64,40 @@ export class CronSchedule extends BaseSchedule {
     this.fixedTime = fields.fixedTime;
   }
 
-  protected nextMs(afterMs: number, limitMs: number): number {
-    let s = Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND;
-    while (s <= limitMs) {
+  /**
+   * The first real second ≥ s that can fire, skipping stretches without a matching local time:
+   * an offset is within ±1 day, so a fire at t has local time ≥ the first match after s − 1 day,
+   * hence t ≥ that match − 1 day. Keeps a rare schedule (`0 0 29 2 *`) from reading the zone's
+   * offsets for the years in between. Null when nothing can match up to limitMs.
+   */
+  private skip(s: number, limitMs: number): number | null {
+    const local = this.firstMatch(s - MS_PER_DAY, limitMs + MS_PER_DAY);
+    return local === null ? null : Math.max(s, local - MS_PER_DAY);
+  }
+
+  protected nextMs(afterMs: number, limitMs: number): number | null {
+    // Skipping only after an empty segment keeps the common case (a match in the first) one scan.
+    let s: number | null = Math.floor(afterMs / MS_PER_SECOND) * MS_PER_SECOND + MS_PER_SECOND;
+    while (s !== null && s <= limitMs) {
       const seg = this.zone.segmentAt(s);
       const o = seg.offset;
       let from = s + o;
       if (this.fixedTime) {
         // Spring forward at s: local times in the gap fire once, at the first instant after it.
         if (s === seg.start && seg.offsetBefore < o) {
-          if (this.firstMatch(seg.start + seg.offsetBefore, seg.start + o) >= 0) return s;
+          if (this.firstMatch(seg.start + seg.offsetBefore, seg.start + o) !== null) return s;
         }
         // Fall back: local times already seen before the transition do not fire again.
         if (seg.offsetBefore > o) from = Math.max(from, seg.start + seg.offsetBefore);
       }
       const local = this.firstMatch(from, seg.end + o);
-      if (local >= 0) {
+      if (local !== null) {
         const t = local - o;
-        return t <= limitMs ? t : -1;
+        return t <= limitMs ? t : null;
       }
-      s = seg.end;
+      s = seg.end > limitMs ? null : this.skip(seg.end, limitMs);
     }
-    return -1;
+    return null;
   }
 
   private dayMatches(d: number, dayNumber: number): boolean {
@@ -103,11 +115,11 @@ export class CronSchedule extends BaseSchedule {
 
   /**
    * Smallest matching local wall-clock time L (ms on the local calendar) with fromMs <= L < toMs,
-   * rounded up to a whole second, or -1. Skips whole months, days, hours and minutes.
+   * rounded up to a whole second, or null (local times before 1970 are negative). Skips whole months, days, hours and minutes.
    */
-  firstMatch(fromMs: number, toMs: number): number {
+  firstMatch(fromMs: number, toMs: number): number | null {
     const from = Math.ceil(fromMs / MS_PER_SECOND) * MS_PER_SECOND;
-    if (from >= toMs) return -1;
+    if (from >= toMs) return null;
     let dayNumber = Math.floor(from / MS_PER_DAY);
     let rem = from - dayNumber * MS_PER_DAY;
     let h = Math.floor(rem / MS_PER_HOUR);
@@ -129,7 +141,7 @@ export class CronSchedule extends BaseSchedule {
         d = 1;
         h = mi = s = 0;
         dayNumber = daysFromCivil(y, mo, 1);
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
       }
       // Day.
       const dim = daysInMonth(y, mo);
@@ -144,21 +156,21 @@ export class CronSchedule extends BaseSchedule {
         d = 1;
         h = mi = s = 0;
         dayNumber = daysFromCivil(y, mo, 1);
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
         continue;
       }
       if (dd !== d) {
         dayNumber += dd - d;
         d = dd;
         h = mi = s = 0;
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
       }
       // Hour, minute, second within the day.
       const nh = this.nextHour[h];
       if (nh < 0) {
         [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
         h = mi = s = 0;
-        if (dayNumber * MS_PER_DAY >= toMs) return -1;
+        if (dayNumber * MS_PER_DAY >= toMs) return null;
         continue;
       }
       if (nh !== h) {
@@ -172,7 +184,7 @@ export class CronSchedule extends BaseSchedule {
         if (h > 23) {
           [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
           h = 0;
-          if (dayNumber * MS_PER_DAY >= toMs) return -1;
+          if (dayNumber * MS_PER_DAY >= toMs) return null;
         }
         continue;
       }
@@ -190,7 +202,7 @@ export class CronSchedule extends BaseSchedule {
           if (h > 23) {
             [y, mo, d, dayNumber] = this.nextDay(y, mo, d, dayNumber);
             h = 0;
-            if (dayNumber * MS_PER_DAY >= toMs) return -1;
+            if (dayNumber * MS_PER_DAY >= toMs) return null;
           }
         }
         continue;
@@ -198,7 +210,7 @@ export class CronSchedule extends BaseSchedule {
       s = ns;
       const local =
         dayNumber * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MINUTE + s * MS_PER_SECOND;
-      return local < toMs ? local : -1;
+      return local < toMs ? local : null;
     }
   }
 

@@ -1,8 +1,8 @@
 import { toFireTime } from './fire-time';
-import { cron } from './test-helpers';
+import { cron } from '../../test/support/schedule-helpers';
 
 /**
- * DST examples (product.md §3, Vixie's rule) for both transitions of 2026 and 2027. Expected fire
+ * DST examples (docs/scheduler.md, Vixie's rule) for both transitions of 2026 and 2027. Expected fire
  * times are written as local wall-clock time with offset; each is checked as an instant and as the
  * `local` of toFireTime.
  */

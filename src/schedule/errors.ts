@@ -1,8 +1,11 @@
+import type { ParseOptions } from './types';
+
 export type ScheduleErrorCode = 'INVALID_SCHEDULE' | 'VALIDATION_FAILED';
 
 /**
- * A schedule that cannot be accepted. `code` maps to the HTTP error code (api.md "Errors"),
- * `field` is the dotted path of the offending field (e.g. `automationSpec.schedule.cron.expression`).
+ * A schedule that cannot be accepted. `code` maps to the HTTP error code (docs/scheduler.md
+ * "Errors"), `field` is the dotted path of the offending field (e.g.
+ * `automationSpec.schedule.cron.expression`).
  */
 export class ScheduleError extends Error {
   constructor(
@@ -24,3 +27,47 @@ export const FIELD = {
   rateUnit: 'automationSpec.schedule.rate.unit',
   rateStartTime: 'automationSpec.schedule.rate.startTime',
 } as const;
+
+/** A malformed field (VALIDATION_FAILED). */
+export function malformed(field: string, message = `${field} is invalid`): ScheduleError {
+  return new ScheduleError('VALIDATION_FAILED', field, message);
+}
+
+function subject(options: ParseOptions | undefined): string {
+  const name = options?.triggerName;
+  return name !== undefined && name !== '' ? `trigger ${JSON.stringify(name)} has ` : '';
+}
+
+/** `trigger "<name>" has invalid cron expression "<expr>": <reason>` (INVALID_SCHEDULE). */
+export function cronError(
+  field: string,
+  expression: string,
+  reason: string,
+  options: ParseOptions | undefined,
+): ScheduleError {
+  return new ScheduleError(
+    'INVALID_SCHEDULE',
+    field,
+    `${subject(options)}invalid cron expression ${JSON.stringify(expression)}: ${reason}`,
+  );
+}
+
+/** `trigger "<name>" has invalid rate: <reason>` (INVALID_SCHEDULE). */
+export function rateError(
+  field: string,
+  reason: string,
+  options: ParseOptions | undefined,
+): ScheduleError {
+  return new ScheduleError('INVALID_SCHEDULE', field, `${subject(options)}invalid rate: ${reason}`);
+}
+
+/** A spec of type NONE where a schedule is needed (INVALID_SCHEDULE). */
+export function noSchedule(options: ParseOptions | undefined): ScheduleError {
+  const name = options?.triggerName;
+  const who = name !== undefined && name !== '' ? `trigger ${JSON.stringify(name)}` : 'the spec';
+  return new ScheduleError(
+    'INVALID_SCHEDULE',
+    FIELD.type,
+    `${who} has no schedule (automationSpec.type is NONE)`,
+  );
+}

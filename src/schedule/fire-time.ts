@@ -20,8 +20,7 @@ export function toFireTime(at: Date, timezone: string): FireTime {
   const ms = at.getTime();
   if (Number.isNaN(ms)) throw new RangeError('toFireTime: invalid Date');
   const offset = getZone(timezone).offsetAt(ms);
-  const local = new Date(ms + offset).toISOString(); // wall clock, read as if it were UTC
-  const millis = local.slice(19, 23);
-  const wall = local.slice(0, 19) + (millis === '.000' ? '' : millis);
+  // Wall clock, read as if it were UTC; `Z` (and `.000`) dropped, also for expanded years.
+  const wall = new Date(ms + offset).toISOString().replace(/(\.000)?Z$/, '');
   return { at: at.toISOString(), local: wall + formatOffset(offset) };
 }

@@ -20,7 +20,7 @@ export class GridSchedule extends BaseSchedule {
     this.anchored = startMs === null;
   }
 
-  protected nextMs(afterMs: number, limitMs: number, anchorMs: number): number {
+  protected nextMs(afterMs: number, limitMs: number, anchorMs: number): number | null {
     let t: number;
     if (this.startMs !== null && afterMs < this.startMs) {
       t = this.startMs;
@@ -28,6 +28,6 @@ export class GridSchedule extends BaseSchedule {
       const origin = this.startMs ?? Math.floor(anchorMs / MS_PER_SECOND) * MS_PER_SECOND;
       t = origin + (Math.floor((afterMs - origin) / this.periodMs) + 1) * this.periodMs;
     }
-    return t <= limitMs ? t : -1;
+    return t <= limitMs ? t : null;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Schedule maths (product.md §3, §5): pure — no Nest, no database, no clock ("now" is passed in;
+ * Schedule maths (docs/scheduler.md): pure — no Nest, no database, no clock ("now" is passed in;
  * the one exception is ParseOptions.now defaulting to Date.now() for the 8-year check).
  *
  * - parseSchedule / parseScheduleCached / validateAutomationSpec turn an automationSpec into a
@@ -11,18 +11,34 @@
  *   than silently truncated), at most 8 years; a UTC grid on the anchor truncated to the second.
  * - Rates: value × MINUTE/HOUR/DAY in real time; grid on startTime (kept to the millisecond) or on
  *   the anchor truncated to the second.
+ * - Limits (limits.ts): expressions ≤ 1,024 characters, zones ≤ 128, every date in [1900, 2200).
+ * - Files: shape.ts (structure), parse-cron.ts, parse-every.ts, parse-rate.ts, iso-instant.ts,
+ *   schedule-cache.ts (the module-level cache), parse.ts (dispatch).
  * - Schedule.key: `cron|<zone>|<s m h dom mon dow>` (canonical value lists; `|wall` appended for
  *   schedules that are not fixed-time), `every|<ms>`, `rate|<ms>|<startTime ISO or "anchor">`.
  */
 export { ScheduleError, type ScheduleErrorCode } from './errors';
 export type { AutomationSpecLike, FireTime, ParseOptions, Schedule, ScheduleKind } from './types';
+export { parseSchedule, validateAutomationSpec } from './parse';
 export {
   clearScheduleCache,
-  parseIsoInstant,
-  parseSchedule,
   parseScheduleCached,
+  scheduleCacheBytes,
   scheduleCacheSize,
-  validateAutomationSpec,
-} from './parse';
+} from './schedule-cache';
+export {
+  INSTANT_FORMAT,
+  INSTANT_OUT_OF_RANGE,
+  ISO_INSTANT_RULE,
+  parseIsoInstant,
+  readIsoInstant,
+} from './iso-instant';
+export {
+  INSTANT_RANGE,
+  MAX_EXPRESSION_LENGTH,
+  MAX_INSTANT_MS,
+  MAX_TIMEZONE_LENGTH,
+  MIN_INSTANT_MS,
+} from './limits';
 export { toFireTime } from './fire-time';
 export { isValidTimeZone } from './zone';

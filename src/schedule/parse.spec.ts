@@ -5,19 +5,17 @@ import {
   parseScheduleCached,
   scheduleCacheSize,
   validateAutomationSpec,
-} from './parse';
-import { NOW, cron, cronSpec, fires, iso, rateSpec } from './test-helpers';
+} from './index';
+import {
+  NOW,
+  cron,
+  cronSpec,
+  errorOf,
+  fires,
+  iso,
+  rateSpec,
+} from '../../test/support/schedule-helpers';
 import type { AutomationSpecLike } from './types';
-
-function errorOf(spec: AutomationSpecLike, triggerName?: string): ScheduleError {
-  try {
-    parseSchedule(spec, { now: NOW, triggerName });
-  } catch (e) {
-    if (e instanceof ScheduleError) return e;
-    throw e;
-  }
-  throw new Error('expected a ScheduleError');
-}
 
 function expectCronError(
   expression: string,
@@ -430,14 +428,15 @@ describe('rates', () => {
     '2026-13-01T00:00:00Z',
     '2026-02-30T00:00:00Z',
     'tomorrow',
+    'yesterday',
     '2026-12-01T25:00:00Z',
     '2026-12-01 00:00:00Z',
-  ])('rejects startTime %p', (startTime) => {
+  ])('rejects startTime %p as a malformed field', (startTime) => {
     const e = errorOf(rateSpec(5, 'MINUTE', startTime));
-    expect(e.code).toBe('INVALID_SCHEDULE');
+    expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.field).toBe('automationSpec.schedule.rate.startTime');
     expect(e.message).toBe(
-      `invalid rate: startTime ${JSON.stringify(startTime)} is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T00:00:00Z)`,
+      'automationSpec.schedule.rate.startTime must be an ISO 8601 date-time with a time zone (e.g. 2026-12-01T00:00:00Z)',
     );
   });
 

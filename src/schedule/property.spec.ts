@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { ScheduleError } from './errors';
-import { parseSchedule } from './parse';
-import { cronSpec, rateSpec } from './test-helpers';
+import { parseSchedule } from './index';
+import { cronSpec, rateSpec } from '../../test/support/schedule-helpers';
 
 /**
  * Property tests: the cron search against a brute-force reference that walks real UTC instants
  * minute by minute (second by second for 6-field expressions), reads local wall-clock fields from
  * Intl, matches them with value sets built by the generator (not by the module's parser), and
- * applies product.md §3's DST rule itself.
+ * applies docs/scheduler.md's DST rule itself.
  */
 
 const ZONES = [

@@ -1,4 +1,5 @@
-import { MS_PER_DAY, MS_PER_SECOND, daysFromCivil, yearOf, yearStart } from './civil';
+import { MS_PER_DAY, MS_PER_SECOND, civilFromDays, daysFromCivil } from './civil';
+import { MAX_TIMEZONE_LENGTH } from './limits';
 
 /** One offset change: at `at` (UTC ms) the offset goes from `before` to `after` (ms, local − UTC). */
 interface Transition {
@@ -7,19 +8,20 @@ interface Transition {
   readonly after: number;
 }
 
-interface YearData {
+/** One UTC calendar month of a zone. */
+interface MonthData {
   readonly start: number;
   readonly end: number;
-  /** offset in force just before the year starts */
+  /** offset in force just before the month starts */
   readonly prevOffset: number;
-  /** offset in force at the year start */
+  /** offset in force at the month start */
   readonly startOffset: number;
   /** transitions strictly inside (start, end), ascending */
   readonly transitions: readonly Transition[];
 }
 
 /**
- * A stretch of real time with one UTC offset: [start, end). `start` is a transition or a UTC year
+ * A stretch of real time with one UTC offset: [start, end). `start` is a transition or a UTC month
  * boundary (then `offsetBefore` usually equals `offset`); `offsetBefore` is the offset just before
  * `start`, which tells a gap (spring forward) or an overlap (fall back) at `start`.
  */
@@ -33,16 +35,22 @@ export interface Segment {
 /** Sampling step when looking for transitions; no zone changes its offset twice within 2 days. */
 const SAMPLE_STEP = 2 * MS_PER_DAY;
 const PARTS = /(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)/;
+/**
+ * Months of transitions kept per zone (the oldest-computed goes first): 64 years' worth. A search
+ * only reads the months around candidate fire times (see CronSchedule.nextMs), so even a rare
+ * schedule over the whole date range touches a few hundred months.
+ */
+export const ZONE_MONTHS_CACHED = 64 * 12;
 
 /**
- * Offsets of one IANA zone, from Intl (hourCycle h23), with the transitions of each UTC year found
- * once (sampling + binary search to the second) and cached: after warm-up, an offset lookup is a
- * map read and a short scan, no Intl call.
+ * Offsets of one IANA zone, from Intl (hourCycle h23), with the transitions of each UTC month found
+ * once (sampling + binary search to the second) and cached (at most ZONE_MONTHS_CACHED): after
+ * warm-up, an offset lookup is a map read and a short scan, no Intl call.
  */
 export class Zone {
   private readonly format: Intl.DateTimeFormat | null;
-  private readonly years = new Map<number, YearData>();
-  private last: YearData | undefined;
+  private readonly months = new Map<number, MonthData>();
+  private last: MonthData | undefined;
 
   constructor(readonly name: string) {
     this.format =
@@ -58,6 +66,11 @@ export class Zone {
             minute: 'numeric',
             second: 'numeric',
           });
+  }
+
+  /** Months of transitions held (tests). */
+  get cachedMonths(): number {
+    return this.months.size;
   }
 
   /** Offset (local − UTC, ms) at instant `ms`, straight from Intl (uncached). */
@@ -79,7 +92,7 @@ export class Zone {
 
   /** The constant-offset stretch containing instant `ms`. */
   segmentAt(ms: number): Segment {
-    const yd = this.year(ms);
+    const yd = this.month(ms);
     let start = yd.start;
     let offsetBefore = yd.prevOffset;
     let offset = yd.startOffset;
@@ -97,22 +110,27 @@ export class Zone {
     return { start, end, offset, offsetBefore };
   }
 
-  private year(ms: number): YearData {
+  private month(ms: number): MonthData {
     const last = this.last;
     if (last !== undefined && ms >= last.start && ms < last.end) return last;
-    const y = yearOf(ms);
-    let yd = this.years.get(y);
+    const [y, m] = civilFromDays(Math.floor(ms / MS_PER_DAY));
+    const key = y * 12 + m - 1;
+    let yd = this.months.get(key);
     if (yd === undefined) {
-      yd = this.computeYear(y);
-      this.years.set(y, yd);
+      yd = this.computeMonth(y, m);
+      if (this.months.size >= ZONE_MONTHS_CACHED) {
+        const oldest = this.months.keys().next();
+        if (oldest.done !== true) this.months.delete(oldest.value);
+      }
+      this.months.set(key, yd);
     }
     this.last = yd;
     return yd;
   }
 
-  private computeYear(y: number): YearData {
-    const start = yearStart(y);
-    const end = yearStart(y + 1);
+  private computeMonth(y: number, m: number): MonthData {
+    const start = daysFromCivil(y, m, 1) * MS_PER_DAY;
+    const end = (m === 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, m + 1, 1)) * MS_PER_DAY;
     const prevOffset = this.rawOffset(start - MS_PER_SECOND);
     const startOffset = this.rawOffset(start);
     const transitions: Transition[] = [];
@@ -149,14 +167,22 @@ export class Zone {
   }
 }
 
+/** One Zone per canonical IANA name: bounded by the names the runtime knows (about 600). */
 const zones = new Map<string, Zone>();
+/** Names as sent (at most MAX_TIMEZONE_LENGTH characters) → canonical name; emptied at 10,000. */
 const canonical = new Map<string, string>();
 
 /** Canonical IANA name of a zone Intl knows (e.g. `america/new_york` → `America/New_York`), or null. */
 export function canonicalTimeZone(tz: string): string | null {
   const known = canonical.get(tz);
   if (known !== undefined) return known;
-  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 100 || tz.trim() !== tz) return null;
+  if (
+    typeof tz !== 'string' ||
+    tz.length === 0 ||
+    tz.length > MAX_TIMEZONE_LENGTH ||
+    tz.trim() !== tz
+  )
+    return null;
   // Offset-style names ("+05:30") are not IANA zone names.
   if (/^[+-]/.test(tz)) return null;
   let name: string;

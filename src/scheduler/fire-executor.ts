@@ -3,9 +3,9 @@ import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { RunsService } from '../runs/runs.service';
-import type { SlotResult, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import type { FireMode, FirePort, FireResult } from './scheduler.types';
+import { RunWritesRepository } from '../runs/run-writes.repository';
+import { LogThrottle } from '../common/log-throttle';
+import type { FireMode, FirePort, FireResult, SlotResult, SlotToFire } from './scheduler.types';
 
 function failed(): FireResult {
   return { outcome: 'FAILED', cursorRow: null };
@@ -30,14 +30,11 @@ export class ScheduledFireExecutor implements FirePort {
   private readonly logger = new Logger('Scheduler');
   private readonly throttled: (slots: SlotToFire[]) => Promise<SlotResult[]>;
   private readonly chunkSize: number;
-  private lastErrorLog = 0;
-  /** observers of created runs (metrics, benchmarks) */
-  readonly listeners: ((source: 'SCHEDULE', results: SlotResult[], slots: SlotToFire[]) => void)[] =
-    [];
+  private readonly errorLog = new LogThrottle();
 
   constructor(
     config: AppConfig,
-    private readonly runs: RunsService,
+    private readonly runs: RunWritesRepository,
     private readonly metrics: MetricsService,
   ) {
     const { executionQps, executionBurst } = config.scheduler;
@@ -47,7 +44,7 @@ export class ScheduledFireExecutor implements FirePort {
       interval: (executionBurst / executionQps) * 1000,
       weight: (slots: SlotToFire[]) => slots.length,
     });
-    this.throttled = throttle((slots: SlotToFire[]) => this.runs.fireScheduled(slots));
+    this.throttled = throttle((slots: SlotToFire[]) => this.runs.fireScheduledSlots(slots));
   }
 
   async fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]> {
@@ -88,12 +85,9 @@ export class ScheduledFireExecutor implements FirePort {
         );
       }
       this.metrics.runsCreated('SCHEDULE', created);
-      for (const listener of this.listeners) listener('SCHEDULE', results, slots);
       return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
-      const now = Date.now();
-      if (now - this.lastErrorLog > 10_000) {
-        this.lastErrorLog = now;
+      if (this.errorLog.allow()) {
         const what = isDatabaseUnavailable(e)
           ? 'the database is unavailable'
           : (e as Error).message;

@@ -8,6 +8,9 @@ import type { TimerName, Timers } from './scheduler.types';
  * `catchup` (an early catch-up after a registration with due slots).
  */
 export class RegistryTimers implements Timers {
+  private seq = 0;
+  private readonly keys = new Map<TimerHandle, string>();
+
   constructor(
     private readonly clock: Clock,
     private readonly registry: SchedulerRegistry,
@@ -27,6 +30,30 @@ export class RegistryTimers implements Timers {
       fn();
     });
     this.registry.addTimeout(key, handle);
+  }
+
+  /**
+   * A prepared batch's timer, kept in the registry as `sundial.scheduler.dispatch.<n>` while it
+   * waits.
+   */
+  once(delayMs: number, fn: () => void): TimerHandle {
+    const key = `sundial.scheduler.dispatch.${++this.seq}`;
+    const handle: TimerHandle = this.clock.setTimer(delayMs, () => {
+      this.keys.delete(handle);
+      if (this.registry.doesExist('timeout', key)) this.registry.deleteTimeout(key);
+      fn();
+    });
+    this.keys.set(handle, key);
+    this.registry.addTimeout(key, handle);
+    return handle;
+  }
+
+  cancel(handle: TimerHandle): void {
+    this.clock.clearTimer(handle);
+    const key = this.keys.get(handle);
+    if (key === undefined) return;
+    this.keys.delete(handle);
+    if (this.registry.doesExist('timeout', key)) this.registry.deleteTimeout(key);
   }
 
   clear(name: TimerName): void {

@@ -7,7 +7,7 @@ import {
   seconds,
   settle,
   SilentLogger,
-} from './scheduler-test-helpers';
+} from '../../test/support/scheduler-fakes';
 
 function setup(options: { start?: string; maxCatchup?: number } = {}) {
   const clock = new FakeClock(options.start ?? '2026-07-01T09:00:00.600Z');

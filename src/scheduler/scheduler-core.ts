@@ -1,9 +1,16 @@
 import { RunNamer } from '../runs/run-name';
 import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../schedule';
-import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
 import type { Clock, TimerHandle } from '../common/clock';
+import { LogThrottle } from '../common/log-throttle';
 import { IndexedMinHeap, type HeapItem } from './min-heap';
-import type { FirePort, FireResult, SchedulerLogger, Timers } from './scheduler.types';
+import type {
+  FirePort,
+  FireResult,
+  ScheduleTriggerRow,
+  SchedulerLogger,
+  SlotToFire,
+  Timers,
+} from './scheduler.types';
 
 const NEVER = Number.POSITIVE_INFINITY;
 /** A catch-up pass examines at most this many times its cap (slots that already have runs). */
@@ -127,7 +134,7 @@ export class SchedulerCore {
   private catchUpAgain = false;
   private catchUpSoonArmed = false;
   private stopped = false;
-  private lastFailureLog = 0;
+  private readonly failureLog: LogThrottle;
 
   constructor(
     private readonly clock: Clock,
@@ -136,6 +143,7 @@ export class SchedulerCore {
     private readonly options: SchedulerCoreOptions,
   ) {
     this.prepareAheadMs = options.prepareAheadMs ?? 50;
+    this.failureLog = new LogThrottle(() => clock.now());
   }
 
   // ---- registry ----------------------------------------------------------------------------
@@ -382,7 +390,7 @@ export class SchedulerCore {
       this.track(this.fireLive(planned, slots));
       return;
     }
-    const handle = this.clock.setTimer(wait, () => {
+    const handle = this.timers.once(wait, () => {
       this.dispatches.delete(handle);
       if (!this.stopped) this.track(this.fireLive(planned, slots));
     });
@@ -570,10 +578,7 @@ export class SchedulerCore {
   }
 
   private logFailure(message: string): void {
-    const now = this.clock.now();
-    if (now - this.lastFailureLog < 10_000) return;
-    this.lastFailureLog = now;
-    this.options.logger.warn(message);
+    if (this.failureLog.allow()) this.options.logger.warn(message);
   }
 
   /** Stops the timers; in-flight fires finish (await drain()). */
@@ -581,7 +586,7 @@ export class SchedulerCore {
     this.stopped = true;
     this.timers.clear('fire');
     this.timers.clear('catchup');
-    for (const handle of this.dispatches) this.clock.clearTimer(handle);
+    for (const handle of this.dispatches) this.timers.cancel(handle);
     this.dispatches.clear();
   }
 

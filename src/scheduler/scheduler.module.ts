@@ -9,7 +9,7 @@ import { ChangeBus, InProcessChangeBus, PgChangeBus } from './change-bus';
 import { ScheduledFireExecutor } from './fire-executor';
 import { SchedulerService } from './scheduler.service';
 
-/** The trigger scheduler (product.md §5): reconciler, executor, catch-up. */
+/** The trigger scheduler (docs/scheduler.md): reconciler, executor, catch-up. */
 @Module({
   imports: [ScheduleModule.forRoot(), TriggersModule, RunsModule],
   providers: [

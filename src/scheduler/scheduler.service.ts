@@ -11,12 +11,13 @@ import { AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
-import { TriggerSchedulingRepository } from '../triggers/trigger-scheduling.repository';
+import { TriggerReadsRepository } from '../triggers/trigger-reads.repository';
 import { ChangeBus, type TriggerChangeMessage } from './change-bus';
 import { Clock } from '../common/clock';
 import { ScheduledFireExecutor } from './fire-executor';
 import { RegistryTimers } from './registry-timers';
 import { SchedulerCore } from './scheduler-core';
+import { LogThrottle } from '../common/log-throttle';
 
 /** Triggers read per page in a reconciliation pass (no cap on the total). */
 const PAGE_SIZE = 10_000;
@@ -49,11 +50,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   private passing: Promise<PassStats | null> | null = null;
   private passAgain = false;
   private stopped = false;
-  private lastErrorLog = 0;
+  private readonly errorLog = new LogThrottle();
 
   constructor(
     private readonly config: AppConfig,
-    private readonly triggers: TriggerSchedulingRepository,
+    private readonly triggers: TriggerReadsRepository,
     private readonly executor: ScheduledFireExecutor,
     private readonly clock: Clock,
     private readonly registry: SchedulerRegistry,
@@ -125,7 +126,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     const core = this.core;
     if (!core || this.stopped) return;
     try {
-      const [row] = await this.triggers.findActiveSchedules([triggerId]);
+      const row = await this.triggers.findActiveSchedule(triggerId);
       if (row) core.upsert(row, null);
       else core.remove(triggerId, revision);
       this.metrics.setSchedulerJobs(core.jobCount);
@@ -244,9 +245,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private logError(message: string, e: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < 10_000) return;
-    this.lastErrorLog = now;
+    if (!this.errorLog.allow()) return;
     const why = isDatabaseUnavailable(e) ? 'the database is unavailable' : (e as Error).message;
     this.logger.warn(`${message}: ${why}`);
   }

@@ -5,7 +5,7 @@ const logger = new Logger('NextFire');
 
 /**
  * The next fire time strictly after `now` of an automation spec anchored on `effectiveAt`
- * (product.md §5), or null when it has no schedule. A stored spec that no longer parses (the rules
+ * (docs/scheduler.md), or null when it has no schedule. A stored spec that no longer parses (the rules
  * tightened since it was deployed) has no next fire time rather than failing the read.
  */
 export function nextFireAt(

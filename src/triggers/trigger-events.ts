@@ -1,4 +1,4 @@
-import type { RevisionAction } from '../revisions/trigger-revision.entity';
+import type { RevisionAction } from './revisions/trigger-revision.entity';
 
 /** Emitted in-process (EventEmitter2) once per committed trigger change, after the commit. */
 export const TRIGGER_CHANGED = 'trigger.changed';

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../common/actor';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from './api-docs';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
 import { TaskKeyParams, TriggerSetDto, TriggerSetResultDto } from './dto/trigger-set.dto';
 import { TriggerSetService } from './trigger-set.service';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { RevisionAction } from '../revisions/trigger-revision.entity';
+import type { RevisionAction } from './revisions/trigger-revision.entity';
 import type {
   SetOutcome,
   TriggerSetItemDto,

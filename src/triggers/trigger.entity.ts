@@ -51,7 +51,7 @@ export class TriggerEntity {
   @Column({ name: 'automation_spec', type: 'jsonb', default: () => "'{}'" })
   automationSpec!: Record<string, unknown>;
 
-  /** the schedule's effective time: last activation or automationSpec change (product.md §5) */
+  /** the schedule's effective time: last activation or automationSpec change (docs/scheduler.md) */
   @Column({ name: 'effective_at', type: 'timestamptz' })
   effectiveAt!: Date;
 

@@ -1,4 +1,4 @@
-import type { RevisionRecord, RevisionStatusSnapshot } from '../revisions/revisions.repository';
+import type { RevisionRecord, RevisionStatusSnapshot } from './revisions/revisions.repository';
 import type { TriggerName } from './trigger-events';
 import type { TriggerEntity } from './trigger.entity';
 import type { BulkResultDto } from './dto/bulk.dto';
@@ -11,7 +11,7 @@ import type {
   TriggerSpecViewDto,
   TriggerStatusDto,
 } from './dto/trigger-details.dto';
-import type { TriggerNameDto } from './dto/trigger-name.dto';
+import type { TriggerNameDto } from '../common/http/trigger-key.dto';
 import { nextFireAt } from './next-fire';
 
 function iso(date: Date | null): string | null {

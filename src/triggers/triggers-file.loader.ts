@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DomainError, type FieldError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { PROJECT_PATTERN, TASK_NAME_PATTERN } from './dto/trigger-name.dto';
+import { PROJECT_PATTERN, TASK_NAME_PATTERN } from '../common/http/trigger-key.dto';
 import type { TaskName } from './trigger-set.repository';
 import { TriggerSetService } from './trigger-set.service';
 import { validateTriggerSet, type ValidMember } from './trigger-set.validation';

@@ -25,13 +25,15 @@ import {
 import type { Request, Response } from 'express';
 import { allowedProjects } from '../auth/caller';
 import { Actor } from '../common/actor';
-import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from './api-docs';
+import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
 import { BulkNamesDto, BulkResultDto } from './dto/bulk.dto';
 import { DeployTriggerDto } from './dto/deploy-trigger.dto';
-import { ListTriggersQueryDto, PageQueryDto, TriggerListDto } from './dto/list-triggers.dto';
+import { PageQueryDto } from '../common/http/page-query.dto';
+import { TriggerKeyParams } from '../common/http/trigger-key.dto';
+import { ListTriggersQueryDto, TriggerListDto } from './dto/list-triggers.dto';
 import { RevisionDetailsDto, RevisionListDto } from './dto/revision.dto';
 import { TriggerDetailsDto } from './dto/trigger-details.dto';
-import { RevisionKeyParams, TriggerKeyParams } from './dto/trigger-name.dto';
+import { RevisionKeyParams } from './dto/trigger-name.dto';
 import { deployPrecondition } from './if-match';
 import { TriggersService } from './triggers.service';
 

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { RevisionsModule } from '../revisions/revisions.module';
-import { TriggerRevisionEntity } from '../revisions/trigger-revision.entity';
+import { RevisionsRepository } from './revisions/revisions.repository';
+import { TriggerRevisionEntity } from './revisions/trigger-revision.entity';
 import { PageTokenCodec } from '../common/page-token';
 import { TriggerEntity } from './trigger.entity';
-import { TriggerSchedulingRepository } from './trigger-scheduling.repository';
+import { TriggerReadsRepository } from './trigger-reads.repository';
 import { TriggerSetController } from './trigger-set.controller';
 import { TriggerSetRepository } from './trigger-set.repository';
 import { TriggerSetService } from './trigger-set.service';
@@ -15,17 +15,18 @@ import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), RevisionsModule],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity])],
   controllers: [TriggersController, TriggerSetController],
   providers: [
     TriggersRepository,
     TriggersService,
-    TriggerSchedulingRepository,
+    RevisionsRepository,
+    TriggerReadsRepository,
     TriggerSetRepository,
     TriggerSetService,
     TriggersFileLoader,
     { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
-  exports: [TriggerSchedulingRepository, TriggersService],
+  exports: [TriggerReadsRepository, TriggersService],
 })
 export class TriggersModule {}

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { insertRevisionsSql } from '../revisions/revision-snapshot.sql';
-import type { RevisionAction } from '../revisions/trigger-revision.entity';
+import { insertRevisionsSql } from './revisions/revision-snapshot.sql';
+import type { RevisionAction } from './revisions/trigger-revision.entity';
 import type { TriggerName } from './trigger-events';
 import type { StoredAutomationSpec, StoredSpec } from './trigger-spec';
 import type { TriggerEntity } from './trigger.entity';
+import { sortKeys, type ListOrder, type SortKey } from './trigger-order.sql';
 import type { Queryable } from './trigger-set.repository';
 
 /** A trigger's columns, camelCased, from the relation (or CTE) aliased `alias`. */
@@ -47,14 +48,6 @@ export interface BulkOutcome {
   found: boolean;
   /** set when this call changed it */
   changed: { id: string; revision: number } | null;
-}
-
-/** A sort key: a SQL expression (compared as `::type`), read back as text for the cursor. */
-export interface SortKey {
-  sql: string;
-  type: 'boolean' | 'timestamptz' | 'text';
-  /** the same for every key of one order */
-  desc: boolean;
 }
 
 export interface ListFilters {
@@ -297,15 +290,17 @@ export class TriggersRepository {
   }
 
   /**
-   * Up to `limit` live triggers matching `filters`, ordered by `keys`, strictly after the row
-   * whose key is `after` (null: from the start); each with its key for the next cursor.
+   * Up to `limit` live triggers matching `filters`, in `order` (null: the default order),
+   * strictly after the row whose key is `after` (null: from the start); each with its key for
+   * the next cursor.
    */
   async list(
     filters: ListFilters,
-    keys: SortKey[],
+    order: ListOrder | null,
     after: string[] | null,
     limit: number,
   ): Promise<ListedTrigger[]> {
+    const keys = sortKeys(order);
     const params: unknown[] = [];
     const where = ['t.deleted_at IS NULL'];
     const eq = (column: string, value: unknown) => {
@@ -328,12 +323,12 @@ export class TriggersRepository {
       params.push(...after);
     }
     params.push(limit);
-    const order = keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
+    const orderBy = keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
     const keyColumns = keys.map((k, i) => `(${k.sql})::text AS "k${i}"`).join(', ');
     const rows: (TriggerEntity & Record<string, unknown>)[] = await this.dataSource.query(
       `SELECT ${columns('t')}, ${keyColumns} FROM triggers t
        WHERE ${where.join(' AND ')}
-       ORDER BY ${order} LIMIT $${params.length}`,
+       ORDER BY ${orderBy} LIMIT $${params.length}`,
       params,
     );
     return rows.map((row) => {

@@ -3,22 +3,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { RevisionNotFoundError } from '../revisions/revision.errors';
-import { RevisionsRepository } from '../revisions/revisions.repository';
-import type { RevisionAction } from '../revisions/trigger-revision.entity';
+import { RevisionNotFoundError } from './revisions/revision.errors';
+import { RevisionsRepository } from './revisions/revisions.repository';
+import type { RevisionAction } from './revisions/trigger-revision.entity';
 import { parseScheduleCached, validateAutomationSpec, type AutomationSpecLike } from '../schedule';
 import type { BulkResultDto } from './dto/bulk.dto';
 import type { DeployTriggerDto } from './dto/deploy-trigger.dto';
-import {
-  DEFAULT_PAGE_SIZE,
-  type ListTriggersQueryDto,
-  type PageQueryDto,
-  type SortField,
-} from './dto/list-triggers.dto';
+import type { PageQueryDto } from '../common/http/page-query.dto';
+import type { ListTriggersQueryDto } from './dto/list-triggers.dto';
 import type { RevisionDetailsDto, RevisionListDto } from './dto/revision.dto';
 import type { TriggerDetailsDto } from './dto/trigger-details.dto';
 import type { DeployPrecondition } from './if-match';
 import { PageTokenCodec } from '../common/page-token';
+import { Clock } from '../common/clock';
 import { TRIGGER_CHANGED, type TriggerChangedEvent, type TriggerName } from './trigger-events';
 import {
   PreconditionFailedError,
@@ -40,47 +37,8 @@ import {
   type BulkAction,
   type DeployValues,
   type ListFilters,
-  type SortKey,
 } from './triggers.repository';
-
-const NAME_KEYS = ['t.project', 't.domain', 't.task_name', 't.name'];
-
-/**
- * api.md "Listing and paging": the keys of each order. Ties are broken by the name parts in the
- * order's own direction, so a page boundary is one row comparison that an index can seek to.
- */
-function sortKeys(sort: string | undefined): SortKey[] {
-  const key = (sql: string, type: SortKey['type'], desc: boolean): SortKey => ({ sql, type, desc });
-  const names = (desc: boolean) => NAME_KEYS.map((sql) => key(sql, 'text', desc));
-  // default: active first, then newest update
-  if (sort === undefined) {
-    return [
-      key('t.active', 'boolean', true),
-      key('t.updated_at', 'timestamptz', true),
-      ...names(true),
-    ];
-  }
-  const [field, dir] = sort.split(':') as [SortField, string | undefined];
-  const desc = dir === 'desc';
-  switch (field) {
-    case 'name':
-      return names(desc);
-    case 'taskName':
-      return ['t.task_name', 't.project', 't.domain', 't.name'].map((sql) =>
-        key(sql, 'text', desc),
-      );
-    case 'deployedAt':
-      return [key('t.deployed_at', 'timestamptz', desc), ...names(desc)];
-    case 'updatedAt':
-      return [key('t.updated_at', 'timestamptz', desc), ...names(desc)];
-    case 'triggeredAt':
-      // Never-triggered rows sort as the earliest time: first ascending, last descending.
-      return [
-        key(`COALESCE(t.triggered_at, '-infinity'::timestamptz)`, 'timestamptz', desc),
-        ...names(desc),
-      ];
-  }
-}
+import { sortKeyCount } from './trigger-order.sql';
 
 /** The trigger use cases of product.md §4; emits TRIGGER_CHANGED after each committed change. */
 @Injectable()
@@ -93,6 +51,7 @@ export class TriggersService {
     private readonly tokens: PageTokenCodec,
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Create, update or re-create a deleted trigger; `created` for a new or re-created one. */
@@ -137,7 +96,7 @@ export class TriggersService {
   async get(name: TriggerName): Promise<TriggerDetailsDto> {
     const trigger = await this.triggers.findLive(name);
     if (!trigger) throw new TriggerNotFoundError(name);
-    return toTriggerDetails(trigger, new Date());
+    return toTriggerDetails(trigger, new Date(this.clock.now()));
   }
 
   /** Soft delete of one trigger; TRIGGER_NOT_FOUND when missing or already deleted. */
@@ -192,24 +151,22 @@ export class TriggersService {
       domain: query.domain,
       taskName: query.taskName,
       taskVersion: query.taskVersion,
-      active: query.active === undefined ? undefined : query.active === 'true',
+      active: query.activeFilter,
       automationType: query.automationType,
     };
-    const sort =
-      query.sort === undefined || query.sort.includes(':') ? query.sort : `${query.sort}:asc`;
-    const keys = sortKeys(sort);
+    const order = query.order;
     const scope = JSON.stringify([
       'triggers',
-      sort ?? null,
-      Object.values(filters).map((v) => v ?? null),
+      order ? `${order.field}:${order.direction}` : null,
+      Object.values(filters).map((v: unknown) => v ?? null),
     ]);
     const after = query.token === undefined ? null : this.tokens.decode(scope, query.token);
-    if (after && after.length !== keys.length)
+    if (after && after.length !== sortKeyCount(order))
       throw ValidationFailedError.of('token', 'is not valid for this list');
-    const limit = pageSize(query);
-    const rows = await this.triggers.list(filters, keys, after, limit + 1);
+    const limit = query.pageSize;
+    const rows = await this.triggers.list(filters, order, after, limit + 1);
     const page = rows.slice(0, limit);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     return {
       triggers: page.map((r) => toTriggerDetails(r.trigger, now)),
       token: rows.length > limit ? this.tokens.encode(scope, page[page.length - 1].key) : null,
@@ -229,14 +186,14 @@ export class TriggersService {
       }
       before = Number(key);
     }
-    const limit = pageSize(query);
+    const limit = query.pageSize;
     const rows = await this.revisions.pageHistory(found.id, before, limit + 1);
     const page = rows.slice(0, limit);
     const current =
       !found.deleted && page[0]?.revision === found.latestRevision
         ? await this.triggers.findLive(name)
         : null;
-    const now = new Date();
+    const now = new Date(this.clock.now());
     return {
       revisions: page.map((r) => toRevisionItem(r, current, now)),
       token:
@@ -256,7 +213,7 @@ export class TriggersService {
       !found.deleted && revision === found.latestRevision
         ? await this.triggers.findLive(name)
         : null;
-    return toRevisionDetails(name, record, current, new Date());
+    return toRevisionDetails(name, record, current, new Date(this.clock.now()));
   }
 
   private deployed(
@@ -265,7 +222,7 @@ export class TriggersService {
   ): { trigger: TriggerDetailsDto; created: boolean; revision: number } {
     this.emit(trigger.id, trigger, trigger.latestRevision, 'DEPLOY');
     return {
-      trigger: toTriggerDetails(trigger, new Date()),
+      trigger: toTriggerDetails(trigger, new Date(this.clock.now())),
       created,
       revision: trigger.latestRevision,
     };
@@ -273,7 +230,7 @@ export class TriggersService {
 
   /** Content checks of the schedule module (the parser the scheduler uses), as domain errors. */
   private validateSchedule(name: TriggerName, spec: AutomationSpecLike): void {
-    const options = { triggerName: name.name, now: new Date() };
+    const options = { triggerName: name.name, now: new Date(this.clock.now()) };
     withScheduleErrors(() => {
       if (spec.type === 'SCHEDULE') parseScheduleCached(spec, options);
       else validateAutomationSpec(spec, options);
@@ -304,8 +261,4 @@ export class TriggersService {
       this.logger.error(`a ${TRIGGER_CHANGED} listener failed: ${(e as Error).message}`);
     }
   }
-}
-
-function pageSize(query: PageQueryDto): number {
-  return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -13,7 +14,7 @@ export interface CliResult {
 /** Makes an initialised test app listen on a random local port; returns its base URL. */
 export async function listenOnRandomPort(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   return `http://127.0.0.1:${port}`;
 }
 

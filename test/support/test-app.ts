@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
@@ -42,7 +43,7 @@ export async function startApp(
   );
   configureApp(app);
   await app.init();
-  const server = app.getHttpServer();
+  const server = app.getHttpServer() as Server;
   return {
     app,
     config,

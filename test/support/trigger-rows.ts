@@ -1,12 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
+import { insertRevisionsSql } from '../../src/triggers/revisions/revision-snapshot.sql';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../../src/triggers/trigger-events';
 
 /**
  * Trigger rows written straight through the data source, for the runs and scheduler tests: they
- * stand in for the triggers API (same columns, same effective-time rule) and emit TRIGGER_CHANGED
+ * stand in for the triggers API (same columns, same effective-time rule), append the revision row
+ * of each change in the same statement (as the triggers repository does) and emit TRIGGER_CHANGED
  * after each change as the triggers service does.
  */
 export interface TriggerKey {
@@ -95,12 +98,16 @@ export async function insertTrigger(
     description: '',
   };
   const rows: { id: string }[] = await dataSource(app).query(
-    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active, automation_type,
-       task_version, spec, automation_spec, effective_at, deployed_at, updated_at, activated_at,
-       deployed_by, updated_by)
-     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, coalesce($10::timestamptz, now()), now(), now(),
-       CASE WHEN $5 THEN now() END, 'test', 'test')
-     RETURNING id::text AS id`,
+    `WITH changed AS (
+       INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+         automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+         updated_at, activated_at, deployed_by, updated_by)
+       VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, coalesce($10::timestamptz, now()), now(),
+         now(), CASE WHEN $5 THEN now() END, 'test', 'test')
+       RETURNING *
+     ),
+     revision AS (${insertRevisionsSql('changed', 'DEPLOY')})
+     SELECT id::text AS id FROM changed`,
     [
       key.project,
       key.domain,
@@ -127,10 +134,15 @@ export async function setActive(
   options: { emit?: boolean } = {},
 ): Promise<number> {
   const rows: { revision: number }[] = await dataSource(app).query(
-    `UPDATE triggers SET active = $2, latest_revision = latest_revision + 1, updated_at = now(),
-       activated_at = CASE WHEN $2 THEN now() ELSE activated_at END,
-       effective_at = CASE WHEN $2 THEN now() ELSE effective_at END
-     WHERE id = $1::bigint RETURNING latest_revision AS revision`,
+    `WITH changed AS (
+       UPDATE triggers SET active = $2, latest_revision = latest_revision + 1, updated_at = now(),
+         spec = jsonb_set(spec, '{active}', to_jsonb($2::boolean)),
+         activated_at = CASE WHEN $2 THEN now() ELSE activated_at END,
+         effective_at = CASE WHEN $2 THEN now() ELSE effective_at END
+       WHERE id = $1::bigint RETURNING *
+     ),
+     revision AS (${insertRevisionsSql('changed', active ? 'ACTIVATE' : 'DEACTIVATE')})
+     SELECT latest_revision AS revision FROM changed`,
     [row.id, active],
   );
   if (options.emit !== false) emit(app, row, rows[0].revision, active ? 'ACTIVATE' : 'DEACTIVATE');
@@ -140,11 +152,33 @@ export async function setActive(
 /** Soft-deletes (a DELETE revision). */
 export async function softDelete(app: INestApplication, row: TriggerRow): Promise<void> {
   const rows: { revision: number }[] = await dataSource(app).query(
-    `UPDATE triggers SET active = false, deleted_at = now(), latest_revision = latest_revision + 1,
-       updated_at = now() WHERE id = $1::bigint RETURNING latest_revision AS revision`,
+    `WITH changed AS (
+       UPDATE triggers SET active = false, spec = jsonb_set(spec, '{active}', 'false'),
+         deleted_at = now(), latest_revision = latest_revision + 1, updated_at = now()
+       WHERE id = $1::bigint RETURNING *
+     ),
+     revision AS (${insertRevisionsSql('changed', 'DELETE')})
+     SELECT latest_revision AS revision FROM changed`,
     [row.id],
   );
   emit(app, row, rows[0].revision, 'DELETE');
+}
+
+/**
+ * A new revision that changes nothing the scheduler reads (a DEPLOY: a redeploy of the same
+ * spec); a slot built from the revision before it is stale. Not announced.
+ */
+export async function bumpRevision(app: INestApplication, row: TriggerRow): Promise<number> {
+  const rows: { revision: number }[] = await dataSource(app).query(
+    `WITH changed AS (
+       UPDATE triggers SET latest_revision = latest_revision + 1, updated_at = now()
+       WHERE id = $1::bigint RETURNING *
+     ),
+     revision AS (${insertRevisionsSql('changed', 'DEPLOY')})
+     SELECT latest_revision AS revision FROM changed`,
+    [row.id],
+  );
+  return rows[0].revision;
 }
 
 /** The status columns the runs module moves. */
@@ -152,11 +186,12 @@ export async function triggerStatus(
   app: INestApplication,
   row: TriggerRow,
 ): Promise<{ triggeredAt: Date | null; lastScheduledAt: Date | null; effectiveAt: Date }> {
-  const rows = await dataSource(app).query(
-    `SELECT triggered_at AS "triggeredAt", last_scheduled_at AS "lastScheduledAt",
+  const rows: { triggeredAt: Date | null; lastScheduledAt: Date | null; effectiveAt: Date }[] =
+    await dataSource(app).query(
+      `SELECT triggered_at AS "triggeredAt", last_scheduled_at AS "lastScheduledAt",
             effective_at AS "effectiveAt" FROM triggers WHERE id = $1::bigint`,
-    [row.id],
-  );
+      [row.id],
+    );
   return rows[0];
 }
 
@@ -193,7 +228,7 @@ export async function deployTrigger(
   o: TriggerRowOptions = {},
 ): Promise<TriggerRow> {
   const key = keyOf(name, o);
-  const res = await request(app.getHttpServer())
+  const res = await request(app.getHttpServer() as Server)
     .put(pathOf(key))
     .send({
       spec: {
@@ -227,7 +262,7 @@ export async function setActiveViaApi(
     taskName,
     name,
   }));
-  const res = await request(app.getHttpServer())
+  const res = await request(app.getHttpServer() as Server)
     .post(`/triggers/${active ? 'activate' : 'deactivate'}`)
     .send({ names });
   if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);

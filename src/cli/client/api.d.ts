@@ -148,7 +148,7 @@ export interface paths {
     put?: never;
     /**
      * Create BACKFILL runs for the slots in [from, to)
-     * @description SCHEDULE triggers only (active or not); at most 1,000 slots; `to` not in the future. Slots that already have a run are listed in `skipped`. `dryRun` creates nothing.
+     * @description SCHEDULE triggers only (active or not); at most 1,000 slots; `to` not in the future. Slots that already have a run are listed in `skipped`. `dryRun` creates nothing. The answer stays bounded: when the runs' `inputs` and `runSpec` together exceed 1 MiB, they are left out of `runs` and `payloadsOmitted` is true (read them with `GET …/runs`).
      */
     post: operations['RunsController_backfill'];
     delete?: never;
@@ -347,6 +347,11 @@ export interface components {
       to: string;
     };
     BackfillResultDto: {
+      /**
+       * @description true when the runs' `inputs` and `runSpec` together exceed 1 MiB (as JSON): the runs are then listed without them (each run has them; `GET …/runs` answers them, paged)
+       * @example false
+       */
+      payloadsOmitted: boolean;
       /** @description created (or, in a dry run, would be) */
       runs: components['schemas']['RunDto'][];
       skipped: components['schemas']['SkippedSlotDto'][];
@@ -442,14 +447,14 @@ export interface components {
       /** @default 10 */
       count: Record<string, never>;
       /**
-       * @description fire times strictly after this instant (ISO 8601 with a zone); default now
+       * @description fire times strictly after this instant (ISO 8601 with a zone, from 1900-01-01T00:00:00Z to before 2200-01-01T00:00:00Z); default now
        * @example 2027-03-13T00:00:00Z
        */
       from?: Record<string, never>;
     };
     RateDto: {
       /**
-       * @description ISO 8601 with a zone; the grid is anchored on it when given
+       * @description ISO 8601 with a zone, 1900 to before 2200 and at most 8 years ahead; the grid is anchored on it
        * @example 2026-12-01T00:00:00Z
        */
       startTime?: Record<string, never>;
@@ -517,12 +522,13 @@ export interface components {
        */
       createdAt: Record<string, never> | null;
       /**
+       * @description always present, except in a backfill answer with `payloadsOmitted: true`
        * @example {
        *       "region": "eu",
        *       "kickoff_time": "2026-07-01T09:00:00.000Z"
        *     }
        */
-      inputs: {
+      inputs?: {
         [key: string]: unknown;
       };
       /**
@@ -530,8 +536,11 @@ export interface components {
        * @example r33e6dc05117cbf71
        */
       name: string;
-      /** @example {} */
-      runSpec: {
+      /**
+       * @description always present, except in a backfill answer with `payloadsOmitted: true`
+       * @example {}
+       */
+      runSpec?: {
         [key: string]: unknown;
       };
       /** @example 2026-07-01T09:00:00.000Z */
@@ -1450,7 +1459,8 @@ export interface operations {
            *           "scheduledAt": "2026-07-02T09:00:00.000Z",
            *           "runName": "r0c1d2e3f4a5b6c7d"
            *         }
-           *       ]
+           *       ],
+           *       "payloadsOmitted": false
            *     }
            */
           'application/json': components['schemas']['BackfillResultDto'];
@@ -1594,7 +1604,7 @@ export interface operations {
       query?: {
         /** @description 1–100, default 10 */
         count?: string;
-        /** @description default now */
+        /** @description ISO 8601 with a zone, from 1900-01-01T00:00:00Z to before 2200; default now */
         from?: string;
       };
       header?: never;

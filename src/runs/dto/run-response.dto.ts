@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { TriggerNameDto } from '../../triggers/dto/trigger-name.dto';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 /** Swagger shapes of the runs responses (the service builds them as RunResponse). */
 export class RunTriggerRefDto {
@@ -47,11 +47,21 @@ export class RunDto {
   })
   createdAt!: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: RUN_EXAMPLE.inputs })
-  inputs!: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: RUN_EXAMPLE.inputs,
+    description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
+  })
+  inputs?: Record<string, unknown>;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
-  runSpec!: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: {},
+    description: 'always present, except in a backfill answer with `payloadsOmitted: true`',
+  })
+  runSpec?: Record<string, unknown>;
 }
 
 export class RunPageDto {
@@ -76,4 +86,12 @@ export class BackfillResultDto {
 
   @ApiProperty({ type: () => [SkippedSlotDto] })
   skipped!: SkippedSlotDto[];
+
+  @ApiProperty({
+    example: false,
+    description:
+      "true when the runs' `inputs` and `runSpec` together exceed 1 MiB (as JSON): the runs are " +
+      'then listed without them (each run has them; `GET …/runs` answers them, paged)',
+  })
+  payloadsOmitted!: boolean;
 }

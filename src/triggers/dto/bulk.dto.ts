@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, ValidateNested } from 'class-validator';
-import { TriggerNameDto } from './trigger-name.dto';
+import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 export const MAX_BULK_NAMES = 100;
 

@@ -100,13 +100,18 @@ export class TriggerSpecDto {
 export class CronDto {
   @ApiProperty({
     example: '0 9 * * 1-5',
+    maxLength: 1024,
     description:
       '5 or 6 fields, a descriptor (@daily, @every 90s), optionally prefixed CRON_TZ=<zone>',
   })
   @IsString()
   expression!: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone, default UTC' })
+  @ApiPropertyOptional({
+    example: 'Europe/Berlin',
+    maxLength: 128,
+    description: 'IANA time zone, default UTC',
+  })
   @IsOptional()
   @IsString()
   timezone?: string | null;
@@ -128,7 +133,8 @@ export class RateDto {
 
   @ApiPropertyOptional({
     example: '2026-12-01T00:00:00Z',
-    description: 'ISO 8601 with a zone; the grid is anchored on it when given',
+    description:
+      'ISO 8601 with a zone, 1900 to before 2200 and at most 8 years ahead; the grid is anchored on it',
   })
   @IsOptional()
   @IsString()

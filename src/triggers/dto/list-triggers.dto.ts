@@ -1,30 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { ListOrder } from '../trigger-order.sql';
 import { TriggerDetailsDto } from './trigger-details.dto';
-import { PROJECT_PATTERN, TASK_NAME_PATTERN } from './trigger-name.dto';
-import { HasNoNulChar, IsIntString } from './validators';
+import { PageQueryDto } from '../../common/http/page-query.dto';
+import { HasNoNulChar } from '../../common/http/query-validators';
+import { PROJECT_PATTERN, TASK_NAME_PATTERN } from '../../common/http/trigger-key.dto';
 
 export const SORT_FIELDS = ['name', 'taskName', 'deployedAt', 'updatedAt', 'triggeredAt'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 const SORT_PATTERN = new RegExp(`^(${SORT_FIELDS.join('|')})(:(asc|desc))?$`);
-
-export const MAX_PAGE_SIZE = 500;
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_TOKEN_LENGTH = 2048;
-
-/** Paging query parameters shared by every list. */
-export class PageQueryDto {
-  @ApiPropertyOptional({ example: '50', description: '1–500, default 50' })
-  @IsOptional()
-  @IsIntString(1, MAX_PAGE_SIZE)
-  limit?: string;
-
-  @ApiPropertyOptional({ description: 'the `token` of the previous page (opaque)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_TOKEN_LENGTH)
-  token?: string;
-}
 
 /** Query of `GET /triggers`. */
 export class ListTriggersQueryDto extends PageQueryDto {
@@ -77,6 +61,18 @@ export class ListTriggersQueryDto extends PageQueryDto {
     message: `sort must be field:asc|desc with field one of ${SORT_FIELDS.join(', ')}`,
   })
   sort?: string;
+
+  /** `active` as a boolean (undefined: no filter). */
+  get activeFilter(): boolean | undefined {
+    return this.active === undefined ? undefined : this.active === 'true';
+  }
+
+  /** `sort` as a field and a direction (`field` alone is ascending); null: the default order. */
+  get order(): ListOrder | null {
+    if (this.sort === undefined) return null;
+    const [field, direction] = this.sort.split(':') as [SortField, 'asc' | 'desc' | undefined];
+    return { field, direction: direction ?? 'asc' };
+  }
 }
 
 export class TriggerListDto {

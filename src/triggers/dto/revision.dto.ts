@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { RevisionAction } from '../../revisions/trigger-revision.entity';
+import type { RevisionAction } from '../revisions/trigger-revision.entity';
 import { TriggerDetailsDto, TriggerStatusDto } from './trigger-details.dto';
 
 const ACTIONS: RevisionAction[] = ['DEPLOY', 'ACTIVATE', 'DEACTIVATE', 'DELETE'];

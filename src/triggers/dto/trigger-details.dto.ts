@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TriggerNameDto } from './trigger-name.dto';
+import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 const TIME = { type: String, format: 'date-time', example: '2026-11-25T09:00:00.000Z' } as const;
 const NULLABLE_TIME = { ...TIME, nullable: true } as const;

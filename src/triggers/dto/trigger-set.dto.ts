@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { AutomationSpecDto, TriggerSpecDto } from './deploy-trigger.dto';
 import { AutomationSpecViewDto, TriggerSpecViewDto } from './trigger-details.dto';
-import { TASK_NAME_PATTERN, TriggerNameDto } from './trigger-name.dto';
+import { TASK_NAME_PATTERN, TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 /** At most this many triggers in one task's set (docs/triggers-as-code.md). */
 export const MAX_SET_SIZE = 500;

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
-import { TriggerEntity } from '../triggers/trigger.entity';
+import { TriggerEntity } from '../trigger.entity';
 
 export type RevisionAction = 'DEPLOY' | 'ACTIVATE' | 'DEACTIVATE' | 'DELETE';
 

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { ERROR_STATUS, type ErrorCode } from '../common/errors';
-import { ErrorResponseDto } from './dto/error-response.dto';
+import { ERROR_STATUS, type ErrorCode } from '../errors';
+import { ErrorResponseDto } from './error-response.dto';
 
 const EXAMPLES: Partial<Record<ErrorCode, { message: string; details?: unknown }>> = {
   VALIDATION_FAILED: {

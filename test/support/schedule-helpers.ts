@@ -1,7 +1,11 @@
-import { parseSchedule } from './parse';
-import type { AutomationSpecLike, Schedule } from './types';
+import {
+  type AutomationSpecLike,
+  type Schedule,
+  ScheduleError,
+  parseSchedule,
+} from '../../src/schedule';
 
-/** Test helpers (not exported from the module index). */
+/** Schedule-module test helpers (tests only; kept out of src/). */
 export const NOW = new Date('2026-01-01T00:00:00Z');
 
 export function cronSpec(expression: string, timezone?: string | null): AutomationSpecLike {
@@ -33,4 +37,15 @@ export function fires(
 ): string[] {
   const d = new Date(after);
   return iso(cron(expression, timezone).nextTimes(d, count, d));
+}
+
+/** The ScheduleError that parsing `spec` at NOW throws (fails the test when none is thrown). */
+export function errorOf(spec: AutomationSpecLike, triggerName?: string): ScheduleError {
+  try {
+    parseSchedule(spec, { now: NOW, triggerName });
+  } catch (e) {
+    if (e instanceof ScheduleError) return e;
+    throw e;
+  }
+  throw new Error('expected a ScheduleError');
 }

@@ -1,13 +1,14 @@
-import type { ScheduleTriggerRow, SlotToFire } from '../triggers/trigger-scheduling.repository';
-import { Clock, type TimerHandle } from '../common/clock';
+import { Clock, type TimerHandle } from '../../src/common/clock';
 import type {
   FireMode,
   FireResult,
   FirePort,
+  ScheduleTriggerRow,
   SchedulerLogger,
+  SlotToFire,
   TimerName,
   Timers,
-} from './scheduler.types';
+} from '../../src/scheduler/scheduler.types';
 
 /** Test helpers for the scheduler core (not used by the app). */
 
@@ -46,6 +47,14 @@ export class FakeClock extends Clock implements Timers {
   set(name: TimerName, delayMs: number, fn: () => void): void {
     this.clear(name);
     this.named.set(name, (this.setTimer(delayMs, fn) as { id: number }).id);
+  }
+
+  once(delayMs: number, fn: () => void): TimerHandle {
+    return this.setTimer(delayMs, fn);
+  }
+
+  cancel(handle: TimerHandle): void {
+    this.clearTimer(handle);
   }
 
   clear(name: TimerName): void {
@@ -110,7 +119,7 @@ export interface RecordedRun {
 /**
  * A FirePort that behaves like the database: one run per (trigger, slot), STALE when the
  * trigger's current revision differs, FAILED while `failing`; keeps last_scheduled_at and the
- * cursor rows as the fire statement does.
+ * cursor rows as the fire statement does (test/contract checks both against the same cases).
  */
 export class RecordingPort implements FirePort {
   readonly runs = new Map<string, RecordedRun>();
@@ -131,7 +140,10 @@ export class RecordingPort implements FirePort {
     this.calls.push({ mode, slots });
     if (mode === 'catchup' && this.catchupGate) await this.catchupGate;
     if (this.failing) return slots.map(() => ({ outcome: 'FAILED', cursorRow: null }));
-    return slots.map((s): FireResult => {
+    // As the statement does: first the runs, slot by slot; then each trigger's cursor row once,
+    // from all its slots in the call (lowest floor, highest through), and every slot of that
+    // trigger reports the row's state after the call.
+    const results = slots.map((s): FireResult => {
       const current = this.revisions.get(s.triggerId);
       if (current !== undefined && current !== s.revision) {
         return { outcome: 'STALE', cursorRow: null };
@@ -149,25 +161,35 @@ export class RecordingPort implements FirePort {
         const last = this.lastScheduled.get(s.triggerId) ?? -Infinity;
         this.lastScheduled.set(s.triggerId, Math.max(last, s.scheduledAt.getTime()));
       }
-      let cursorRow: boolean | null = null;
-      if (s.floor) {
-        if (!this.cursorRows.has(s.triggerId)) {
-          this.cursorRows.set(s.triggerId, s.floor.getTime());
-        }
-        cursorRow = true;
-      } else if (s.through) {
-        const last = this.lastScheduled.get(s.triggerId) ?? -Infinity;
-        if (s.through.getTime() >= last) this.cursorRows.delete(s.triggerId);
-        else {
-          const row = this.cursorRows.get(s.triggerId);
-          if (row !== undefined) {
-            this.cursorRows.set(s.triggerId, Math.max(row, s.through.getTime()));
-          }
-        }
-        cursorRow = this.cursorRows.has(s.triggerId);
-      }
-      return { outcome: exists ? 'EXISTS' : 'CREATED', cursorRow };
+      return { outcome: exists ? 'EXISTS' : 'CREATED', cursorRow: null };
     });
+    const plans = new Map<string, { floor: number; through: number }>();
+    slots.forEach((s, i) => {
+      if (results[i].outcome === 'STALE' || (!s.floor && !s.through)) return;
+      const plan = plans.get(s.triggerId) ?? { floor: Infinity, through: -Infinity };
+      if (s.floor) plan.floor = Math.min(plan.floor, s.floor.getTime());
+      if (s.through) plan.through = Math.max(plan.through, s.through.getTime());
+      plans.set(s.triggerId, plan);
+    });
+    const cursorRow = new Map<string, boolean>();
+    for (const [id, plan] of plans) {
+      const last = this.lastScheduled.get(id) ?? -Infinity;
+      if (plan.floor !== Infinity) {
+        if (!this.cursorRows.has(id)) this.cursorRows.set(id, plan.floor);
+        cursorRow.set(id, true);
+      } else if (plan.through >= last) {
+        this.cursorRows.delete(id);
+        cursorRow.set(id, false);
+      } else {
+        const row = this.cursorRows.get(id);
+        if (row !== undefined) this.cursorRows.set(id, Math.max(row, plan.through));
+        cursorRow.set(id, true);
+      }
+    }
+    slots.forEach((s, i) => {
+      if (results[i].outcome !== 'STALE') results[i].cursorRow = cursorRow.get(s.triggerId) ?? null;
+    });
+    return results;
   }
 
   /** A run that exists already (e.g. from a backfill). */

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors';
+import { DomainError } from '../../common/errors';
 
 export class RevisionNotFoundError extends DomainError {
   constructor(triggerName: string, revision: number) {

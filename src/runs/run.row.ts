@@ -1,0 +1,43 @@
+import type { RunSource } from './runs.types';
+
+/** A run row as created or read (the runs module maps it to the API). */
+export interface RunRow {
+  id: string;
+  triggerId: string;
+  triggerRevision: number;
+  name: string;
+  source: RunSource;
+  scheduledAt: Date;
+  createdAt: Date;
+  taskVersion: string;
+  inputs: Record<string, unknown>;
+  runSpec: Record<string, unknown>;
+}
+
+/** The one column list of `runs`, camelCased as RunRow (every read and RETURNING uses it). */
+export const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", trigger_revision AS "triggerRevision",
+  name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
+  inputs, run_spec AS "runSpec"`;
+
+/** A run as a statement returns it: RUN_COLUMNS, or the same through json_agg/row_to_json. */
+export type RunJson = Omit<RunRow, 'scheduledAt' | 'createdAt'> & {
+  scheduledAt: Date | string;
+  createdAt: Date | string;
+};
+
+/** A run without its copied payloads (a backfill answer too large to carry them). */
+export type RunHead = Omit<RunRow, 'inputs' | 'runSpec'>;
+export type RunHeadJson = Omit<RunJson, 'inputs' | 'runSpec'>;
+
+/** The one mapper: json_agg turns timestamps (and ids) into strings; bring them back. */
+export function runFromJson(row: RunJson): RunRow;
+export function runFromJson(row: RunJson | RunHeadJson): RunRow | RunHead;
+export function runFromJson(row: RunJson | RunHeadJson): RunRow | RunHead {
+  return {
+    ...row,
+    id: String(row.id),
+    triggerId: String(row.triggerId),
+    scheduledAt: new Date(row.scheduledAt),
+    createdAt: new Date(row.createdAt),
+  };
+}

@@ -1,0 +1,92 @@
+import { FIELD, ScheduleError, malformed } from './errors';
+import { MAX_EXPRESSION_LENGTH, MAX_TIMEZONE_LENGTH } from './limits';
+import type { AutomationSpecLike } from './types';
+
+export type CronSpec = { expression: string; timezone?: string | null };
+export type RateSpec = { value: number; unit: string; startTime?: string | null };
+export type Shape =
+  { kind: 'NONE' } | { kind: 'CRON'; cron: CronSpec } | { kind: 'RATE'; rate: RateSpec };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function present(v: unknown): boolean {
+  return v !== null && v !== undefined;
+}
+
+function mustBe(field: string, what: string): ScheduleError {
+  return malformed(field, `${field} must be ${what}`);
+}
+
+function checkLength(field: string, text: string, max: number): void {
+  if (text.length > max) {
+    throw malformed(field, `${field} must be at most ${max} characters (got ${text.length})`);
+  }
+}
+
+function checkCron(cron: unknown): CronSpec {
+  if (!isObject(cron)) throw malformed('automationSpec.schedule.cron');
+  if (typeof cron.expression !== 'string') throw mustBe(FIELD.cronExpression, 'a string');
+  checkLength(FIELD.cronExpression, cron.expression, MAX_EXPRESSION_LENGTH);
+  if (present(cron.timezone)) {
+    if (typeof cron.timezone !== 'string') throw mustBe(FIELD.cronTimezone, 'a string');
+    checkLength(FIELD.cronTimezone, cron.timezone, MAX_TIMEZONE_LENGTH);
+  }
+  return cron as CronSpec;
+}
+
+function checkRate(rate: unknown): RateSpec {
+  if (!isObject(rate)) throw malformed('automationSpec.schedule.rate');
+  if (typeof rate.value !== 'number') throw mustBe(FIELD.rateValue, 'a number');
+  if (typeof rate.unit !== 'string') throw mustBe(FIELD.rateUnit, 'a string');
+  if (present(rate.startTime) && typeof rate.startTime !== 'string') {
+    throw mustBe(FIELD.rateStartTime, 'a string');
+  }
+  return rate as RateSpec;
+}
+
+/**
+ * Structure checks (VALIDATION_FAILED): type vs schedule, exactly one of cron and rate, JSON types,
+ * the length limits of expressions and zones (docs/scheduler.md "Limits").
+ */
+export function checkShape(spec: AutomationSpecLike): Shape {
+  if (!isObject(spec)) throw malformed('automationSpec');
+  const type: unknown = spec.type;
+  const schedule: unknown = spec.schedule;
+  if (type === 'NONE') {
+    if (present(schedule)) {
+      throw malformed(
+        FIELD.schedule,
+        'automationSpec.schedule must be absent when automationSpec.type is NONE',
+      );
+    }
+    return { kind: 'NONE' };
+  }
+  if (type !== 'SCHEDULE') {
+    throw malformed(
+      FIELD.type,
+      `automationSpec.type must be SCHEDULE or NONE, got ${JSON.stringify(type) ?? 'undefined'}`,
+    );
+  }
+  if (!isObject(schedule)) {
+    throw malformed(
+      FIELD.schedule,
+      'automationSpec.schedule is required when automationSpec.type is SCHEDULE',
+    );
+  }
+  const cron: unknown = schedule.cron;
+  const rate: unknown = schedule.rate;
+  if (present(cron) === present(rate)) {
+    throw malformed(
+      FIELD.schedule,
+      'automationSpec.schedule must have exactly one of cron and rate',
+    );
+  }
+  const kickoff: unknown = schedule.kickoffTimeInputArg;
+  if (present(kickoff) && typeof kickoff !== 'string') {
+    throw malformed('automationSpec.schedule.kickoffTimeInputArg');
+  }
+  if (present(cron)) return { kind: 'CRON', cron: checkCron(cron) };
+  return { kind: 'RATE', rate: checkRate(rate) };
+}

@@ -1,0 +1,281 @@
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { RunWritesRepository } from '../../src/runs/run-writes.repository';
+import { scheduledRunName } from '../../src/runs/run-name';
+import type { FireResult, SlotToFire } from '../../src/scheduler/scheduler.types';
+import { RecordingPort } from '../support/scheduler-fakes';
+import { useTestApp } from '../support/test-app';
+import {
+  bumpRevision,
+  insertTrigger,
+  setActive,
+  softDelete,
+  type TriggerRow,
+} from '../support/trigger-rows';
+
+/**
+ * One table of cases for the fire statement's contract (docs/runs.md "One run per slot"),
+ * run against the fake the scheduler core's tests use (RecordingPort) and against the real
+ * statement (RunWritesRepository.fireScheduledSlots) on the real database, so the fake cannot
+ * drift from what the database does.
+ */
+interface Subject {
+  /** an active schedule trigger at revision 1 */
+  addTrigger(name: string): Promise<string>;
+  /** a new revision (slots of the old one are stale) */
+  bump(id: string): Promise<void>;
+  deactivate(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  fire(slots: SlotToFire[]): Promise<FireResult[]>;
+  /** ISO slots that have a run, ascending */
+  runsOf(id: string): Promise<string[]>;
+  /** the persisted cursor: the cursor row (null: none) and last_scheduled_at */
+  cursorOf(id: string): Promise<{ row: string | null; lastScheduled: string | null }>;
+}
+
+const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+class FakeSubject implements Subject {
+  readonly port = new RecordingPort();
+  private seq = 0;
+
+  async addTrigger(): Promise<string> {
+    const id = String(++this.seq);
+    this.port.revisions.set(id, 1);
+    return id;
+  }
+  // Deactivating and deleting make a new revision too: the fake knows only revisions.
+  async bump(id: string): Promise<void> {
+    this.port.revisions.set(id, (this.port.revisions.get(id) ?? 1) + 1);
+  }
+  deactivate(id: string): Promise<void> {
+    return this.bump(id);
+  }
+  remove(id: string): Promise<void> {
+    return this.bump(id);
+  }
+  fire(slots: SlotToFire[]): Promise<FireResult[]> {
+    return this.port.fire(slots, 'catchup');
+  }
+  async runsOf(id: string): Promise<string[]> {
+    return this.port.slotsOf(id);
+  }
+  async cursorOf(id: string): Promise<{ row: string | null; lastScheduled: string | null }> {
+    return {
+      row: iso(this.port.cursorRows.get(id)),
+      lastScheduled: iso(this.port.lastScheduled.get(id)),
+    };
+  }
+}
+
+class DatabaseSubject implements Subject {
+  private readonly rows = new Map<string, TriggerRow>();
+  constructor(private readonly app: INestApplication) {}
+
+  private get ds(): DataSource {
+    return this.app.get(DataSource);
+  }
+  async addTrigger(name: string): Promise<string> {
+    const row = await insertTrigger(this.app, name, { cron: '* * * * *' });
+    this.rows.set(row.id, row);
+    return row.id;
+  }
+  async bump(id: string): Promise<void> {
+    await bumpRevision(this.app, this.rows.get(id)!);
+  }
+  async deactivate(id: string): Promise<void> {
+    await setActive(this.app, this.rows.get(id)!, false, { emit: false });
+  }
+  async remove(id: string): Promise<void> {
+    await softDelete(this.app, this.rows.get(id)!);
+  }
+  async fire(slots: SlotToFire[]): Promise<FireResult[]> {
+    const results = await this.app.get(RunWritesRepository).fireScheduledSlots(slots);
+    return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
+  }
+  async runsOf(id: string): Promise<string[]> {
+    const rows: { at: Date }[] = await this.ds.query(
+      `SELECT scheduled_at AS at FROM runs WHERE trigger_id = $1::bigint ORDER BY scheduled_at`,
+      [id],
+    );
+    return rows.map((r) => new Date(r.at).toISOString());
+  }
+  async cursorOf(id: string): Promise<{ row: string | null; lastScheduled: string | null }> {
+    const rows: { row: Date | null; last: Date | null }[] = await this.ds.query(
+      `SELECT c.scheduled_through AS row, t.last_scheduled_at AS last
+       FROM triggers t LEFT JOIN scheduler_cursors c ON c.trigger_id = t.id
+       WHERE t.id = $1::bigint`,
+      [id],
+    );
+    return {
+      row: rows[0].row ? new Date(rows[0].row).toISOString() : null,
+      lastScheduled: rows[0].last ? new Date(rows[0].last).toISOString() : null,
+    };
+  }
+}
+
+const T0 = Date.parse('2026-07-01T09:00:00.000Z');
+/** the n-th minute slot after T0 */
+const at = (n: number): Date => new Date(T0 + n * 60_000);
+
+function slot(
+  id: string,
+  n: number,
+  o: { revision?: number; through?: number; floor?: number } = {},
+): SlotToFire {
+  const scheduledAt = at(n);
+  return {
+    triggerId: id,
+    revision: o.revision ?? 1,
+    scheduledAt,
+    runName: scheduledRunName(
+      { project: 'p', domain: 'd', taskName: 'task', name: id },
+      scheduledAt,
+    ),
+    through: o.through === undefined ? null : at(o.through),
+    floor: o.floor === undefined ? null : at(o.floor),
+  };
+}
+
+const outcomes = (results: FireResult[]): string[] =>
+  results.map((r) => `${r.outcome}/${String(r.cursorRow)}`);
+const isoOf = (...ns: number[]): string[] => ns.map((n) => at(n).toISOString());
+
+interface Case {
+  name: string;
+  run(s: Subject, name: string): Promise<void>;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'fire: one run per slot, last_scheduled_at moves, no cursor row',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      expect(outcomes(await s.fire([slot(id, 0)]))).toEqual(['CREATED/null']);
+      expect(await s.runsOf(id)).toEqual(isoOf(0));
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(0).toISOString() });
+    },
+  },
+  {
+    name: 're-fire: the slot already has its run (EXISTS), nothing else changes',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.fire([slot(id, 0), slot(id, 1)]);
+      expect(outcomes(await s.fire([slot(id, 0)]))).toEqual(['EXISTS/null']);
+      expect(await s.runsOf(id)).toEqual(isoOf(0, 1));
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(1).toISOString() });
+    },
+  },
+  {
+    name: 'stale revision: a slot built from an older revision creates nothing',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.bump(id);
+      expect(outcomes(await s.fire([slot(id, 0, { floor: -1 })]))).toEqual(['STALE/null']);
+      expect(outcomes(await s.fire([slot(id, 1, { revision: 2 })]))).toEqual(['CREATED/null']);
+      expect(await s.runsOf(id)).toEqual(isoOf(1));
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(1).toISOString() });
+    },
+  },
+  {
+    name: 'deactivated: STALE, no run, no cursor row',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.deactivate(id);
+      expect(outcomes(await s.fire([slot(id, 0, { floor: -1 })]))).toEqual(['STALE/null']);
+      expect(await s.runsOf(id)).toEqual([]);
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: null });
+    },
+  },
+  {
+    name: 'deleted: STALE, no run',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.fire([slot(id, 0)]);
+      await s.remove(id);
+      expect(outcomes(await s.fire([slot(id, 1)]))).toEqual(['STALE/null']);
+      expect(await s.runsOf(id)).toEqual(isoOf(0));
+    },
+  },
+  {
+    name: 'a hole below the cursor: the row opens at the floor, advances, then closes',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.fire([slot(id, 0)]);
+      // slot 1 is missed; slot 2 fires live with the confirmed cursor (slot 0) as its floor
+      expect(outcomes(await s.fire([slot(id, 2, { floor: 0 })]))).toEqual(['CREATED/true']);
+      expect(await s.cursorOf(id)).toEqual({
+        row: at(0).toISOString(),
+        lastScheduled: at(2).toISOString(),
+      });
+      // a second floor does not move an open row
+      expect(outcomes(await s.fire([slot(id, 3, { floor: 0 })]))).toEqual(['CREATED/true']);
+      // catch-up fills the hole: the row advances to it, still below last_scheduled_at
+      expect(outcomes(await s.fire([slot(id, 1, { through: 1 })]))).toEqual(['CREATED/true']);
+      expect(await s.cursorOf(id)).toEqual({
+        row: at(1).toISOString(),
+        lastScheduled: at(3).toISOString(),
+      });
+      // through reaches last_scheduled_at: nothing below it is missing, the row goes
+      expect(outcomes(await s.fire([slot(id, 2, { through: 3 })]))).toEqual(['EXISTS/false']);
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(3).toISOString() });
+      expect(await s.runsOf(id)).toEqual(isoOf(0, 1, 2, 3));
+    },
+  },
+  {
+    name: 'a backlog: many slots of one trigger in one call, in order',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      const slots = Array.from({ length: 120 }, (_, i) => slot(id, i));
+      const results = await s.fire(slots);
+      expect(new Set(outcomes(results))).toEqual(new Set(['CREATED/null']));
+      expect(results).toHaveLength(120);
+      expect(await s.runsOf(id)).toHaveLength(120);
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(119).toISOString() });
+    },
+  },
+  {
+    name: 'a backlog below an open cursor row: the row follows the batch and closes at its end',
+    async run(s, name) {
+      const id = await s.addTrigger(name);
+      await s.fire([slot(id, 10, { floor: 0 })]);
+      const partial = await s.fire([1, 2, 3].map((n) => slot(id, n, { through: n })));
+      expect(outcomes(partial)).toEqual(['CREATED/true', 'CREATED/true', 'CREATED/true']);
+      expect((await s.cursorOf(id)).row).toBe(at(3).toISOString());
+      const rest = Array.from({ length: 7 }, (_, i) => slot(id, 4 + i, { through: 4 + i }));
+      const results = await s.fire(rest);
+      expect(outcomes(results).slice(0, 6)).toEqual(Array(6).fill('CREATED/false'));
+      expect(outcomes(results)[6]).toBe('EXISTS/false');
+      expect(await s.cursorOf(id)).toEqual({ row: null, lastScheduled: at(10).toISOString() });
+    },
+  },
+  {
+    name: 'two firers at once: each slot gets exactly one run, one CREATED and one EXISTS',
+    async run(s, name) {
+      const a = await s.addTrigger(`${name}-a`);
+      const b = await s.addTrigger(`${name}-b`);
+      const batch = (): SlotToFire[] => [slot(a, 0), slot(b, 0), slot(a, 1), slot(b, 1)];
+      const [first, second] = await Promise.all([s.fire(batch()), s.fire(batch())]);
+      for (let i = 0; i < 4; i++) {
+        expect([first[i].outcome, second[i].outcome].sort()).toEqual(['CREATED', 'EXISTS']);
+      }
+      expect(await s.runsOf(a)).toEqual(isoOf(0, 1));
+      expect(await s.runsOf(b)).toEqual(isoOf(0, 1));
+    },
+  },
+];
+
+describe('scheduling repository contract: the fake (RecordingPort)', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await c.run(new FakeSubject(), 'x');
+  });
+});
+
+describe(`scheduling repository contract: the real statement (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
+  const ctx = useTestApp();
+
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
+    await c.run(new DatabaseSubject(ctx.app().app), `contract-${i}`);
+  });
+});
