@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { aTrigger, uniquePart } from '../support/builders';
 import { useTestApp } from '../support/test-app';
 
@@ -224,5 +225,39 @@ describe('Swagger for the set endpoint (e2e)', () => {
     );
     const item = doc.components.schemas.TriggerSetItemDto.properties;
     expect(item.outcome.enum).toEqual(['created', 'updated', 'unchanged', 'deleted']);
+  });
+});
+
+describe('who may set a task (e2e)', () => {
+  const sha = (key: string) => createHash('sha256').update(key).digest('hex');
+  const ctx = useTestApp({
+    API_KEYS: [
+      `ro:reader:${sha('sdl_ro')}`,
+      `billing-ci:writer:${sha('sdl_billing')}:billing`,
+    ].join(','),
+  });
+  const put = (key: string, project: string) =>
+    ctx
+      .app()
+      .http()
+      .put(`/tasks/${project}/dev/t/triggers`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ triggers: [member('a')] });
+
+  it("needs a writer key for the task's project; revisions name the key", async () => {
+    expect((await put('sdl_ro', 'billing')).status).toBe(403);
+    expect((await put('sdl_billing', 'ads')).status).toBe(403);
+    expect(
+      (await ctx.app().http().put('/tasks/billing/dev/t/triggers').send({ triggers: [] })).status,
+    ).toBe(401);
+    const ok = await put('sdl_billing', 'billing').expect(200);
+    expect(ok.body.triggers[0].outcome).toBe('created');
+    const details = await ctx
+      .app()
+      .http()
+      .get('/triggers/billing/dev/t/a')
+      .set('Authorization', 'Bearer sdl_ro')
+      .expect(200);
+    expect(details.body.metadata.deployedBy).toBe('billing-ci');
   });
 });
