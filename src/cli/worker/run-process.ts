@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 export const MAX_RESULT_BYTES = 64 * 1024;
 /** The end of stderr kept for a failed run's error message. */
 export const STDERR_TAIL_BYTES = 4 * 1024;
+/** The longest error message the API takes. */
+export const MAX_ERROR_MESSAGE = 4096;
 /** After SIGTERM, how long a command has before SIGKILL. */
 export const KILL_GRACE_MS = 10_000;
 
@@ -141,5 +143,7 @@ export function failureMessage(outcome: ProcessOutcome): string {
         ? `killed by ${outcome.signal}`
         : `exit code ${outcome.code}`;
   const tail = outcome.stderrTail.trim();
-  return tail === '' ? how : `${how}: ${tail}`;
+  if (tail === '') return how;
+  const room = MAX_ERROR_MESSAGE - how.length - 3;
+  return `${how}: ${tail.length > room ? `…${tail.slice(-(room - 1))}` : tail}`;
 }
