@@ -4,7 +4,6 @@ import { registerRunCommands } from './commands/runs';
 import { registerTriggerCommands } from './commands/triggers';
 import {
   CliContext,
-  CommandFailed,
   DEFAULT_URL,
   EXIT,
   UsageError,
@@ -32,8 +31,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     try {
       await body(ctx);
     } catch (e) {
-      if (!(e instanceof CommandFailed)) ctx.reportError(e);
-      else if (!ctx.json) io.stderr(`error: ${e.message}\n`);
+      ctx.reportError(e);
       exitCode = e instanceof UsageError ? EXIT.usage : EXIT.failed;
     }
   };

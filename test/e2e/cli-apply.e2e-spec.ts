@@ -114,6 +114,11 @@ describe('sundial apply -f (e2e)', () => {
     expect(shape.stderr).toBe(
       `error: ${join(dir, 'shape.yaml')}: tasks[0].project: must be a string\n`,
     );
+    const json = await run('-o', 'json', 'apply', '-f', join(dir, 'shape.yaml'));
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stderr)).toEqual({
+      error: { message: `${join(dir, 'shape.yaml')}: tasks[0].project: must be a string` },
+    });
     const missing = await run('apply', '-f', join(dir, 'nope.yaml'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: cannot read .*nope\.yaml: ENOENT/);
