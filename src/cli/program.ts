@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerApplyCommand } from './commands/apply';
 import { registerRunCommands } from './commands/runs';
 import { registerTriggerCommands } from './commands/triggers';
+import { registerWorkerCommand } from './commands/worker';
 import {
   CliContext,
   DEFAULT_URL,
@@ -17,7 +18,12 @@ export type RunCommand = (cmd: Command, body: (ctx: CliContext) => Promise<void>
 /** Adds a group of commands to the program. */
 export type Register = (program: Command, run: RunCommand) => void;
 
-const REGISTER: Register[] = [registerApplyCommand, registerTriggerCommands, registerRunCommands];
+const REGISTER: Register[] = [
+  registerApplyCommand,
+  registerTriggerCommands,
+  registerRunCommands,
+  registerWorkerCommand,
+];
 
 /**
  * The `sundial` command line (docs/triggers-as-code.md "CLI"). Resolves to the exit code: 0 done,
