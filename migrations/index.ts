@@ -1,10 +1,12 @@
 import { CreateTriggers1764000000000 } from './1764000000000-CreateTriggers';
 import { TriggerListIndexes1764000100000 } from './1764000100000-TriggerListIndexes';
 import { CreateRuns1764000200000 } from './1764000200000-CreateRuns';
+import { CreateServiceSecrets1765000000000 } from './1765000000000-CreateServiceSecrets';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
 export const MIGRATIONS: (new () => object)[] = [
   CreateTriggers1764000000000,
   TriggerListIndexes1764000100000,
   CreateRuns1764000200000,
+  CreateServiceSecrets1765000000000,
 ];

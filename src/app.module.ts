@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config';
 import { ClockModule } from './common/clock';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import type { EmbeddedDatabase } from './database/embedded';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreviewModule } from './preview/preview.module';
@@ -17,6 +18,8 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** an embedded database owned by the caller (tests) instead of one opened from config */
   pglite?: PGlite;
+  /** the embedded database main.ts opened (and locked) before the app; closed with it */
+  embedded?: EmbeddedDatabase;
 }
 
 @Module({})
@@ -28,7 +31,7 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         EventEmitterModule.forRoot(),
         ClockModule,
-        DatabaseModule.forRoot({ pglite: options.pglite }),
+        DatabaseModule.forRoot({ pglite: options.pglite, embedded: options.embedded }),
         MetricsModule,
         AuthModule.forRoot(options.config),
         HealthModule,

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { INestApplication, Logger } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
+import { Authenticator } from './auth/authenticator';
+import { CallerRateLimiter } from './auth/rate-limit.guard';
 import { bodyParsingMiddleware } from './common/body-parsing';
-import { HttpErrorFilter, writeError } from './common/http-error.filter';
+import { HttpErrorFilter } from './common/http-error.filter';
 import { requestIdMiddleware } from './common/request-id';
+import { RouteTable } from './common/route-table';
 import { createValidationPipe } from './common/validation';
-import { AppConfig } from './config/app-config';
+import { AppConfig, type HttpServerConfig } from './config/app-config';
 import { httpLoggingMiddleware } from './logging/http-logging';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
-
-const logger = new Logger('Http');
 
 export interface ConfigureAppOptions {
   /** the root logger (main.ts makes it before the app); default: one from the app's config */
@@ -26,10 +26,11 @@ export interface ConfigureAppOptions {
 
 /**
  * Everything an app needs before it serves: logging, metrics, security headers, CORS, request
- * ids, JSON body parsing, the validation pipe, the error filter and Swagger. Shared by main.ts and
- * the e2e tests so both run the same app. Order matters: request ids, the request log and the
- * HTTP metrics come first, so that bodies rejected before routing (413, 415) are logged and
- * counted too.
+ * ids, the rate limit, JSON body parsing, the validation pipe, the error filter, Swagger and the
+ * server's timeouts. Shared by main.ts and the e2e tests so both run the same app. Order matters:
+ * request ids, the request log and the HTTP metrics come first, so that requests rejected before
+ * routing (404, 413, 415, 429) are logged and counted too; the rate limit and the route come
+ * before any body is read (docs/api-limits.md).
  */
 export function configureApp(app: INestApplication, options: ConfigureAppOptions = {}): void {
   const config = app.get(AppConfig);
@@ -42,7 +43,9 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   };
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
-  answerClientErrors(app.getHttpServer() as Server, root);
+  const server = app.getHttpServer() as Server;
+  applyServerLimits(server, config.httpServer);
+  answerClientErrors(server, root);
   app.use(requestIdMiddleware);
   app.use(httpLoggingMiddleware(root));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
@@ -65,7 +68,16 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
       maxAge: 600,
     });
   }
-  app.use(...bodyParsingMiddleware());
+  app.use(app.get(CallerRateLimiter).middleware());
+  const routes = RouteTable.of(app);
+  const auth = app.get(Authenticator);
+  app.use(
+    bodyParsingMiddleware({
+      routes,
+      // an unauthenticated request is refused (401) before its body would be used
+      mayReadBody: (req) => !auth.enabled || auth.identify(req) !== null,
+    }),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
 
@@ -108,6 +120,22 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /**
+ * Timeouts and a connection cap (HTTP_HEADERS_TIMEOUT, HTTP_REQUEST_TIMEOUT,
+ * HTTP_KEEP_ALIVE_TIMEOUT, HTTP_MAX_CONNECTIONS; docs/api-limits.md). Node checks the header and
+ * request timeouts on an interval (30 s by default), read when the server starts listening: it
+ * is shortened so that a timeout is enforced within about a quarter of its length.
+ */
+function applyServerLimits(server: Server, limits: HttpServerConfig): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  const interval = Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    interval;
+}
+
+/**
  * Requests Node's HTTP parser rejects before Express sees them (headers or URL over 16 KiB,
  * malformed request lines) get the API's error body too, instead of Node's bare status line.
  */
@@ -145,14 +173,4 @@ function answerClientErrors(server: Server, log: PinoLogger): void {
         `Connection: close\r\n\r\n${body}`,
     );
   });
-}
-
-/** Errors that escape Nest's router (e.g. a malformed percent-encoding) still get the API's body. */
-export function lastResortErrorHandler(
-  err: unknown,
-  req: Request,
-  res: Response,
-  _next: NextFunction,
-): void {
-  writeError(err, req, res, logger);
 }

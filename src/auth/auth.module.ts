@@ -1,29 +1,22 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
-import { CallerRateLimitGuard } from './rate-limit.guard';
+import { CallerRateLimiter } from './rate-limit.guard';
 
 /**
- * API-key authentication and authorization, and the per-caller rate limit, as global guards.
- * The rate limit runs first, so failed authentication attempts are limited too (per IP).
+ * API-key authentication and authorization as a global guard. The per-caller rate limit is a
+ * middleware (CallerRateLimiter, installed by app.setup.ts) that runs before routing and body
+ * parsing, so failed authentication attempts and unknown routes are limited too (per IP).
  */
 @Module({})
 export class AuthModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const limit = config.httpRateLimit;
-    const guards: Provider[] = [];
-    if (limit) guards.push({ provide: APP_GUARD, useClass: CallerRateLimitGuard });
-    guards.push({ provide: APP_GUARD, useClass: AuthGuard });
+  static forRoot(_config: AppConfig): DynamicModule {
     return {
       module: AuthModule,
-      imports: limit
-        ? [ThrottlerModule.forRoot({ throttlers: [{ ttl: limit.windowMs, limit: limit.limit }] })]
-        : [],
-      providers: [Authenticator, ...guards],
-      exports: [Authenticator],
+      providers: [Authenticator, CallerRateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
+      exports: [Authenticator, CallerRateLimiter],
     };
   }
 }

@@ -95,6 +95,47 @@ export function mapError(exception: unknown): Mapped | null {
   return null;
 }
 
+/** Quoted values in messages are cut to this many characters, whole messages to MAX_MESSAGE_CHARS. */
+const MAX_QUOTED_CHARS = 64;
+const MAX_MESSAGE_CHARS = 500;
+const MAX_FIELD_CHARS = 200;
+/** an unquoted echo: a run of more than MAX_QUOTED_CHARS characters without a space or quote */
+const LONG_WORD = new RegExp(`[^\\s"…]{${MAX_QUOTED_CHARS + 1},}`, 'g');
+
+/**
+ * A message without long echoes of the input: a quoted value, or a long run without spaces, keeps
+ * a short prefix (`"abc…"`), and the whole message is cut at MAX_MESSAGE_CHARS
+ * (docs/api-limits.md).
+ */
+export function shortenMessage(message: string): string {
+  const short =
+    message.length <= MAX_QUOTED_CHARS
+      ? message
+      : message
+          .split('"')
+          .map((part, i) =>
+            i % 2 === 1 && part.length > MAX_QUOTED_CHARS
+              ? `${part.slice(0, MAX_QUOTED_CHARS)}…`
+              : part,
+          )
+          .join('"')
+          .replace(LONG_WORD, (word) => `${word.slice(0, MAX_QUOTED_CHARS)}…`);
+  return short.length > MAX_MESSAGE_CHARS ? `${short.slice(0, MAX_MESSAGE_CHARS)}…` : short;
+}
+
+function shortenDetails(details: unknown): unknown {
+  if (!Array.isArray(details)) return details;
+  return details.slice(0, 100).map((d: unknown) => {
+    if (d === null || typeof d !== 'object') return d;
+    const out: Record<string, unknown> = { ...(d as Record<string, unknown>) };
+    if (typeof out.message === 'string') out.message = shortenMessage(out.message);
+    if (typeof out.field === 'string' && out.field.length > MAX_FIELD_CHARS) {
+      out.field = `${out.field.slice(0, MAX_FIELD_CHARS)}…`;
+    }
+    return out;
+  });
+}
+
 /** Writes the error body of api.md for a request; unexpected errors are logged, not shown. */
 export function writeError(exception: unknown, req: Request, res: Response, logger: Logger): void {
   const requestId = req.id ?? 'unknown';
@@ -109,8 +150,8 @@ export function writeError(exception: unknown, req: Request, res: Response, logg
   const body: ErrorBody = {
     statusCode: mapped.status,
     code: mapped.code,
-    message: mapped.message,
-    ...(mapped.details !== undefined ? { details: mapped.details } : {}),
+    message: shortenMessage(mapped.message),
+    ...(mapped.details !== undefined ? { details: shortenDetails(mapped.details) } : {}),
     requestId,
   };
   if (res.headersSent) return;

@@ -1,7 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { resolve } from 'node:path';
 import { ValidationFailedError } from './errors';
-import type { AppConfig } from '../config/app-config';
 
 const MAC_BYTES = 16;
 const MAX_KEY_PARTS = 16;
@@ -15,6 +13,17 @@ function invalid(): ValidationFailedError {
 }
 
 /**
+ * The bytes of `text` if it is the one canonical base64url spelling of them (no padding, unused
+ * trailing bits zero, no other characters), else null: Node's decoder ignores junk and stray bits,
+ * so several strings would otherwise decode to one MAC.
+ */
+function canonicalBase64url(text: string): Buffer | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
+}
+
+/**
  * Opaque, tamper-evident paging cursors: base64url(JSON of the last row's sort key) + "." + an
  * HMAC over that payload and the list's scope (its filters and sort), so a token edited by hand or
  * reused with other filters is rejected as VALIDATION_FAILED instead of reaching SQL.
@@ -22,19 +31,12 @@ function invalid(): ValidationFailedError {
 export class PageTokenCodec {
   private readonly secret: Buffer;
 
+  /** `secret`: PAGE_TOKEN_SECRET or the database's random one (src/common/page-token.module.ts) */
   constructor(secret: string | Buffer) {
     this.secret = createHash('sha256')
       .update('sundial page token v1\u0000')
       .update(secret)
       .digest();
-  }
-
-  /**
-   * The secret is derived from configuration shared by every replica of one deployment (the
-   * database it uses), so a token issued by one replica is accepted by another.
-   */
-  static fromConfig(config: AppConfig): PageTokenCodec {
-    return new PageTokenCodec(config.databaseUrl ?? `embedded:${resolve(config.dataDir)}`);
   }
 
   encode(scope: string, key: string[]): string {
@@ -47,7 +49,8 @@ export class PageTokenCodec {
     const dot = token.indexOf('.');
     if (dot <= 0) throw invalid();
     const payload = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const given = canonicalBase64url(token.slice(dot + 1));
+    if (given === null || canonicalBase64url(payload) === null) throw invalid();
     const expected = this.mac(scope, payload);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     let key: unknown;

@@ -23,6 +23,19 @@ export interface RateLimitConfig {
   windowMs: number;
 }
 
+// ---- HTTP server limits (docs/api-limits.md) ----
+export interface HttpServerConfig {
+  /** time for a client to send the request line and headers */
+  headersTimeoutMs: number;
+  /** time for a client to send the whole request, body included */
+  requestTimeoutMs: number;
+  /** how long an idle keep-alive connection stays open */
+  keepAliveTimeoutMs: number;
+  /** open connections at most; further ones are closed at once */
+  maxConnections: number;
+}
+// ---- end HTTP server limits ----
+
 /** The whole configuration, validated once at start-up and injected as this object. */
 export class AppConfig {
   nodeEnv!: string;
@@ -40,8 +53,12 @@ export class AppConfig {
   corsOrigins!: string[];
   /** when set, /metrics needs this key (lowercase hex SHA-256) */
   metricsKeySha256!: string | null;
+  /** keys paging tokens; null: the random secret kept in the database (docs/deployment.md) */
+  pageTokenSecret!: string | null;
   /** SIGTERM: how long in-flight work may take before the process exits */
   shutdownTimeoutMs!: number;
   /** a triggers file applied at start-up (docs/triggers-as-code.md); null: none */
   triggersFile!: string | null;
+  /** HTTP server timeouts and connection cap */
+  httpServer!: HttpServerConfig;
 }

@@ -129,14 +129,25 @@ describe('loadConfig', () => {
 
   it('parses API keys with roles and project scopes', () => {
     const hash = 'ab'.repeat(32);
+    const other = 'cd'.repeat(32);
     const c = loadConfig({
-      env: { API_KEYS: `ci:writer:${hash}:billing|ads, ro:reader:${hash}` },
+      env: { API_KEYS: `ci:writer:${hash}:billing|ads, ro:reader:${other}` },
       cwd: null,
     });
     expect(c.apiKeys).toEqual([
       { name: 'ci', role: 'writer', sha256: hash, projects: ['billing', 'ads'] },
-      { name: 'ro', role: 'reader', sha256: hash, projects: [] },
+      { name: 'ro', role: 'reader', sha256: other, projects: [] },
     ]);
+  });
+
+  it.each([
+    ['two names', `ci:writer:${'ab'.repeat(32)},ro:writer:${'ab'.repeat(32)}`, 'ci', 'ro'],
+    ['two roles', `ci:writer:${'ab'.repeat(32)},ops:admin:${'ab'.repeat(32)}:x`, 'ci', 'ops'],
+  ])('refuses one key hash under %s', (_case, value, first, second) => {
+    const e = failure(() => loadConfig({ env: { API_KEYS: value }, cwd: null }));
+    expect(e.message).toBe(
+      `invalid configuration: API_KEYS (environment): keys "${first}" and "${second}" have the same SHA-256`,
+    );
   });
 
   it('reads HTTP_RATE_LIMIT as N/duration, and 0 as off', () => {

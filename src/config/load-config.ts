@@ -111,6 +111,9 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
       throw new Invalid(`key "${name}" needs a lowercase hex SHA-256 (64 characters)`);
     }
     if (keys.some((k) => k.name === name)) throw new Invalid(`key name "${name}" appears twice`);
+    // One key string would authenticate as whichever entry matched first: refuse the ambiguity.
+    const twin = keys.find((k) => k.sha256 === sha256);
+    if (twin) throw new Invalid(`keys "${twin.name}" and "${name}" have the same SHA-256`);
     const list = projects ? projects.split('|').filter((p) => p !== '') : [];
     keys.push({ name, role: role as Role, sha256, projects: list });
   }
@@ -195,6 +198,16 @@ const SETTINGS = {
       return t;
     },
   },
+  pageTokenSecret: {
+    env: 'PAGE_TOKEN_SECRET',
+    yaml: 'http.pageTokenSecret',
+    default: null as string | null,
+    parse: (v: unknown): string | null => {
+      const t = optionalString(v);
+      if (t !== null && t.length < 32) throw new Invalid('needs at least 32 characters');
+      return t;
+    },
+  },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT',
     yaml: 'server.shutdownTimeout',
@@ -208,6 +221,32 @@ const SETTINGS = {
     default: null as string | null,
     parse: optionalString,
   },
+  // ---- HTTP server limits (docs/api-limits.md) ----
+  httpHeadersTimeoutMs: {
+    env: 'HTTP_HEADERS_TIMEOUT',
+    yaml: 'server.headersTimeout',
+    default: 15_000,
+    parse: duration(100, 600_000),
+  },
+  httpRequestTimeoutMs: {
+    env: 'HTTP_REQUEST_TIMEOUT',
+    yaml: 'server.requestTimeout',
+    default: 30_000,
+    parse: duration(100, 600_000),
+  },
+  httpKeepAliveTimeoutMs: {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT',
+    yaml: 'server.keepAliveTimeout',
+    default: 5_000,
+    parse: duration(100, 600_000),
+  },
+  httpMaxConnections: {
+    env: 'HTTP_MAX_CONNECTIONS',
+    yaml: 'server.maxConnections',
+    default: 2048,
+    parse: int(1, 1_000_000),
+  },
+  // ---- end HTTP server limits ----
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -305,6 +344,13 @@ function toAppConfig(v: Values): AppConfig {
   config.metricsKeySha256 = v.metricsKeySha256;
   config.shutdownTimeoutMs = v.shutdownTimeoutMs;
   config.triggersFile = v.triggersFile;
+  config.pageTokenSecret = v.pageTokenSecret;
+  config.httpServer = {
+    headersTimeoutMs: Math.min(v.httpHeadersTimeoutMs, v.httpRequestTimeoutMs),
+    requestTimeoutMs: v.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: v.httpKeepAliveTimeoutMs,
+    maxConnections: v.httpMaxConnections,
+  };
   if (config.nodeEnv === 'production' && config.apiKeys.length === 0 && !config.authDisabled) {
     throw new ConfigError(
       'API_KEYS',

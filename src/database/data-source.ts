@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/load-config';
-import { acquireDataDirLock } from './embedded';
+import { acquireDataDirLockNow } from './data-dir-lock';
 import { buildDataSourceOptions } from './typeorm-options';
 
 /**
@@ -13,7 +13,7 @@ import { buildDataSourceOptions } from './typeorm-options';
 const config = loadConfig();
 function target(): { url: string } | { pglite: PGlite } {
   if (config.databaseUrl) return { url: config.databaseUrl };
-  const release = acquireDataDirLock(config.dataDir);
+  const release = acquireDataDirLockNow(config.dataDir);
   process.on('exit', release);
   return { pglite: new PGlite({ dataDir: join(resolve(config.dataDir), 'pgdata') }) };
 }

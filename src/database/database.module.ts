@@ -38,6 +38,8 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 export interface DatabaseModuleOptions {
   /** a PGlite instance owned by the caller (tests); it is not closed with the app */
   pglite?: PGlite;
+  /** an embedded database opened before the app (main.ts); it is closed with the app */
+  embedded?: EmbeddedDatabase;
 }
 
 @Module({})
@@ -55,6 +57,7 @@ export class DatabaseModule {
           const pglite = options.pglite;
           return { kind: 'embedded', embedded: { pglite, close: async () => {} } };
         }
+        if (options.embedded) return { kind: 'embedded', embedded: options.embedded };
         if (config.databaseUrl) return { kind: 'postgres', embedded: null };
         return { kind: 'embedded', embedded: await openEmbeddedDatabase(config.dataDir) };
       },

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PageTokenCodec } from '../common/page-token';
-import { AppConfig } from '../config/app-config';
+import { PageTokenModule } from '../common/page-token.module';
 import { TriggersModule } from '../triggers/triggers.module';
 import { RunsController } from './runs.controller';
 import { RunWritesRepository } from './run-writes.repository';
@@ -9,14 +8,9 @@ import { RunsService } from './runs.service';
 
 /** The runs table (and the scheduler's cursors): every write of scheduled, manual and backfill runs, and their listing. */
 @Module({
-  imports: [TriggersModule],
+  imports: [TriggersModule, PageTokenModule],
   controllers: [RunsController],
-  providers: [
-    RunsService,
-    RunsRepository,
-    RunWritesRepository,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
-  ],
+  providers: [RunsService, RunsRepository, RunWritesRepository],
   exports: [RunsService, RunWritesRepository],
 })
 export class RunsModule {}

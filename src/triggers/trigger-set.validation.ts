@@ -37,8 +37,10 @@ function label(raw: unknown): string {
 /** The structural problems of one member, fields prefixed `triggers[i].` */
 function structuralErrors(raw: unknown, at: string): FieldError[] {
   if (!isObject(raw)) return [{ field: at, message: 'must be an object' }];
-  const unstorable = findUnstorable(raw, at);
-  if (unstorable) return [{ ...unstorable, message: unstorable.message + label(raw) }];
+  const unstorable = findUnstorable(raw);
+  if (unstorable) {
+    return [{ field: `${at}.${unstorable.field}`, message: unstorable.message + label(raw) }];
+  }
   const member = plainToInstance(TriggerSetMemberDto, raw, { enableImplicitConversion: false });
   const errors = validateSync(member, {
     whitelist: true,

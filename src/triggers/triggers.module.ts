@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config';
+import { PageTokenModule } from '../common/page-token.module';
 import { RevisionsRepository } from './revisions/revisions.repository';
 import { TriggerRevisionEntity } from './revisions/trigger-revision.entity';
-import { PageTokenCodec } from '../common/page-token';
 import { TriggerEntity } from './trigger.entity';
 import { TriggerReadsRepository } from './trigger-reads.repository';
 import { TriggerSetController } from './trigger-set.controller';
@@ -15,7 +14,7 @@ import { TriggersRepository } from './triggers.repository';
 import { TriggersService } from './triggers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity])],
+  imports: [TypeOrmModule.forFeature([TriggerEntity, TriggerRevisionEntity]), PageTokenModule],
   controllers: [TriggersController, TriggerSetController],
   providers: [
     TriggersRepository,
@@ -25,7 +24,6 @@ import { TriggersService } from './triggers.service';
     TriggerSetRepository,
     TriggerSetService,
     TriggersFileLoader,
-    { provide: PageTokenCodec, inject: [AppConfig], useFactory: PageTokenCodec.fromConfig },
   ],
   exports: [TriggerReadsRepository, TriggersService],
 })

@@ -34,7 +34,7 @@ describe('foundation (e2e)', () => {
     const malformed = await ctx
       .app()
       .http()
-      .post('/health/live')
+      .post('/schedules/preview')
       .set('Content-Type', 'application/json')
       .send('{"a":')
       .expect(400);
@@ -42,7 +42,7 @@ describe('foundation (e2e)', () => {
     const text = await ctx
       .app()
       .http()
-      .post('/health/live')
+      .post('/schedules/preview')
       .set('Content-Type', 'text/plain')
       .send('hi')
       .expect(415);
@@ -50,7 +50,7 @@ describe('foundation (e2e)', () => {
     const huge = await ctx
       .app()
       .http()
-      .post('/health/live')
+      .post('/schedules/preview')
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ s: 'x'.repeat(1024 * 1024 + 10) }))
       .expect(413);
@@ -61,7 +61,7 @@ describe('foundation (e2e)', () => {
     const res = await ctx
       .app()
       .http()
-      .post('/health/live')
+      .post('/schedules/preview')
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ spec: { inputs: { a: ['ok', 'bad\u0000'] } } }))
       .expect(400);

@@ -7,7 +7,8 @@ import { TestDatabase } from '../support/test-database';
 
 /**
  * Thousands of malformed requests to every route: random JSON types in every field, odd path
- * segments (bad percent-encoding, huge, unicode, dots), random query strings and headers. No
+ * segments (bad percent-encoding, huge, unicode, dots), random query strings and headers, and
+ * deep, wide and huge bodies. No
  * answer may be a 5xx, every error must have the API's shape, and the service must be healthy
  * afterwards.
  */
@@ -213,6 +214,58 @@ const rawBody: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 1024 * 1024 - 10, max: 1024 * 1024 + 100 }).map((n) => `"${'z'.repeat(n)}"`),
 );
 
+/** Wraps `inner` in `levels` arrays or objects (`{"a":...}`), or a random mix of both. */
+const nested = (levels: number, inner: string, kind: 'array' | 'object' | 'mixed'): string => {
+  let open = '';
+  let close = '';
+  for (let i = 0; i < levels; i++) {
+    const array = kind === 'array' || (kind === 'mixed' && i % 3 !== 0);
+    open += array ? '[' : '{"a":';
+    close = (array ? ']' : '}') + close;
+  }
+  return open + inner + close;
+};
+
+/**
+ * Attack-style bodies (docs/api-limits.md): deep (up to 5,000 levels, at the top or inside
+ * `inputs`), wide (tens of thousands of keys or elements) and huge (near the 1 MiB limit), and
+ * numbers that do not survive a round trip.
+ */
+const attackBody: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      fc.integer({ min: 20, max: 5000 }),
+      fc.constantFrom<'array' | 'object' | 'mixed'>('array', 'object', 'mixed'),
+      fc.boolean(),
+    )
+    .map(([levels, kind, inInputs]) =>
+      inInputs
+        ? `{"spec":{"taskVersion":"v1","inputs":{"x":${nested(levels, '1', kind)}}},"automationSpec":{"type":"NONE"}}`
+        : nested(levels, '{}', kind),
+    ),
+  fc
+    .integer({ min: 1_000, max: 60_000 })
+    .map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+  fc
+    .integer({ min: 1_000, max: 200_000 })
+    .map(
+      (n) =>
+        `{"spec":{"taskVersion":"v1","inputs":{"a":[${'0,'.repeat(n)}0]},"runSpec":{"labels":{${Array.from(
+          { length: Math.min(n, 5_000) },
+          (_, i) => `"l${i}":"v"`,
+        ).join(',')}}}},"automationSpec":{"type":"NONE"}}`,
+    ),
+  fc
+    .integer({ min: 900_000, max: 1024 * 1024 + 1000 })
+    .map((n) => `{"spec":{"taskVersion":"v1","description":"${'d'.repeat(n)}"}}`),
+  fc
+    .constantFrom('1e400', '-1e400', '1e-400', '9007199254740993', '1'.repeat(400))
+    .map(
+      (num) =>
+        `{"spec":{"taskVersion":"v1","inputs":{"n":${num}}},"automationSpec":{"type":"NONE"}}`,
+    ),
+);
+
 const queryValue = fc.oneof(
   fc.constantFrom(
     '1',
@@ -353,6 +406,7 @@ describe('fuzz (e2e)', () => {
         fc.oneof(
           { weight: 4, arbitrary: mutatedBody },
           rawBody,
+          attackBody,
           anyJson.map((v) => JSON.stringify(v) ?? '1'),
         ),
         {
@@ -397,6 +451,38 @@ describe('fuzz (e2e)', () => {
     );
     // the mix reached past validation too, not only 400s
     expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+  });
+
+  it('answers deep, wide and huge bodies to every route that takes one with a 4xx, staying ready', async () => {
+    const bodyRoutes = templatesFromDoc
+      .filter(({ method }) => method === 'PUT' || method === 'POST')
+      .map(({ method, template }) => ({
+        method,
+        path: template.replace(
+          /\{([^}]+)\}/g,
+          (_, n: string) => (valid as Record<string, string>)[n] ?? 'x',
+        ),
+      }));
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...bodyRoutes), attackBody, async (route, body) => {
+        const reply = await send(port, {
+          ...route,
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+          body,
+        });
+        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+        if (reply.status >= 500)
+          throw new Error(`${reply.status} for ${route.method} ${route.path}`);
+        const ready = await send(port, { method: 'GET', path: '/health/ready', headers: {} });
+        expect(ready.status).toBe(200);
+      }),
+      { numRuns: Math.max(20, Math.round(RUNS / 25)), endOnFailure: true },
+    );
+    process.stdout.write(
+      `fuzz attacks: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}\n`,
+    );
+    expect([...statuses.keys()].every((s) => s >= 200 && s < 500)).toBe(true);
   });
 
   it('is healthy afterwards and still serves valid requests', async () => {

@@ -51,13 +51,18 @@ describe('process start-up (e2e)', () => {
     const firstOut = collect(first);
     const firstExit = exitOf(first);
     try {
-      await waitFor(() => firstOut.out().includes('listening on port'), 30_000);
+      await waitFor(() => firstOut.out().includes('listening on port'), 60_000);
       expect(existsSync(join(dataDir, 'sundial.lock'))).toBe(true);
 
       const second = startServer({ DATA_DIR: dataDir, PORT: '0' });
       const secondOut = collect(second);
       expect(await exitOf(second)).toBe(1);
-      expect(secondOut.out()).toContain(`is in use by process ${first.pid}`);
+      // one line naming DATA_DIR and the owner, not a stack in a JSON log line
+      expect(secondOut.out().trim()).toMatch(
+        new RegExp(
+          `^start-up failed: DATA_DIR: data directory \\S+ is in use by process ${first.pid} on host [^\\n]+$`,
+        ),
+      );
     } finally {
       const stoppedAt = Date.now();
       first.kill('SIGTERM');
@@ -65,5 +70,5 @@ describe('process start-up (e2e)', () => {
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     }
     expect(existsSync(join(dataDir, 'sundial.lock'))).toBe(false);
-  });
+  }, 120_000);
 });

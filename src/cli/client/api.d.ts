@@ -557,13 +557,17 @@ export interface components {
       token: string | null;
     };
     RunSpecDto: {
-      /** @example {} */
+      /**
+       * @description at most 128 entries and 16 KiB serialized
+       * @example {}
+       */
       annotations?: {
         [key: string]: string;
       };
       /** @example eu-west */
       cluster?: Record<string, never>;
       /**
+       * @description at most 128 entries and 16 KiB serialized
        * @example {
        *       "LOG_LEVEL": "debug"
        *     }
@@ -574,6 +578,7 @@ export interface components {
       /** @example true */
       interruptible?: Record<string, never>;
       /**
+       * @description at most 128 entries and 16 KiB serialized
        * @example {
        *       "team": "data"
        *     }

@@ -15,32 +15,53 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_REVISION } from './trigger-name.dto';
-import { IsStringMap, MaxJsonBytes } from './validators';
+import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
+/** Each runSpec map (envs, labels, annotations): entries and serialized bytes (docs/api-limits.md). */
+export const MAX_RUN_SPEC_MAP_ENTRIES = 128;
+export const MAX_RUN_SPEC_MAP_BYTES = 16 * 1024;
+
+const RUN_SPEC_MAP_LIMITS = `at most ${MAX_RUN_SPEC_MAP_ENTRIES} entries and ${MAX_RUN_SPEC_MAP_BYTES / 1024} KiB serialized`;
 
 export class RunSpecDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { LOG_LEVEL: 'debug' },
+    description: RUN_SPEC_MAP_LIMITS,
   })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   envs?: Record<string, string> | null;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { team: 'data' },
+    description: RUN_SPEC_MAP_LIMITS,
   })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   labels?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: {} })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: {},
+    description: RUN_SPEC_MAP_LIMITS,
+  })
   @IsOptional()
+  @KeepAsSent()
   @IsStringMap()
+  @MaxEntries(MAX_RUN_SPEC_MAP_ENTRIES)
+  @MaxJsonBytes(MAX_RUN_SPEC_MAP_BYTES)
   annotations?: Record<string, string> | null;
 
   @ApiPropertyOptional({ example: true })
@@ -79,6 +100,7 @@ export class TriggerSpecDto {
     example: { region: 'eu' },
   })
   @IsOptional()
+  @KeepAsSent()
   @IsObject()
   @MaxJsonBytes(MAX_INPUTS_BYTES)
   inputs?: Record<string, unknown> | null;
