@@ -2,6 +2,7 @@ import { CreateTriggers1764000000000 } from './1764000000000-CreateTriggers';
 import { TriggerListIndexes1764000100000 } from './1764000100000-TriggerListIndexes';
 import { CreateRuns1764000200000 } from './1764000200000-CreateRuns';
 import { CreateServiceSecrets1765000000000 } from './1765000000000-CreateServiceSecrets';
+import { RunLifecycle1765000100000 } from './1765000100000-RunLifecycle';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
 export const MIGRATIONS: (new () => object)[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: (new () => object)[] = [
   TriggerListIndexes1764000100000,
   CreateRuns1764000200000,
   CreateServiceSecrets1765000000000,
+  RunLifecycle1765000100000,
 ];

@@ -13,6 +13,7 @@ import { PreviewModule } from './preview/preview.module';
 import { TriggersModule } from './triggers/triggers.module';
 import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { DeliveryModule } from './delivery/delivery.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -38,6 +39,7 @@ export class AppModule {
         TriggersModule,
         RunsModule,
         SchedulerModule,
+        DeliveryModule,
         PreviewModule,
       ],
     };

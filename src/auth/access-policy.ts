@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Role } from '../config/app-config';
 
-const RANK: Record<Role, number> = { reader: 0, writer: 1, admin: 2 };
+const RANK: Record<Role, number> = { reader: 0, worker: 1, writer: 2, admin: 3 };
 
 /** True when a key of role `has` may do what needs role `needs`. */
 export function roleAllows(has: Role, needs: Role): boolean {
@@ -30,6 +30,12 @@ const RULES: Record<string, Role> = {
   [`POST /triggers/delete`]: 'writer',
   [`POST ${TRIGGER}/fire`]: 'writer',
   [`POST ${TRIGGER}/backfill`]: 'writer',
+  [`POST /queues/:/lease`]: 'worker',
+  [`POST /runs/:/heartbeat`]: 'worker',
+  [`POST /runs/:/complete`]: 'worker',
+  [`POST /runs/:/fail`]: 'worker',
+  [`POST /runs/:/release`]: 'worker',
+  [`POST /runs/:/cancel`]: 'writer',
 };
 
 /** The least role needed for `method` on the route `template` (e.g. `/triggers/:project/...`). */
@@ -60,7 +66,7 @@ export function projectsNamed(req: Request, template: string): string[] {
   const trigger = /^\/triggers\/:([^/]+)(\/|$)/.exec(template);
   if (trigger) found.push(...strings(params[trigger[1]]));
   if (!trigger || trigger[1] !== 'project') found.push(...strings(params.project));
-  if (template === '/triggers') {
+  if (template === '/triggers' || template === '/runs') {
     const query = (req.query ?? {}) as Record<string, unknown>;
     found.push(...strings(query.project));
   }

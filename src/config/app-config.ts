@@ -1,5 +1,5 @@
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type Role = 'reader' | 'writer' | 'admin';
+export type Role = 'reader' | 'worker' | 'writer' | 'admin';
 
 export interface ApiKeyConfig {
   name: string;
@@ -16,6 +16,12 @@ export interface SchedulerConfig {
   maxCatchupRunsPerLoop: number;
   executionQps: number;
   executionBurst: number;
+}
+
+/** The run lifecycle (docs/delivery.md). */
+export interface RunsConfig {
+  /** how often every instance sweeps expired leases and expired pending runs */
+  sweepIntervalMs: number;
 }
 
 export interface RateLimitConfig {
@@ -45,6 +51,7 @@ export class AppConfig {
   dataDir!: string;
   logLevel!: LogLevel;
   scheduler!: SchedulerConfig;
+  runs!: RunsConfig;
   /** null: HTTP rate limiting off */
   httpRateLimit!: RateLimitConfig | null;
   apiKeys!: ApiKeyConfig[];

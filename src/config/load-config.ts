@@ -31,7 +31,7 @@ interface Setting<T> {
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const ROLES: Role[] = ['reader', 'writer', 'admin'];
+const ROLES: Role[] = ['reader', 'worker', 'writer', 'admin'];
 
 class Invalid extends Error {}
 
@@ -105,7 +105,9 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
     const [name, role, sha256, projects] = parts;
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Invalid(`key name "${name}" is invalid`);
     if (!ROLES.includes(role as Role)) {
-      throw new Invalid(`key "${name}" has role "${role}"; expected reader, writer or admin`);
+      throw new Invalid(
+        `key "${name}" has role "${role}"; expected reader, worker, writer or admin`,
+      );
     }
     if (!/^[0-9a-f]{64}$/.test(sha256)) {
       throw new Invalid(`key "${name}" needs a lowercase hex SHA-256 (64 characters)`);
@@ -197,6 +199,12 @@ const SETTINGS = {
       }
       return t;
     },
+  },
+  runsSweepIntervalMs: {
+    env: 'RUNS_SWEEP_INTERVAL',
+    yaml: 'runs.sweepInterval',
+    default: 1_000,
+    parse: duration(50, 60_000),
   },
   pageTokenSecret: {
     env: 'PAGE_TOKEN_SECRET',
@@ -337,6 +345,7 @@ function toAppConfig(v: Values): AppConfig {
     executionQps: v.executionQps,
     executionBurst: v.executionBurst,
   };
+  config.runs = { sweepIntervalMs: v.runsSweepIntervalMs };
   config.httpRateLimit = v.httpRateLimit;
   config.apiKeys = v.apiKeys;
   config.authDisabled = v.authDisabled;

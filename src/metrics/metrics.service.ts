@@ -61,9 +61,48 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private queueDepthSource: (() => Promise<{ queue: string; pending: number }[]>) | null = null;
+
+  private readonly queueDepth = new Gauge({
+    name: 'sundial_queue_depth',
+    help: 'PENDING runs per queue (read from the database when scraped)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.queueDepthSource) return;
+      const depths = await this.queueDepthSource().catch(() => null);
+      if (!depths) return;
+      this.queueDepth.reset();
+      for (const d of depths) this.queueDepth.set({ queue: d.queue }, d.pending);
+    },
+  });
+
+  private readonly runStartLateness = new Histogram({
+    name: 'sundial_run_start_lateness_seconds',
+    help: "Time from a run's scheduledAt to its first lease",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  private readonly attemptsTotal = new Counter({
+    name: 'sundial_run_attempts_total',
+    help: 'Ended attempts by outcome (SUCCEEDED, FAILED, LEASE_EXPIRED, RELEASED, CANCELLED)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly leasesExpired = new Counter({
+    name: 'sundial_leases_expired_total',
+    help: 'Leases that ran out before their attempt ended (swept)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
+    for (const outcome of ['SUCCEEDED', 'FAILED', 'LEASE_EXPIRED', 'RELEASED', 'CANCELLED']) {
+      this.attemptsTotal.inc({ outcome }, 0);
+    }
   }
 
   /** One HTTP request answered; `route` is the route template or `unmatched`. */
@@ -99,6 +138,26 @@ export class MetricsService {
   /** A deploy was rejected with REVISION_CONFLICT. */
   revisionConflict(): void {
     this.revisionConflicts.inc();
+  }
+
+  /** Where sundial_queue_depth reads its values when scraped. */
+  setQueueDepthSource(source: () => Promise<{ queue: string; pending: number }[]>): void {
+    this.queueDepthSource = source;
+  }
+
+  /** A run was leased for the first time `seconds` after its scheduledAt. */
+  observeRunStartLateness(seconds: number): void {
+    this.runStartLateness.observe(Math.max(0, seconds));
+  }
+
+  /** An attempt ended with `outcome`. */
+  attemptEnded(outcome: string): void {
+    this.attemptsTotal.inc({ outcome });
+  }
+
+  /** The sweeper expired a lease. */
+  leaseExpired(): void {
+    this.leasesExpired.inc();
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
 import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
 import { inputsSql, runSpecSql } from './run-inputs.sql';
+import { RunSignals } from './lease/run-signals';
+import { RUN_LIFECYCLE_INSERT_COLUMNS, runLifecycleInsertValues } from './lifecycle/delivery-spec';
 import {
   RUN_COLUMNS,
   runFromJson,
@@ -50,7 +52,7 @@ function boundedRunsSql(source: string, order: string, budget: string): string {
  */
 function backfillSlotsSql(lock: string): string {
   return `target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
          FROM triggers t
          WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
          ${lock}
@@ -90,7 +92,8 @@ export interface CreatedRuns {
 }
 
 /**
- * Every statement that writes `runs` and `scheduler_cursors`: scheduled fires (which also keep
+ * Every statement that creates runs (each in its trigger's queue, starting PENDING:
+ * runLifecycleInsertValues, docs/delivery.md) and writes `scheduler_cursors`: scheduled fires (which also keep
  * the triggers' last_scheduled_at and the cursor rows), backfill and manual runs. Every statement
  * that creates runs locks the trigger rows it depends on (in id order, so concurrent batches never
  * deadlock) and re-checks them, so a change committed first always wins over a fire.
@@ -107,6 +110,7 @@ export class RunWritesRepository implements SlotWriter {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
+    private readonly signals: RunSignals,
   ) {
     this.fireLock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
   }
@@ -129,6 +133,7 @@ export class RunWritesRepository implements SlotWriter {
       ord: string;
       outcome: SlotOutcome;
       createdAt: Date | null;
+      queue: string | null;
       cursorRow: boolean | null;
     }[] = await this.dataSource.query(
       `WITH due AS (
@@ -139,7 +144,7 @@ export class RunWritesRepository implements SlotWriter {
        ),
        eligible AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
-                t.last_scheduled_at
+                t.last_scheduled_at, t.project
          FROM (SELECT DISTINCT trigger_id FROM due) d
          JOIN triggers t ON t.id = d.trigger_id
          WHERE ${ACTIVE_SCHEDULE}
@@ -147,17 +152,18 @@ export class RunWritesRepository implements SlotWriter {
          ${this.fireLock}
        ),
        ok AS (
-         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at
+         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project
          FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec)
+                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
-                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}
+                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')},
+                ${runLifecycleInsertValues('ok', 'ok.scheduled_at')}
          FROM ok ORDER BY ok.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-         RETURNING trigger_id, scheduled_at, created_at
+         RETURNING trigger_id, scheduled_at, created_at, queue
        ),
        fired AS (
          SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
@@ -195,7 +201,7 @@ export class RunWritesRepository implements SlotWriter {
        SELECT d.ord::text AS ord,
               CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
                    WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
-              ins.created_at AS "createdAt",
+              ins.created_at AS "createdAt", ins.queue,
               CASE WHEN ok.trigger_id IS NULL OR p.trigger_id IS NULL THEN NULL
                    WHEN p.floor IS NOT NULL THEN true
                    ELSE p.through < coalesce(p.last_scheduled, '-infinity') END AS "cursorRow"
@@ -213,13 +219,16 @@ export class RunWritesRepository implements SlotWriter {
       ],
     );
     const results: SlotResult[] = new Array<SlotResult>(slots.length);
+    const queues = new Set<string>();
     for (const row of rows) {
+      if (row.queue !== null) queues.add(row.queue);
       results[Number(row.ord) - 1] = {
         outcome: row.outcome,
         createdAt: row.createdAt,
         cursorRow: row.cursorRow,
       };
     }
+    await this.signals.publish(queues);
     return results;
   }
 
@@ -238,10 +247,10 @@ export class RunWritesRepository implements SlotWriter {
       `WITH ${backfillSlotsSql('FOR NO KEY UPDATE OF t')},
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec)
+                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, due.name, 'BACKFILL', due.scheduled_at,
                 clock_timestamp(), target.task_version, ${inputsSql('target', 'due.iso')},
-                ${runSpecSql('target')}
+                ${runSpecSql('target')}, ${runLifecycleInsertValues('target', 'due.scheduled_at')}
          FROM target CROSS JOIN due ORDER BY due.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
          RETURNING ${RUN_COLUMNS}
@@ -254,7 +263,9 @@ export class RunWritesRepository implements SlotWriter {
        SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
       backfillParams(triggerId, slots, payloadBudget),
     );
-    return backfillRunsOf(rows[0]);
+    const created = backfillRunsOf(rows[0]);
+    await this.signals.publish(created.runs.map((r) => r.queue));
+    return created;
   }
 
   /**
@@ -297,15 +308,17 @@ export class RunWritesRepository implements SlotWriter {
   ): Promise<CreatedRuns> {
     const rows: { found: number; run: RunJson | null }[] = await this.dataSource.query(
       `WITH target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
          FROM triggers t WHERE t.id = $1::bigint AND t.deleted_at IS NULL
          FOR NO KEY UPDATE OF t
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, idempotency_key)
+                           task_version, inputs, run_spec, idempotency_key,
+                           ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, $2, 'MANUAL', $3::text::timestamptz, clock_timestamp(),
-                target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4
+                target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4,
+                ${runLifecycleInsertValues('target', '$3::text::timestamptz')}
          FROM target
          ON CONFLICT (trigger_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${RUN_COLUMNS}
@@ -319,6 +332,7 @@ export class RunWritesRepository implements SlotWriter {
       [triggerId, run.runName, run.scheduledAt.toISOString(), run.idempotencyKey],
     );
     const created = rows[0].run;
+    if (created) await this.signals.publish([created.queue]);
     return { found: rows[0].found > 0, runs: created ? [runFromJson(created)] : [] };
   }
 }

@@ -1,9 +1,12 @@
 import type { TriggerName } from '../triggers/trigger-events';
 import type { RunHead, RunRow } from './run.row';
 import type { RunSource } from './runs.types';
+import type { RunError, RunState, SkipReason } from './lifecycle/run-state';
 
-/** A run as the API returns it (docs/runs.md "What a run holds"). */
+/** A run as the API returns it (docs/runs.md "What a run holds", docs/delivery.md "Run states"). */
 export interface RunResponse {
+  /** the lifecycle fields are absent only in a backfill dry run (nothing was created) */
+  id?: string;
   name: string;
   trigger: { name: TriggerName; revision: number };
   taskVersion: string;
@@ -14,7 +17,19 @@ export interface RunResponse {
   /** absent only in a backfill answer whose payloads were too large (payloadsOmitted) */
   inputs?: Record<string, unknown>;
   runSpec?: Record<string, unknown>;
+  state?: RunState;
+  queue?: string;
+  attempt?: number;
+  notBefore?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  skipReason?: SkipReason | null;
+  result?: unknown;
+  error?: RunError | null;
+  cancelRequested?: boolean;
 }
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 /** A run for the API; `planned`: a backfill dry run's run (not created: createdAt null). */
 export function toRunResponse(
@@ -23,6 +38,7 @@ export function toRunResponse(
   planned = false,
 ): RunResponse {
   const response: RunResponse = {
+    ...(planned ? {} : { id: row.publicId }),
     name: row.name,
     trigger: {
       name: {
@@ -41,6 +57,20 @@ export function toRunResponse(
   if ('inputs' in row) {
     response.inputs = row.inputs;
     response.runSpec = row.runSpec;
+  }
+  if (!planned) {
+    Object.assign(response, {
+      state: row.state,
+      queue: row.queue,
+      attempt: row.attempt,
+      notBefore: row.notBefore.toISOString(),
+      startedAt: iso(row.startedAt),
+      finishedAt: iso(row.finishedAt),
+      skipReason: row.skipReason,
+      result: row.result ?? null,
+      error: row.error ?? null,
+      cancelRequested: row.cancelRequested,
+    });
   }
   return response;
 }

@@ -7,6 +7,9 @@ export interface StoredSpec {
   inputs: Record<string, unknown>;
   runSpec: Record<string, unknown>;
   description: string;
+  /** only when given (absent: the defaults of docs/delivery.md apply) */
+  delivery?: Record<string, unknown>;
+  retryConfig?: Record<string, unknown>;
 }
 
 export interface StoredCron {
@@ -44,6 +47,8 @@ export function storedSpec(spec: TriggerSpecDto): StoredSpec {
     inputs: spec.inputs ?? {},
     runSpec: present(spec.runSpec) ? compact(spec.runSpec) : {},
     description: spec.description ?? '',
+    ...(present(spec.delivery) ? { delivery: compact(spec.delivery) } : {}),
+    ...(present(spec.retryConfig) ? { retryConfig: compact(spec.retryConfig) } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type {
 } from './dto/trigger-details.dto';
 import type { TriggerNameDto } from '../common/http/trigger-key.dto';
 import { nextFireAt } from './next-fire';
+import { deliveryView, retryConfigView } from '../runs/lifecycle/delivery-spec';
 
 function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
@@ -66,6 +67,8 @@ function toSpec(
     inputs: asRecord(spec.inputs),
     runSpec: toRunSpec(spec.runSpec),
     description: typeof spec.description === 'string' ? spec.description : '',
+    ...(spec.delivery !== undefined ? { delivery: deliveryView(spec.delivery) } : {}),
+    ...(spec.retryConfig !== undefined ? { retryConfig: retryConfigView(spec.retryConfig) } : {}),
   };
 }
 

@@ -49,6 +49,17 @@ describe('runs: manual fire, backfill, listing (e2e)', () => {
         createdAt: expect.any(String),
         inputs: { region: 'eu', kickoff: res.body.scheduledAt },
         runSpec: { envs: { A: '1' } },
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        state: 'PENDING',
+        queue: 'default',
+        attempt: 0,
+        notBefore: res.body.scheduledAt,
+        startedAt: null,
+        finishedAt: null,
+        skipReason: null,
+        result: null,
+        error: null,
+        cancelRequested: false,
       });
       expect(Date.parse(res.body.scheduledAt)).toBeGreaterThanOrEqual(before - 5);
       const status = await triggerStatus(app(), hourly);

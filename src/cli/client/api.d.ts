@@ -52,6 +52,168 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Depth and age of every queue with pending or running runs */
+    get: operations['LeaseController_queues'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/queues/{queue}/lease': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Lease up to max due runs of a queue (long poll with wait)
+     * @description Oldest notBefore first, each run to exactly one caller. With wait, an empty queue holds the request until a run is due (answered within milliseconds) or the wait ends.
+     */
+    post: operations['LeaseController_lease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Runs across triggers, newest scheduled first, keyset paged
+     * @description Filters combine; a project-scoped key sees only its projects.
+     */
+    get: operations['RunLifecycleController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A run with its attempts */
+    get: operations['RunLifecycleController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a run
+     * @description PENDING or BUFFERED: CANCELLED at once. RUNNING: cancelRequested is set (heartbeats report it) and the run is CANCELLED when its attempt ends or its lease expires.
+     */
+    post: operations['RunLifecycleController_cancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Complete the leased attempt: the run is SUCCEEDED */
+    post: operations['LeaseController_complete'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}/fail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Fail the leased attempt: PENDING for a retry (see notBefore), or FAILED */
+    post: operations['LeaseController_fail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}/heartbeat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Extend a lease; reports cancelRequested */
+    post: operations['LeaseController_heartbeat'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{id}/release': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Give the run back: PENDING again, not counted as a failure */
+    post: operations['LeaseController_release'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/schedules/preview': {
     parameters: {
       query?: never;
@@ -318,6 +480,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AttemptDto: {
+      /** @example null */
+      endedAt: string | null;
+      error?: components['schemas']['RunErrorDto'];
+      /** @example 1 */
+      number: number;
+      /**
+       * @description null while the attempt holds its lease
+       * @enum {string|null}
+       */
+      outcome: 'SUCCEEDED' | 'FAILED' | 'LEASE_EXPIRED' | 'RELEASED' | 'CANCELLED' | null;
+      /** @example 2026-07-01T09:00:00.020Z */
+      startedAt: string;
+      /** @example worker-7f3a */
+      workerId: string;
+    };
     AutomationSpecDto: {
       /** @description required for SCHEDULE, absent for NONE */
       schedule?: components['schemas']['ScheduleDto'];
@@ -368,6 +546,21 @@ export interface components {
       /** @description changed: each got a new revision */
       updated: components['schemas']['TriggerNameDto'][];
     };
+    CancelBodyDto: {
+      /** @example superseded by a manual run */
+      reason?: string;
+    };
+    CompleteBodyDto: {
+      /** @example lt_Q2hlY2sgdGhlIGRvY3M */
+      leaseToken: string;
+      /**
+       * @description any JSON, at most 64 KiB: the run's result
+       * @example {
+       *       "rows": 1200
+       *     }
+       */
+      result?: Record<string, never>;
+    };
     CronDto: {
       /**
        * @description 5 or 6 fields, a descriptor (@daily, @every 90s), optionally prefixed CRON_TZ=<zone>
@@ -416,6 +609,27 @@ export interface components {
       /** @example 409 */
       statusCode: number;
     };
+    FailBodyDto: {
+      error: components['schemas']['FailErrorDto'];
+      /** @example lt_Q2hlY2sgdGhlIGRvY3M */
+      leaseToken: string;
+      /**
+       * @description retry after this instead of the backoff
+       * @example 30s
+       */
+      retryAfter?: string;
+    };
+    FailErrorDto: {
+      /** @example upstream timed out */
+      message: string;
+      /**
+       * @description false: FAILED at once, no retry
+       * @default true
+       */
+      retryable: boolean;
+      /** @example TIMEOUT */
+      type?: string;
+    };
     FireTimeDto: {
       /**
        * @description UTC instant
@@ -430,6 +644,65 @@ export interface components {
     };
     FireTimesDto: {
       fireTimes: components['schemas']['FireTimeDto'][];
+    };
+    HeartbeatBodyDto: {
+      /**
+       * @description new expiry = now + this (1s–12h); default: the lease duration
+       * @example 60s
+       */
+      extendBy?: string;
+      /**
+       * @description from the lease
+       * @example lt_Q2hlY2sgdGhlIGRvY3M
+       */
+      leaseToken: string;
+    };
+    HeartbeatResponseDto: {
+      /**
+       * @description true: stop and report; the run will be CANCELLED
+       * @example false
+       */
+      cancelRequested: boolean;
+      /** @example 2026-07-01T09:02:00.020Z */
+      leaseExpiresAt: string;
+    };
+    LeaseBodyDto: {
+      /**
+       * @description 1s–12h
+       * @default 60s
+       * @example 60s
+       */
+      leaseDuration: string;
+      /**
+       * @default 1
+       * @example 10
+       */
+      max: number;
+      /**
+       * @description long poll: 0–20s; an empty queue holds the request until a run is due
+       * @default 0s
+       * @example 20s
+       */
+      wait: string;
+      /**
+       * @description who leases (recorded on the attempt)
+       * @example worker-7f3a
+       */
+      workerId: string;
+    };
+    LeaseDto: {
+      /** @example 2026-07-01T09:01:00.020Z */
+      leaseExpiresAt: string;
+      /**
+       * @description secret: names this attempt
+       * @example lt_Q2hlY2sgdGhlIGRvY3M
+       */
+      leaseToken: string;
+      run: components['schemas']['RunViewDto'];
+    };
+    LeaseResponseDto: {
+      /** @description empty when nothing was due */
+      leases: components['schemas']['LeaseDto'][];
     };
     PreviewScheduleDto: {
       /**
@@ -451,6 +724,37 @@ export interface components {
        * @example 2027-03-13T00:00:00Z
        */
       from?: Record<string, never>;
+    };
+    QueueDeliveryDto: {
+      /**
+       * @description a run still PENDING this long after its notBefore is FAILED (EXPIRED); 0 = never
+       * @default 24h
+       * @example 24h
+       */
+      expireAfter: string;
+      /**
+       * @default default
+       * @example default
+       */
+      queue: string;
+      /**
+       * @example QUEUE
+       * @enum {string}
+       */
+      type: 'QUEUE';
+    };
+    QueuesResponseDto: {
+      queues: components['schemas']['QueueStatsDto'][];
+    };
+    QueueStatsDto: {
+      /** @example 2026-07-01T08:59:00.000Z */
+      oldestPendingNotBefore: string | null;
+      /** @example 12 */
+      pending: number;
+      /** @example default */
+      queue: string;
+      /** @example 3 */
+      running: number;
     };
     RateDto: {
       /**
@@ -479,6 +783,38 @@ export interface components {
       unit: 'MINUTE' | 'HOUR' | 'DAY';
       /** @example 5 */
       value: number;
+    };
+    ReleaseBodyDto: {
+      /** @example lt_Q2hlY2sgdGhlIGRvY3M */
+      leaseToken: string;
+    };
+    RetryConfigDto: {
+      /**
+       * @default 1h
+       * @example 1h
+       */
+      maxBackoffDuration: string;
+      /**
+       * @default 5
+       * @example 5
+       */
+      maxDoublings: number;
+      /**
+       * @description 0s: unlimited
+       * @default 0s
+       * @example 0s
+       */
+      maxRetryDuration: string;
+      /**
+       * @default 5s
+       * @example 5s
+       */
+      minBackoffDuration: string;
+      /**
+       * @default 3
+       * @example 3
+       */
+      retryCount: number;
     };
     RevisionDetailsDto: {
       /**
@@ -515,6 +851,69 @@ export interface components {
       /** @example null */
       token: string | null;
     };
+    RunDetailsViewDto: {
+      /**
+       * @description attempts started so far
+       * @example 1
+       */
+      attempt: number;
+      attempts: components['schemas']['AttemptDto'][];
+      /** @example false */
+      cancelRequested: boolean;
+      /** @example 2026-07-01T09:00:00.012Z */
+      createdAt: string;
+      error: components['schemas']['RunErrorDto'] | null;
+      /** @example null */
+      finishedAt: string | null;
+      /**
+       * @description stable, globally unique
+       * @example 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55
+       */
+      id: string;
+      /**
+       * @example {
+       *       "region": "eu",
+       *       "kickoff_time": "2026-07-01T09:00:00.000Z"
+       *     }
+       */
+      inputs: {
+        [key: string]: unknown;
+      };
+      /** @example r33e6dc05117cbf71 */
+      name: string;
+      /**
+       * @description earliest hand-out time
+       * @example 2026-07-01T09:00:00.000Z
+       */
+      notBefore: string;
+      /** @example default */
+      queue: string;
+      /** @description what the completing attempt reported (any JSON) */
+      result: Record<string, never> | null;
+      /** @example {} */
+      runSpec: {
+        [key: string]: unknown;
+      };
+      /** @example 2026-07-01T09:00:00.000Z */
+      scheduledAt: string;
+      /**
+       * @description why SKIPPED
+       * @example null
+       */
+      skipReason: string | null;
+      /** @enum {string} */
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      /** @example 2026-07-01T09:00:00.020Z */
+      startedAt: string | null;
+      /**
+       * @example RUNNING
+       * @enum {string}
+       */
+      state: 'PENDING' | 'BUFFERED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+      /** @example v7 */
+      taskVersion: string;
+      trigger: components['schemas']['RunTriggerRefDto'];
+    };
     RunDto: {
       /**
        * @description null only in a backfill dry run
@@ -550,6 +949,15 @@ export interface components {
       /** @example v7 */
       taskVersion: string;
       trigger: components['schemas']['RunTriggerRefDto'];
+    };
+    RunErrorDto: {
+      /** @example upstream timed out */
+      message: string;
+      /**
+       * @description EXPIRED, LEASE_EXPIRED, CANCELLED, …
+       * @example TIMEOUT
+       */
+      type?: string;
     };
     RunPageDto: {
       runs: components['schemas']['RunDto'][];
@@ -620,6 +1028,73 @@ export interface components {
        * @example 4
        */
       revision: number;
+    };
+    RunViewDto: {
+      /**
+       * @description attempts started so far
+       * @example 1
+       */
+      attempt: number;
+      /** @example false */
+      cancelRequested: boolean;
+      /** @example 2026-07-01T09:00:00.012Z */
+      createdAt: string;
+      error: components['schemas']['RunErrorDto'] | null;
+      /** @example null */
+      finishedAt: string | null;
+      /**
+       * @description stable, globally unique
+       * @example 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55
+       */
+      id: string;
+      /**
+       * @example {
+       *       "region": "eu",
+       *       "kickoff_time": "2026-07-01T09:00:00.000Z"
+       *     }
+       */
+      inputs: {
+        [key: string]: unknown;
+      };
+      /** @example r33e6dc05117cbf71 */
+      name: string;
+      /**
+       * @description earliest hand-out time
+       * @example 2026-07-01T09:00:00.000Z
+       */
+      notBefore: string;
+      /** @example default */
+      queue: string;
+      /** @description what the completing attempt reported (any JSON) */
+      result: Record<string, never> | null;
+      /** @example {} */
+      runSpec: {
+        [key: string]: unknown;
+      };
+      /** @example 2026-07-01T09:00:00.000Z */
+      scheduledAt: string;
+      /**
+       * @description why SKIPPED
+       * @example null
+       */
+      skipReason: string | null;
+      /** @enum {string} */
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      /** @example 2026-07-01T09:00:00.020Z */
+      startedAt: string | null;
+      /**
+       * @example RUNNING
+       * @enum {string}
+       */
+      state: 'PENDING' | 'BUFFERED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+      /** @example v7 */
+      taskVersion: string;
+      trigger: components['schemas']['RunTriggerRefDto'];
+    };
+    RunViewPageDto: {
+      runs: components['schemas']['RunViewDto'][];
+      /** @description the next page, or null */
+      token: string | null;
     };
     ScheduleDto: {
       /** @description exactly one of cron and rate */
@@ -750,6 +1225,8 @@ export interface components {
        * @example true
        */
       active: Record<string, never>;
+      /** @description where runs go; absent: { type: QUEUE, queue: default, expireAfter: 24h } */
+      delivery?: components['schemas']['QueueDeliveryDto'];
       /** @example nightly export */
       description?: Record<string, never>;
       /**
@@ -761,6 +1238,8 @@ export interface components {
       inputs?: {
         [key: string]: unknown;
       };
+      /** @description failed attempts retry per this */
+      retryConfig?: components['schemas']['RetryConfigDto'];
       runSpec?: components['schemas']['RunSpecDto'];
       /** @example v7 */
       taskVersion: string;
@@ -768,6 +1247,17 @@ export interface components {
     TriggerSpecViewDto: {
       /** @example true */
       active: boolean;
+      /**
+       * @description shown when deployed with one (defaults filled in); absent: the default queue
+       * @example {
+       *       "type": "QUEUE",
+       *       "queue": "default",
+       *       "expireAfter": "24h"
+       *     }
+       */
+      delivery?: {
+        [key: string]: unknown;
+      };
       /** @example nightly export */
       description: string;
       /**
@@ -776,6 +1266,19 @@ export interface components {
        *     }
        */
       inputs: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description shown when deployed with one (defaults filled in)
+       * @example {
+       *       "retryCount": 3,
+       *       "minBackoffDuration": "5s",
+       *       "maxBackoffDuration": "1h",
+       *       "maxDoublings": 5,
+       *       "maxRetryDuration": "0s"
+       *     }
+       */
+      retryConfig?: {
         [key: string]: unknown;
       };
       runSpec: components['schemas']['RunSpecViewDto'];
@@ -1020,6 +1523,867 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  LeaseController_queues: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "queues": [
+           *         {
+           *           "queue": "default",
+           *           "pending": 12,
+           *           "running": 3,
+           *           "oldestPendingNotBefore": "2026-07-01T08:59:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['QueuesResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_lease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description 1–63 characters of a-z 0-9 - */
+        queue: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LeaseBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "leases": [
+           *         {
+           *           "run": {
+           *             "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *             "name": "r33e6dc05117cbf71",
+           *             "trigger": {
+           *               "name": {
+           *                 "project": "p",
+           *                 "domain": "d",
+           *                 "taskName": "task",
+           *                 "name": "k1"
+           *               },
+           *               "revision": 4
+           *             },
+           *             "taskVersion": "v7",
+           *             "source": "SCHEDULE",
+           *             "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *             "createdAt": "2026-07-01T09:00:00.012Z",
+           *             "inputs": {
+           *               "region": "eu",
+           *               "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *             },
+           *             "runSpec": {},
+           *             "state": "RUNNING",
+           *             "queue": "default",
+           *             "attempt": 1,
+           *             "notBefore": "2026-07-01T09:00:00.000Z",
+           *             "startedAt": "2026-07-01T09:00:00.020Z",
+           *             "finishedAt": null,
+           *             "skipReason": null,
+           *             "result": null,
+           *             "error": null,
+           *             "cancelRequested": false
+           *           },
+           *           "leaseToken": "lt_Q2hlY2sgdGhlIGRvY3M",
+           *           "leaseExpiresAt": "2026-07-01T09:01:00.020Z"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['LeaseResponseDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  RunLifecycleController_list: {
+    parameters: {
+      query?: {
+        domain?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+        project?: string;
+        queue?: string;
+        state?:
+          'PENDING' | 'BUFFERED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+        taskName?: string;
+        /** @description the `token` of the previous page (opaque) */
+        token?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "runs": [
+           *         {
+           *           "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *           "name": "r33e6dc05117cbf71",
+           *           "trigger": {
+           *             "name": {
+           *               "project": "p",
+           *               "domain": "d",
+           *               "taskName": "task",
+           *               "name": "k1"
+           *             },
+           *             "revision": 4
+           *           },
+           *           "taskVersion": "v7",
+           *           "source": "SCHEDULE",
+           *           "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *           "createdAt": "2026-07-01T09:00:00.012Z",
+           *           "inputs": {
+           *             "region": "eu",
+           *             "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *           },
+           *           "runSpec": {},
+           *           "state": "RUNNING",
+           *           "queue": "default",
+           *           "attempt": 1,
+           *           "notBefore": "2026-07-01T09:00:00.000Z",
+           *           "startedAt": "2026-07-01T09:00:00.020Z",
+           *           "finishedAt": null,
+           *           "skipReason": null,
+           *           "result": null,
+           *           "error": null,
+           *           "cancelRequested": false
+           *         }
+           *       ],
+           *       "token": null
+           *     }
+           */
+          'application/json': components['schemas']['RunViewPageDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  RunLifecycleController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *       "name": "r33e6dc05117cbf71",
+           *       "trigger": {
+           *         "name": {
+           *           "project": "p",
+           *           "domain": "d",
+           *           "taskName": "task",
+           *           "name": "k1"
+           *         },
+           *         "revision": 4
+           *       },
+           *       "taskVersion": "v7",
+           *       "source": "SCHEDULE",
+           *       "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *       "createdAt": "2026-07-01T09:00:00.012Z",
+           *       "inputs": {
+           *         "region": "eu",
+           *         "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *       },
+           *       "runSpec": {},
+           *       "state": "RUNNING",
+           *       "queue": "default",
+           *       "attempt": 1,
+           *       "notBefore": "2026-07-01T09:00:00.000Z",
+           *       "startedAt": "2026-07-01T09:00:00.020Z",
+           *       "finishedAt": null,
+           *       "skipReason": null,
+           *       "result": null,
+           *       "error": null,
+           *       "cancelRequested": false,
+           *       "attempts": [
+           *         {
+           *           "number": 1,
+           *           "workerId": "worker-7f3a",
+           *           "startedAt": "2026-07-01T09:00:00.020Z",
+           *           "endedAt": null,
+           *           "outcome": null
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['RunDetailsViewDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  RunLifecycleController_cancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CancelBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *       "name": "r33e6dc05117cbf71",
+           *       "trigger": {
+           *         "name": {
+           *           "project": "p",
+           *           "domain": "d",
+           *           "taskName": "task",
+           *           "name": "k1"
+           *         },
+           *         "revision": 4
+           *       },
+           *       "taskVersion": "v7",
+           *       "source": "SCHEDULE",
+           *       "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *       "createdAt": "2026-07-01T09:00:00.012Z",
+           *       "inputs": {
+           *         "region": "eu",
+           *         "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *       },
+           *       "runSpec": {},
+           *       "state": "RUNNING",
+           *       "queue": "default",
+           *       "attempt": 1,
+           *       "notBefore": "2026-07-01T09:00:00.000Z",
+           *       "startedAt": "2026-07-01T09:00:00.020Z",
+           *       "finishedAt": null,
+           *       "skipReason": null,
+           *       "result": null,
+           *       "error": null,
+           *       "cancelRequested": true
+           *     }
+           */
+          'application/json': components['schemas']['RunViewDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_FINAL */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_complete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CompleteBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *       "name": "r33e6dc05117cbf71",
+           *       "trigger": {
+           *         "name": {
+           *           "project": "p",
+           *           "domain": "d",
+           *           "taskName": "task",
+           *           "name": "k1"
+           *         },
+           *         "revision": 4
+           *       },
+           *       "taskVersion": "v7",
+           *       "source": "SCHEDULE",
+           *       "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *       "createdAt": "2026-07-01T09:00:00.012Z",
+           *       "inputs": {
+           *         "region": "eu",
+           *         "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *       },
+           *       "runSpec": {},
+           *       "state": "SUCCEEDED",
+           *       "queue": "default",
+           *       "attempt": 1,
+           *       "notBefore": "2026-07-01T09:00:00.000Z",
+           *       "startedAt": "2026-07-01T09:00:00.020Z",
+           *       "finishedAt": null,
+           *       "skipReason": null,
+           *       "result": {
+           *         "rows": 1200
+           *       },
+           *       "error": null,
+           *       "cancelRequested": false
+           *     }
+           */
+          'application/json': components['schemas']['RunViewDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description LEASE_LOST */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_fail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FailBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *       "name": "r33e6dc05117cbf71",
+           *       "trigger": {
+           *         "name": {
+           *           "project": "p",
+           *           "domain": "d",
+           *           "taskName": "task",
+           *           "name": "k1"
+           *         },
+           *         "revision": 4
+           *       },
+           *       "taskVersion": "v7",
+           *       "source": "SCHEDULE",
+           *       "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *       "createdAt": "2026-07-01T09:00:00.012Z",
+           *       "inputs": {
+           *         "region": "eu",
+           *         "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *       },
+           *       "runSpec": {},
+           *       "state": "PENDING",
+           *       "queue": "default",
+           *       "attempt": 1,
+           *       "notBefore": "2026-07-01T09:00:05.020Z",
+           *       "startedAt": "2026-07-01T09:00:00.020Z",
+           *       "finishedAt": null,
+           *       "skipReason": null,
+           *       "result": null,
+           *       "error": {
+           *         "message": "upstream timed out",
+           *         "type": "TIMEOUT"
+           *       },
+           *       "cancelRequested": false
+           *     }
+           */
+          'application/json': components['schemas']['RunViewDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description LEASE_LOST */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_heartbeat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HeartbeatBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "leaseExpiresAt": "2026-07-01T09:02:00.020Z",
+           *       "cancelRequested": false
+           *     }
+           */
+          'application/json': components['schemas']['HeartbeatResponseDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description LEASE_LOST */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_release: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReleaseBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *       "name": "r33e6dc05117cbf71",
+           *       "trigger": {
+           *         "name": {
+           *           "project": "p",
+           *           "domain": "d",
+           *           "taskName": "task",
+           *           "name": "k1"
+           *         },
+           *         "revision": 4
+           *       },
+           *       "taskVersion": "v7",
+           *       "source": "SCHEDULE",
+           *       "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *       "createdAt": "2026-07-01T09:00:00.012Z",
+           *       "inputs": {
+           *         "region": "eu",
+           *         "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *       },
+           *       "runSpec": {},
+           *       "state": "PENDING",
+           *       "queue": "default",
+           *       "attempt": 1,
+           *       "notBefore": "2026-07-01T09:00:00.000Z",
+           *       "startedAt": "2026-07-01T09:00:00.020Z",
+           *       "finishedAt": null,
+           *       "skipReason": null,
+           *       "result": null,
+           *       "error": null,
+           *       "cancelRequested": false
+           *     }
+           */
+          'application/json': components['schemas']['RunViewDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description RUN_NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description LEASE_LOST */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };

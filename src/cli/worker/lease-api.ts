@@ -1,6 +1,4 @@
-import type { Client } from 'openapi-fetch';
-import type { SundialClient } from '../client/client';
-import { unwrap } from '../client/client';
+import { unwrap, type Schemas, type SundialClient } from '../client/client';
 import type { LeasedRun } from './run-process';
 
 /** One lease of `POST /queues/{queue}/lease` (docs/triggers-as-code.md "Worker"). */
@@ -31,31 +29,10 @@ export interface LeaseApi {
   release(runId: string, leaseToken: string): Promise<void>;
 }
 
-/** One JSON operation, in openapi-typescript's shape. */
-interface JsonOp<Path, Body, Answer> {
-  parameters: { query?: never; header?: never; path: Path; cookie?: never };
-  requestBody: { content: { 'application/json': Body } };
-  responses: { 200: { headers: Record<string, unknown>; content: { 'application/json': Answer } } };
-}
-type Token = { leaseToken: string };
-
-// The lease API (docs/delivery.md §2) is not in this build's OpenAPI document yet: these are its
-// operations as the document will describe them, until the generated client has them.
-interface LeasePaths {
-  '/queues/{queue}/lease': { post: JsonOp<{ queue: string }, LeaseRequest, { leases: Lease[] }> };
-  '/runs/{id}/heartbeat': {
-    post: JsonOp<{ id: string }, Token, { leaseExpiresAt: string; cancelRequested: boolean }>;
-  };
-  '/runs/{id}/complete': { post: JsonOp<{ id: string }, Token & { result?: unknown }, unknown> };
-  '/runs/{id}/fail': {
-    post: JsonOp<{ id: string }, Token & { error: { message: string; type: string } }, unknown>;
-  };
-  '/runs/{id}/release': { post: JsonOp<{ id: string }, Token, unknown> };
-}
+type Body<Name extends 'Complete' | 'Fail'> = Schemas[`${Name}BodyDto`];
 
 /** The lease API over the typed client. */
-export function leaseApi(sundial: SundialClient, url: string): LeaseApi {
-  const client = sundial as unknown as Client<LeasePaths>;
+export function leaseApi(client: SundialClient, url: string): LeaseApi {
   const id = (runId: string) => ({ params: { path: { id: runId } } });
   return {
     async lease(queue, body, signal) {
@@ -73,12 +50,18 @@ export function leaseApi(sundial: SundialClient, url: string): LeaseApi {
       return { cancelRequested: beat.cancelRequested, leaseExpiresAt: beat.leaseExpiresAt };
     },
     async complete(runId, leaseToken, result) {
-      const body = result === undefined ? { leaseToken } : { leaseToken, result };
+      // The document types `result` (any JSON) and `error.retryable` (optional) too narrowly.
+      const body = (
+        result === undefined ? { leaseToken } : { leaseToken, result }
+      ) as Body<'Complete'>;
       await unwrap(client.POST('/runs/{id}/complete', { ...id(runId), body }), url);
     },
     async fail(runId, leaseToken, error) {
       await unwrap(
-        client.POST('/runs/{id}/fail', { ...id(runId), body: { leaseToken, error } }),
+        client.POST('/runs/{id}/fail', {
+          ...id(runId),
+          body: { leaseToken, error } as Body<'Fail'>,
+        }),
         url,
       );
     },

@@ -8,6 +8,8 @@ export const STDERR_TAIL_BYTES = 4 * 1024;
 export const MAX_ERROR_MESSAGE = 4096;
 /** After SIGTERM, how long a command has before SIGKILL. */
 export const KILL_GRACE_MS = 10_000;
+/** After the command exits, how long to wait for the rest of its output. */
+const OUTPUT_GRACE_MS = 1_000;
 
 /** What the worker knows of a leased run (delivery.md §2): the fields the command is given. */
 export interface LeasedRun {
@@ -75,9 +77,11 @@ export function startProcess(
   run: LeasedRun,
   options: { env: Record<string, string | undefined>; onStderr?: (chunk: Buffer) => void },
 ): RunningProcess {
+  // Its own process group, so that stopping it stops what it started too (a shell's children).
   const child = spawn(command, args, {
     env: runEnvironment(run, options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   let stdout = Buffer.alloc(0);
   let stdoutOverflow = false;
@@ -101,7 +105,10 @@ export function startProcess(
     child.on('error', (e) => {
       spawnError = e.message;
     });
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(killTimer);
       resolve({
         code,
@@ -110,6 +117,11 @@ export function startProcess(
         stderrTail: stderr.toString('utf8'),
         ...(spawnError !== undefined ? { spawnError } : {}),
       });
+    };
+    child.on('close', settle);
+    // A process it left behind may keep stdout open: the exit decides, its output a moment later.
+    child.on('exit', (code, signal) => {
+      setTimeout(() => settle(code, signal), OUTPUT_GRACE_MS).unref();
     });
   });
   return {
@@ -117,11 +129,21 @@ export function startProcess(
     done,
     terminate: () => {
       if (child.exitCode !== null || child.signalCode !== null || killTimer) return;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      signalGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
       killTimer.unref();
     },
   };
+}
+
+/** Signals the command's process group (it leads one: spawned detached). */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 function parseJson(text: string): unknown {

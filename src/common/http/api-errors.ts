@@ -24,6 +24,13 @@ const EXAMPLES: Partial<Record<ErrorCode, { message: string; details?: unknown }
     message: 'trigger billing/production/export/nightly is at revision 5, not 3',
     details: { expectedRevision: 3, currentRevision: 5 },
   },
+  RUN_NOT_FOUND: { message: 'no run has the id 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55' },
+  LEASE_LOST: {
+    message:
+      'the lease token is not the current, unexpired lease of run 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55',
+  },
+  RUN_FINAL: { message: 'run 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55 is SUCCEEDED (final)' },
+  INVALID_DELIVERY: { message: 'spec.delivery: the delivery target is refused' },
   PRECONDITION_FAILED: {
     message:
       'If-Match: * requires trigger billing/production/export/nightly to exist, but it is missing or deleted',

@@ -16,6 +16,12 @@ import {
 } from 'class-validator';
 import { MAX_REVISION } from './trigger-name.dto';
 import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
+import {
+  DELIVERY_SUBTYPES,
+  DeliveryBaseDto,
+  QueueDeliveryDto,
+  RetryConfigDto,
+} from './delivery.dto';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
 /** Each runSpec map (envs, labels, annotations): entries and serialized bytes (docs/api-limits.md). */
@@ -117,6 +123,26 @@ export class TriggerSpecDto {
   @IsString()
   @MaxLength(255)
   description?: string | null;
+
+  @ApiPropertyOptional({
+    type: () => QueueDeliveryDto,
+    description: 'where runs go; absent: { type: QUEUE, queue: default, expireAfter: 24h }',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DeliveryBaseDto, DELIVERY_SUBTYPES)
+  delivery?: DeliveryBaseDto | null;
+
+  @ApiPropertyOptional({
+    type: () => RetryConfigDto,
+    description: 'failed attempts retry per this',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RetryConfigDto)
+  retryConfig?: RetryConfigDto | null;
 }
 
 export class CronDto {

@@ -59,6 +59,28 @@ export class TriggerSpecViewDto {
 
   @ApiProperty({ example: 'nightly export' })
   description!: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { type: 'QUEUE', queue: 'default', expireAfter: '24h' },
+    description: 'shown when deployed with one (defaults filled in); absent: the default queue',
+  })
+  delivery?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      retryCount: 3,
+      minBackoffDuration: '5s',
+      maxBackoffDuration: '1h',
+      maxDoublings: 5,
+      maxRetryDuration: '0s',
+    },
+    description: 'shown when deployed with one (defaults filled in)',
+  })
+  retryConfig?: Record<string, unknown>;
 }
 
 export class CronViewDto {

@@ -1,0 +1,321 @@
+/**
+ * Delivery benchmark: `npm run bench:delivery` (embedded database, in memory), or with
+ * `DATABASE_URL=postgres://…/db npm run bench:delivery` (a scratch database on that server,
+ * dropped afterwards). Prints figures; asserts nothing.
+ *
+ * 1. End-to-end lateness (worker receives the run − scheduledAt): 1,000 triggers due in the same
+ *    second, 4 workers long-polling `POST /queues/default/lease` over HTTP (max 100, wait 10s);
+ *    they complete what they got once everything is received (completions are measured in 2).
+ *    Also from the database: run created − scheduledAt, first lease − scheduledAt.
+ * 2. Lease + complete throughput over HTTP: 4 workers, batches of 100, completes in parallel.
+ * 3. Lease latency (in-process LeaseService, max 1) with BENCH_HISTORY (1,000,000) runs in other
+ *    queues and states, bulk-inserted with generate_series.
+ */
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { configureApp } from '../src/app.setup';
+import { loadConfig } from '../src/config/load-config';
+import { LeaseService } from '../src/runs/lease/lease.service';
+import { RunLifecycleService } from '../src/runs/lifecycle/run-lifecycle.service';
+import { SchedulerService } from '../src/scheduler/scheduler.service';
+import { createScratchDatabase } from '../test/support/scratch-database';
+
+const TRIGGERS = Number(process.env.BENCH_TRIGGERS ?? 1_000);
+const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 10_000);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 1_000_000);
+const WORKERS = 4;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function line(label: string, value: string, target = ''): void {
+  process.stdout.write(
+    `  ${label.padEnd(52)} ${value.padStart(12)}${target ? `   (target ${target})` : ''}\n`,
+  );
+}
+
+interface Target {
+  kind: 'embedded' | 'postgres';
+  url: string | null;
+  pglite: PGlite | null;
+  drop(): Promise<void>;
+}
+
+async function openTarget(): Promise<Target> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const pglite = new PGlite();
+    await pglite.waitReady;
+    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
+  }
+  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
+  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
+}
+
+async function startApp(target: Target): Promise<{ app: INestApplication; base: string }> {
+  const config = loadConfig({
+    env: {
+      TRIGGER_SCHEDULER_ENABLED: 'true',
+      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
+      TRIGGER_SCHEDULER_EXECUTION_QPS: '1000000',
+      TRIGGER_SCHEDULER_EXECUTION_BURST: '1000000',
+      HTTP_RATE_LIMIT: '0',
+      LOG_LEVEL: 'error',
+      ...(target.url ? { DATABASE_URL: target.url } : {}),
+    },
+    cwd: null,
+  });
+  const app = await NestFactory.create(
+    AppModule.register({ config, pglite: target.pglite ?? undefined }),
+    { bodyParser: false, logger: ['fatal', 'error'] },
+  );
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as Server;
+  const address = server.address() as AddressInfo;
+  return { app, base: `http://127.0.0.1:${address.port}` };
+}
+
+interface Lease {
+  run: { id: string; scheduledAt: string };
+  leaseToken: string;
+}
+
+async function post<T>(base: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function insertTriggers(ds: DataSource, count: number, expression: string): Promise<void> {
+  await ds.query(
+    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+       updated_at, activated_at, deployed_by, updated_by)
+     SELECT 'late', 'bench', 'task', 't' || g, 1, true, 'SCHEDULE', 'v1',
+       '{"taskVersion":"v1","active":true,"inputs":{},"runSpec":{}}'::jsonb,
+       jsonb_build_object('type', 'SCHEDULE', 'schedule',
+                          jsonb_build_object('cron', jsonb_build_object('expression', $1::text))),
+       now(), now(), now(), now(), 'bench', 'bench'
+     FROM generate_series(1, $2::int) g`,
+    [expression, count],
+  );
+}
+
+async function lateness(app: INestApplication, base: string, ds: DataSource): Promise<void> {
+  const slot = new Date(Math.floor(Date.now() / 1000) * 1000 + 4000);
+  const expression = `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *`;
+  await insertTriggers(ds, TRIGGERS, expression);
+  await app.get(SchedulerService).resyncNow();
+  const received: number[] = [];
+  const got: Lease[] = [];
+  const deadline = slot.getTime() + 15_000;
+  const worker = async (n: number): Promise<void> => {
+    while (received.length < TRIGGERS && Date.now() < deadline) {
+      const { leases } = await post<{ leases: Lease[] }>(base, '/queues/default/lease', {
+        workerId: `w${n}`,
+        max: 100,
+        wait: '10s',
+      });
+      const now = Date.now();
+      for (const l of leases) {
+        received.push(now - Date.parse(l.run.scheduledAt));
+        got.push(l);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
+  const db = await ds.query<{ created: number; leased: number }[]>(
+    `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS created,
+            extract(epoch FROM r.started_at - r.scheduled_at) * 1000 AS leased
+     FROM runs r WHERE r.project = 'late'`,
+  );
+  for (let i = 0; i < got.length; i += 50) {
+    await Promise.all(
+      got
+        .slice(i, i + 50)
+        .map((l) => post(base, `/runs/${l.run.id}/complete`, { leaseToken: l.leaseToken })),
+    );
+  }
+  const created = db.map((r) => Number(r.created)).sort((a, b) => a - b);
+  const leased = db.map((r) => Number(r.leased)).sort((a, b) => a - b);
+  const ms = received.sort((a, b) => a - b);
+  process.stdout.write(
+    `\n${TRIGGERS.toLocaleString('en')} triggers due in the same second, ${WORKERS} long-polling workers\n`,
+  );
+  line('runs received', `${ms.length.toLocaleString('en')}`);
+  line('lateness p50 (received − scheduledAt)', `${percentile(ms, 50).toFixed(1)} ms`, '≤ 30 ms');
+  line('lateness p99', `${percentile(ms, 99).toFixed(1)} ms`, '≤ 150 ms');
+  line('lateness max', `${ms[ms.length - 1].toFixed(1)} ms`);
+  line(
+    '  run created − scheduledAt p50 / p99',
+    `${percentile(created, 50).toFixed(0)} / ${percentile(created, 99).toFixed(0)} ms`,
+  );
+  line(
+    '  first lease − scheduledAt p50 / p99',
+    `${percentile(leased, 50).toFixed(0)} / ${percentile(leased, 99).toFixed(0)} ms`,
+  );
+  await ds.query(`UPDATE triggers SET active = false WHERE project = 'late'`);
+  await app.get(SchedulerService).resyncNow();
+}
+
+/** Inserts `count` runs of a fresh NONE trigger into `queue` in `state`, via generate_series. */
+async function insertRuns(ds: DataSource, queue: string, count: number, state: string) {
+  const [{ id }] = await ds.query<{ id: string }[]>(
+    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+       updated_at, deployed_by, updated_by)
+     VALUES ('bench', 'bench', 'task', $1, 1, true, 'NONE', 'v1', '{}', '{"type":"NONE"}',
+       now(), now(), now(), 'bench', 'bench')
+     ON CONFLICT (project, domain, task_name, name) DO UPDATE SET updated_at = now()
+     RETURNING id::text AS id`,
+    [`runs-${queue}`],
+  );
+  for (let done = 0; done < count; done += 100_000) {
+    const n = Math.min(100_000, count - done);
+    await ds.query(
+      `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, task_version,
+                         project, queue, state, not_before, finished_at)
+       SELECT $1::bigint, 1, 'm' || ($2::int + g), 'MANUAL',
+              now() - interval '1 hour' + g * interval '1 millisecond', 'v1', 'bench', $3, $4::text,
+              now() - interval '1 hour' + g * interval '1 millisecond',
+              CASE WHEN $4::text IN ('SUCCEEDED', 'FAILED') THEN now() END
+       FROM generate_series(1, $5::int) g`,
+      [id, done, queue, state, n],
+    );
+  }
+}
+
+/** The same loop in-process (LeaseService + RunLifecycleService): the database's share alone. */
+async function throughputInProcess(app: INestApplication, ds: DataSource): Promise<void> {
+  await insertRuns(ds, 'tpi', THROUGHPUT_RUNS, 'PENDING');
+  await ds.query('ANALYZE runs');
+  const leases = app.get(LeaseService);
+  const lifecycle = app.get(RunLifecycleService);
+  let done = 0;
+  const t = performance.now();
+  const worker = async (n: number): Promise<void> => {
+    for (;;) {
+      const granted = await leases.lease({
+        queue: 'tpi',
+        workerId: `tpi${n}`,
+        max: 100,
+        leaseMs: 60_000,
+        waitMs: 0,
+        projects: null,
+      });
+      if (granted.length === 0) return;
+      await Promise.all(granted.map((g) => lifecycle.complete(g.run.publicId, g.leaseToken, null)));
+      done += granted.length;
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
+  const s = (performance.now() - t) / 1000;
+  process.stdout.write(`
+lease + complete in-process, ${WORKERS} workers, batches of 100
+`);
+  line('runs completed', done.toLocaleString('en'));
+  line('throughput', `${Math.round(done / s).toLocaleString('en')} runs/s`, '≥ 3,000 runs/s');
+}
+
+async function throughput(base: string, ds: DataSource): Promise<void> {
+  await insertRuns(ds, 'tp', THROUGHPUT_RUNS, 'PENDING');
+  await ds.query('ANALYZE runs');
+  let done = 0;
+  const t = performance.now();
+  const worker = async (n: number): Promise<void> => {
+    for (;;) {
+      const { leases } = await post<{ leases: Lease[] }>(base, '/queues/tp/lease', {
+        workerId: `tp${n}`,
+        max: 100,
+      });
+      if (leases.length === 0) return;
+      await Promise.all(
+        leases.map((l) => post(base, `/runs/${l.run.id}/complete`, { leaseToken: l.leaseToken })),
+      );
+      done += leases.length;
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
+  const s = (performance.now() - t) / 1000;
+  process.stdout.write(`\nlease + complete over HTTP, ${WORKERS} workers, batches of 100\n`);
+  line('runs completed', done.toLocaleString('en'));
+  line('throughput', `${Math.round(done / s).toLocaleString('en')} runs/s`, '≥ 3,000 runs/s');
+}
+
+async function latencyAtScale(app: INestApplication, ds: DataSource): Promise<void> {
+  const t = performance.now();
+  await insertRuns(ds, 'default', Math.round(HISTORY * 0.9), 'SUCCEEDED');
+  await insertRuns(ds, 'other', Math.round(HISTORY * 0.1), 'PENDING');
+  await insertRuns(ds, 'probe', 2_000, 'PENDING');
+  await ds.query('ANALYZE runs');
+  process.stdout.write(
+    `\nlease latency with ${HISTORY.toLocaleString('en')} runs in other queues and states` +
+      ` (inserted in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`,
+  );
+  const leases = app.get(LeaseService);
+  const lifecycle = app.get(RunLifecycleService);
+  const lat: number[] = [];
+  for (let i = 0; i < 1_000; i++) {
+    const s = performance.now();
+    const [g] = await leases.lease({
+      queue: 'probe',
+      workerId: 'probe',
+      max: 1,
+      leaseMs: 60_000,
+      waitMs: 0,
+      projects: null,
+    });
+    lat.push(performance.now() - s);
+    if (g) await lifecycle.complete(g.run.publicId, g.leaseToken, null);
+  }
+  lat.sort((a, b) => a - b);
+  line('lease (max 1) p50', `${percentile(lat, 50).toFixed(2)} ms`);
+  line('lease (max 1) p99', `${percentile(lat, 99).toFixed(2)} ms`, '≤ 20 ms');
+  const q = performance.now();
+  await leases.queues(null);
+  line(
+    'GET /queues statement (100k pending elsewhere)',
+    `${(performance.now() - q).toFixed(1)} ms`,
+  );
+}
+
+async function main(): Promise<void> {
+  const target = await openTarget();
+  process.stdout.write(
+    `delivery benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, in memory)' : 'PostgreSQL'}` +
+      ` — Node ${process.version}\n`,
+  );
+  const { app, base } = await startApp(target);
+  const ds = app.get(DataSource);
+  try {
+    await lateness(app, base, ds);
+    await throughput(base, ds);
+    await throughputInProcess(app, ds);
+    await latencyAtScale(app, ds);
+  } finally {
+    await app.close();
+    await target.drop();
+  }
+  await sleep(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+
+export const RUNS_CHANNEL = 'sundial_runs';
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * Wakes long-polling leases when runs become available in a queue (created, or PENDING again).
+ * In-process listeners always hear this process's own signals at once; on PostgreSQL, a NOTIFY
+ * (payload: the queue) reaches every replica through one LISTEN connection per process.
+ */
+export abstract class RunSignals {
+  private readonly listeners = new Map<string, Set<() => void>>();
+
+  /** Tell waiters (here and, on PostgreSQL, on every replica) that these queues have runs. */
+  abstract publish(queues: Iterable<string>): Promise<void>;
+  abstract start(): void;
+  abstract stop(): Promise<void>;
+
+  /** Calls fn on the next signals for queue until the returned function is called. */
+  subscribe(queue: string, fn: () => void): () => void {
+    let set = this.listeners.get(queue);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(queue, set);
+    }
+    set.add(fn);
+    return () => {
+      const s = this.listeners.get(queue);
+      if (!s) return;
+      s.delete(fn);
+      if (s.size === 0) this.listeners.delete(queue);
+    };
+  }
+
+  /** Wakes this process's waiters on `queue` (every queue when null). */
+  protected wakeLocal(queue: string | null): void {
+    const sets = queue === null ? [...this.listeners.values()] : [this.listeners.get(queue)];
+    for (const set of sets) if (set) for (const fn of [...set]) fn();
+  }
+
+  /** Wakes every waiter (shutdown: they answer at once with what they have). */
+  wakeAll(): void {
+    this.wakeLocal(null);
+  }
+}
+
+/** The embedded database: one process, so the in-process listeners are all there is. */
+export class InProcessRunSignals extends RunSignals {
+  start(): void {}
+  async stop(): Promise<void> {
+    this.wakeAll();
+  }
+  async publish(queues: Iterable<string>): Promise<void> {
+    for (const q of new Set(queues)) this.wakeLocal(q);
+  }
+}
+
+/** PostgreSQL: NOTIFY through the pool, LISTEN on one dedicated connection (reconnecting). */
+export class PgRunSignals extends RunSignals {
+  private readonly logger = new Logger('RunSignals');
+  private client: Client | null = null;
+  private stopped = false;
+  private backoffMs = 250;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private everConnected = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly dataSource: DataSource,
+  ) {
+    super();
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  async publish(queues: Iterable<string>): Promise<void> {
+    const list = [...new Set(queues)];
+    if (list.length === 0) return;
+    for (const q of list) this.wakeLocal(q);
+    try {
+      await this.dataSource.query(`SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q`, [
+        RUNS_CHANNEL,
+        list,
+      ]);
+    } catch (e) {
+      // Other replicas' waiters still poll the queue within a second.
+      this.logger.warn(`could not notify other replicas: ${(e as Error).message}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeAll();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+    let lost = false;
+    const onLost = (reason: string): void => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('notification');
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      if (this.everConnected) this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
+      this.scheduleReconnect();
+    };
+    client.on('error', (e: Error) => onLost(e.message));
+    client.on('end', () => onLost('connection ended'));
+    client.on('notification', (msg) => {
+      if (msg.channel === RUNS_CHANNEL && msg.payload) this.wakeLocal(msg.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${RUNS_CHANNEL}`);
+    } catch (e) {
+      onLost((e as Error).message);
+      return;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.backoffMs = 250;
+    if (this.everConnected) this.wakeAll(); // signals may have been missed while down
+    this.everConnected = true;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.stopped) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}
