@@ -133,20 +133,20 @@ describe('sundial worker running a real shell command (e2e)', () => {
     const { path, queue } = await trigger({
       retryConfig: { retryCount: 1, minBackoffDuration: '0s', maxBackoffDuration: '0s' },
     });
-    const slow = worker(queue, 'sleep 4; echo \'{"slept":4}\'', '--lease-duration', '1s');
+    const slow = worker(queue, 'sleep 5; echo \'{"slept":5}\'', '--lease-duration', '2s');
     const long = await until(await fire(path), ['SUCCEEDED', 'FAILED']);
-    expect(long).toMatchObject({ state: 'SUCCEEDED', result: { slept: 4 } });
+    expect(long).toMatchObject({ state: 'SUCCEEDED', result: { slept: 5 } });
     expect(long.attempts?.map((a) => a.outcome)).toEqual(['SUCCEEDED']);
     slow.child.kill('SIGTERM');
     expect(await exited(slow.child)).toBe(0);
 
     // a worker killed outright stops heartbeating: the lease expires, the run is leased again
-    const doomed = worker(queue, 'sleep 30', '--lease-duration', '1s');
+    const doomed = worker(queue, 'sleep 30', '--lease-duration', '2s');
     const id = await fire(path);
     await until(id, ['RUNNING']);
     doomed.child.kill('SIGKILL');
     await exited(doomed.child);
-    const next = worker(queue, 'echo \'{"second":true}\'', '--lease-duration', '1s');
+    const next = worker(queue, 'echo \'{"second":true}\'', '--lease-duration', '2s');
     const run = await until(id, ['SUCCEEDED', 'FAILED']);
     expect(run).toMatchObject({ state: 'SUCCEEDED', result: { second: true } });
     expect(run.attempts?.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'SUCCEEDED']);
@@ -159,7 +159,7 @@ describe('sundial worker running a real shell command (e2e)', () => {
       queue,
       'trap "echo stopped >&2; exit 143" TERM; sleep 30 & wait',
       '--lease-duration',
-      '1s',
+      '2s',
     );
     const id = await fire(path);
     await until(id, ['RUNNING']);
