@@ -185,6 +185,30 @@ describe('PUT /tasks/{project}/{domain}/{taskName}/triggers (e2e)', () => {
     expect(details.body.spec.active).toBe(true);
   });
 
+  it('sets delivery and retries like a deploy; the same again is unchanged', async () => {
+    const withQueue = () =>
+      member(
+        'q',
+        aTrigger().withSpec({
+          delivery: { type: 'QUEUE', queue: 'etl' },
+          retryConfig: { retryCount: 1 },
+        }),
+      );
+    const first = await put({ triggers: [withQueue()] }).expect(200);
+    expect(first.body.triggers[0].after.spec.delivery).toMatchObject({
+      type: 'QUEUE',
+      queue: 'etl',
+    });
+    const again = await put({ triggers: [withQueue()] }).expect(200);
+    expect(outcomes(again.body.triggers)).toEqual([['q', 'unchanged', 1]]);
+    const bad = await put({
+      triggers: [
+        member('q', aTrigger().withSpec({ delivery: { type: 'QUEUE', queue: 'Bad Queue' } })),
+      ],
+    }).expect(400);
+    expect(bad.body.details[0].field).toMatch(/^triggers\[0\]\.spec\.delivery/);
+  });
+
   it('serializes concurrent calls for one task: each sees what the other committed', async () => {
     const body = { triggers: [member('a'), member('b'), member('c')] };
     const results = await Promise.all([put(body), put(body), put(body)]);
