@@ -17,7 +17,7 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|p-throttle|file-type|load-esm|yocto-queue)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|p-throttle|file-type|load-esm|yocto-queue|commander)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { Authenticator } from './auth/authenticator';
@@ -81,6 +81,18 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
 
+  const document = createApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/**
+ * The OpenAPI document served at /docs-json. Needs only the app's routes, so it also works on an
+ * app created with `preview: true` (no database): `npm run client:generate` uses it that way.
+ */
+export function createApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -104,10 +116,7 @@ export function configureApp(app: INestApplication, options: ConfigureAppOptions
       }
     }
   }
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true },
-  });
+  return document;
 }
 
 /**

@@ -12,6 +12,7 @@ import { prepareDatabase } from './database/preflight';
 import { createLogger } from './logging/logger';
 import { NestPinoLogger } from './logging/nest-logger';
 import { exitOnSignals, HttpDrain } from './shutdown/graceful-shutdown';
+import { readTriggersFile, TriggersFileInvalidError } from './triggers/triggers-file.loader';
 
 /** A listen() failure as one line naming PORT (docs/deployment.md, "Start-up failures"). */
 function portError(port: number, e: unknown): StartupError | null {
@@ -35,8 +36,10 @@ async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
+    // A bad triggers file stops start-up before the database opens (docs/triggers-as-code.md).
+    if (config.triggersFile !== null) readTriggersFile(config.triggersFile);
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    if (!(e instanceof ConfigError) && !(e instanceof TriggersFileInvalidError)) throw e;
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
@@ -76,7 +79,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((e: unknown) => {
   const message =
-    e instanceof StartupError
+    e instanceof StartupError || e instanceof TriggersFileInvalidError
       ? e.message
       : `start-up failed: ${e instanceof Error ? e.stack : String(e)}`;
   process.stderr.write(`${message}\n`);

@@ -23,6 +23,7 @@ const TRIGGER = '/triggers/:/:/:/:';
 const RULES: Record<string, Role> = {
   [`POST /schedules/preview`]: 'reader',
   [`PUT ${TRIGGER}`]: 'writer',
+  [`PUT /tasks/:/:/:/triggers`]: 'writer',
   [`DELETE ${TRIGGER}`]: 'writer',
   [`POST /triggers/activate`]: 'writer',
   [`POST /triggers/deactivate`]: 'writer',

@@ -68,6 +68,8 @@ export class AppConfig {
   shutdownTimeoutMs!: number;
   /** webhook delivery (docs/webhooks.md) */
   webhooks!: WebhookConfig;
+  /** a triggers file applied at start-up (docs/triggers-as-code.md); null: none */
+  triggersFile!: string | null;
   /** HTTP server timeouts and connection cap */
   httpServer!: HttpServerConfig;
 }

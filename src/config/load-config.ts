@@ -226,6 +226,13 @@ const SETTINGS = {
   },
   // webhooks: their own block (src/config/webhook-settings.ts)
   ...WEBHOOK_SETTINGS,
+  // Triggers as code (docs/triggers-as-code.md): a YAML or JSON file applied at start-up.
+  triggersFile: {
+    env: 'TRIGGERS_FILE',
+    yaml: 'triggers.file',
+    default: null as string | null,
+    parse: optionalString,
+  },
   // ---- HTTP server limits (docs/api-limits.md) ----
   httpHeadersTimeoutMs: {
     env: 'HTTP_HEADERS_TIMEOUT',
@@ -355,6 +362,7 @@ function toAppConfig(v: Values): AppConfig {
     if (e instanceof InvalidCombination) throw new ConfigError(e.setting, e.message, 'environment');
     throw e;
   }
+  config.triggersFile = v.triggersFile;
   config.pageTokenSecret = v.pageTokenSecret;
   config.httpServer = {
     headersTimeoutMs: Math.min(v.httpHeadersTimeoutMs, v.httpRequestTimeoutMs),

@@ -183,3 +183,6 @@ export function toBulkResult(groups: {
     notFound: groups.notFound.map(toNameDto),
   };
 }
+
+/** The spec and automation spec as GET shows them (the trigger set's before/after). */
+export { toSpec as toSpecView, toAutomationSpec as toAutomationSpecView };

@@ -6,6 +6,7 @@ import type { TriggerName } from './trigger-events';
 import type { StoredAutomationSpec, StoredSpec } from './trigger-spec';
 import type { TriggerEntity } from './trigger.entity';
 import { sortKeys, type ListOrder, type SortKey } from './trigger-order.sql';
+import type { Queryable } from './trigger-set.repository';
 
 /** A trigger's columns, camelCased, from the relation (or CTE) aliased `alias`. */
 function columns(alias: string): string {
@@ -140,18 +141,20 @@ export class TriggersRepository {
   /**
    * Deploys over an existing row in one statement (row lock, conditional increment, revision
    * insert). expectedRevision 0 means any; a deleted trigger is re-created whatever the
-   * expectation unless mustExist. 'missing' when no row has the name.
+   * expectation unless mustExist. 'missing' when no row has the name. `db`: a transaction's
+   * connection (the trigger set), else the pool.
    */
   async updateForDeploy(
     v: DeployValues,
     expectedRevision: number,
     mustExist: boolean,
+    db: Queryable = this.dataSource,
   ): Promise<DeployUpdateResult> {
     const rows: (TriggerEntity & {
       currentRevision: number;
       wasDeleted: boolean;
       updated: boolean;
-    })[] = await this.dataSource.query(
+    })[] = await db.query(
       `WITH cur AS MATERIALIZED (
          SELECT id, latest_revision, deleted_at IS NOT NULL AS was_deleted
          FROM triggers WHERE ${BY_NAME} FOR UPDATE
@@ -196,8 +199,11 @@ export class TriggersRepository {
    * Creates the trigger at revision 1 with its revision row, in one statement; null when a row
    * with the name exists already (also one committed meanwhile by a concurrent deploy).
    */
-  async insertForDeploy(v: DeployValues): Promise<TriggerEntity | null> {
-    const rows: TriggerEntity[] = await this.dataSource.query(
+  async insertForDeploy(
+    v: DeployValues,
+    db: Queryable = this.dataSource,
+  ): Promise<TriggerEntity | null> {
+    const rows: TriggerEntity[] = await db.query(
       `WITH ins AS (
          INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
            automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
@@ -219,7 +225,12 @@ export class TriggersRepository {
    * that state, appending one revision each, in one statement (rows locked in id order).
    * Names must be distinct.
    */
-  async applyBulk(action: BulkAction, names: TriggerName[], actor: string): Promise<BulkOutcome[]> {
+  async applyBulk(
+    action: BulkAction,
+    names: TriggerName[],
+    actor: string,
+    db: Queryable = this.dataSource,
+  ): Promise<BulkOutcome[]> {
     const { where, set } = BULK_SET[action];
     const rows: {
       project: string;
@@ -229,7 +240,7 @@ export class TriggersRepository {
       wasDeleted: boolean;
       changedId: string | null;
       revision: number | null;
-    }[] = await this.dataSource.query(
+    }[] = await db.query(
       `WITH req AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
            AS r(project, domain, task_name, name)
