@@ -44,6 +44,6 @@ export class PreviewController {
     @Param() key: TriggerKeyParams,
     @Query() query: PreviewQueryDto,
   ): Promise<FireTimesDto> {
-    return this.preview.previewTrigger(key, query.countValue, query.from);
+    return this.preview.previewTrigger(key, query.countValue(), query.from);
   }
 }

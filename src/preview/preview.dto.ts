@@ -55,7 +55,7 @@ export class PreviewQueryDto {
   from?: string;
 
   /** `count` as a number (undefined: the default); the validator has checked the text. */
-  get countValue(): number | undefined {
+  countValue(): number | undefined {
     return this.count === undefined ? undefined : Number(this.count);
   }
 }

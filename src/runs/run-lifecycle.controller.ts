@@ -41,7 +41,7 @@ export class RunLifecycleController {
         taskName: query.taskName,
         projects: allowedProjects(req),
       },
-      query.pageSize,
+      query.pageSize(),
       query.token,
     );
   }

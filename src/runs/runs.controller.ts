@@ -37,7 +37,7 @@ export class RunsController {
   @ApiOkResponse({ type: RunPageDto, example: { runs: [RUN_EXAMPLE], token: null } })
   @ApiErrors('VALIDATION_FAILED', 'TRIGGER_NOT_FOUND', ...COMMON_ERRORS)
   list(@Param() path: TriggerKeyParams, @Query() query: PageQueryDto): Promise<RunPage> {
-    return this.runs.list(path, query.pageSize, query.token);
+    return this.runs.list(path, query.pageSize(), query.token);
   }
 
   @Post('fire')

@@ -160,11 +160,11 @@ export class TriggersService {
       domain: query.domain,
       taskName: query.taskName,
       taskVersion: query.taskVersion,
-      active: query.activeFilter,
+      active: query.activeFilter(),
       automationType: query.automationType,
       nameContains: query.nameContains,
     };
-    const order = query.order;
+    const order = query.order();
     const scope = JSON.stringify([
       'triggers',
       order ? `${order.field}:${order.direction}` : null,
@@ -173,7 +173,7 @@ export class TriggersService {
     const after = query.token === undefined ? null : this.tokens.decode(scope, query.token);
     if (after && after.length !== sortKeyCount(order))
       throw ValidationFailedError.of('token', 'is not valid for this list');
-    const limit = query.pageSize;
+    const limit = query.pageSize();
     const rows = await this.triggers.list(filters, order, after, limit + 1);
     const page = rows.slice(0, limit);
     const now = new Date(this.clock.now());
@@ -196,7 +196,7 @@ export class TriggersService {
       }
       before = Number(key);
     }
-    const limit = query.pageSize;
+    const limit = query.pageSize();
     const rows = await this.revisions.pageHistory(found.id, before, limit + 1);
     const page = rows.slice(0, limit);
     const current =

@@ -216,6 +216,24 @@ describe('GET /triggers (e2e)', () => {
     expect(exact.body.token).toBeNull();
   });
 
+  it('answers a query parameter named like a derived DTO value as an unknown field (400, not 500)', async () => {
+    const n = aName();
+    await deploy(n);
+    const cases: [string, Record<string, string>][] = [
+      ['/triggers', { pageSize: '5' }],
+      ['/triggers', { activeFilter: 'true' }],
+      ['/triggers', { order: 'name' }],
+      [`${triggerPath(n)}/runs`, { pageSize: '5' }],
+      ['/runs', { pageSize: '5' }],
+      [`${triggerPath(n)}/preview`, { countValue: '3' }],
+    ];
+    for (const [path, q] of cases) {
+      const res = await http().get(path).query(q).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(JSON.stringify(res.body.details)).toContain(Object.keys(q)[0]);
+    }
+  });
+
   it('rejects bad query values, unknown parameters, and garbage, tampered or reused tokens', async () => {
     const project = uniquePart('q');
     for (let i = 0; i < 3; i++) await deploy(aName({ project, name: `n${i}` }));

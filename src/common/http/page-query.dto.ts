@@ -19,8 +19,12 @@ export class PageQueryDto {
   @Length(1, MAX_TOKEN_LENGTH)
   token?: string;
 
-  /** The page size as a number (the validator has checked the text). */
-  get pageSize(): number {
+  /**
+   * The page size as a number (the validator has checked the text). A method, not a getter: a
+   * query parameter of the same name must stay an unknown field (400), and class-transformer
+   * cannot assign over a getter (it threw, a 500).
+   */
+  pageSize(): number {
     return this.limit === undefined ? DEFAULT_PAGE_SIZE : Number(this.limit);
   }
 }

@@ -73,12 +73,12 @@ export class ListTriggersQueryDto extends PageQueryDto {
   sort?: string;
 
   /** `active` as a boolean (undefined: no filter). */
-  get activeFilter(): boolean | undefined {
+  activeFilter(): boolean | undefined {
     return this.active === undefined ? undefined : this.active === 'true';
   }
 
   /** `sort` as a field and a direction (`field` alone is ascending); null: the default order. */
-  get order(): ListOrder | null {
+  order(): ListOrder | null {
     if (this.sort === undefined) return null;
     const [field, direction] = this.sort.split(':') as [SortField, 'asc' | 'desc' | undefined];
     return { field, direction: direction ?? 'asc' };
