@@ -16,7 +16,6 @@ import {
   type StoredAutomationSpec,
   type StoredSpec,
 } from './trigger-spec';
-import { findIllFormedString } from './well-formed';
 
 /** A set member that passed every check a deploy makes, normalised as it would be stored. */
 export interface ValidMember {
@@ -51,16 +50,7 @@ function structuralErrors(raw: unknown, at: string): FieldError[] {
     field: `${at}.${f.field}`,
     message: f.message + label(raw),
   }));
-  if (fields.length > 0) return fields;
-  const illFormed = findIllFormedString(raw, at);
-  return illFormed === null
-    ? []
-    : [
-        {
-          field: illFormed,
-          message: `must be well-formed Unicode (no lone surrogate)${label(raw)}`,
-        },
-      ];
+  return fields;
 }
 
 /** The schedule module's content checks (those of a deploy), the error renamed to the member. */

@@ -31,7 +31,6 @@ import {
 } from './trigger.mapper';
 import { storedAutomationSpec, storedSpec } from './trigger-spec';
 import type { TriggerEntity } from './trigger.entity';
-import { findIllFormedString } from './well-formed';
 import {
   TriggersRepository,
   type BulkAction,
@@ -63,10 +62,6 @@ export class TriggersService {
     precondition: DeployPrecondition,
     actor: string,
   ): Promise<{ trigger: TriggerDetailsDto; created: boolean; revision: number }> {
-    const illFormed = findIllFormedString(body);
-    if (illFormed !== null) {
-      throw ValidationFailedError.of(illFormed, 'must be well-formed Unicode (no lone surrogate)');
-    }
     this.validateSchedule(name, body.automationSpec);
     await this.webhooks.check(name.project, body.spec.delivery);
     const automationSpec = storedAutomationSpec(body.automationSpec);
