@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Clock } from '../common/clock';
+import { WebhookDeliveryCheck } from '../delivery/webhook/webhook-delivery-check';
 import type { RevisionAction } from './revisions/trigger-revision.entity';
 import type {
   SetOutcome,
@@ -58,6 +60,8 @@ export class TriggerSetService {
     private readonly sets: TriggerSetRepository,
     private readonly triggers: TriggersRepository,
     private readonly events: EventEmitter2,
+    private readonly clock: Clock,
+    private readonly webhooks: WebhookDeliveryCheck,
   ) {}
 
   /** Validates every member (nothing is written if one is invalid), then applies the set. */
@@ -67,7 +71,12 @@ export class TriggerSetService {
     options: SetOptions,
     actor: string,
   ): Promise<TriggerSetResultDto> {
-    return this.applyValid(task, validateTriggerSet(raw, new Date()), options, actor);
+    return this.applyValid(
+      task,
+      validateTriggerSet(raw, new Date(this.clock.now())),
+      options,
+      actor,
+    );
   }
 
   /** Applies members that validateTriggerSet returned, in one transaction under the task's lock. */
@@ -77,6 +86,9 @@ export class TriggerSetService {
     options: SetOptions,
     actor: string,
   ): Promise<TriggerSetResultDto> {
+    // The deploy's delivery check (addresses, signing key), outside the task's transaction: it
+    // resolves host names.
+    for (const m of members) await this.webhooks.check(task.project, m.spec.delivery, `${m.at}.`);
     const changed: TriggerChangedEvent[] = [];
     const items = await this.sets.inTaskTransaction(task, async (db) => {
       const rows = await this.sets.findTaskTriggers(db, task);

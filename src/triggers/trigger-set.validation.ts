@@ -19,6 +19,8 @@ import {
 
 /** A set member that passed every check a deploy makes, normalised as it would be stored. */
 export interface ValidMember {
+  /** where the member stands in the request or file (`triggers[2]`), for error fields */
+  at: string;
   name: string;
   spec: StoredSpec;
   automationSpec: StoredAutomationSpec;
@@ -111,6 +113,7 @@ export function validateTriggerSet(raw: unknown[], now: Date, prefix = 'triggers
     const member = plainToInstance(TriggerSetMemberDto, item);
     checkSchedule(member, `${prefix}[${i}]`, now);
     return {
+      at: `${prefix}[${i}]`,
       name: member.name,
       spec: storedSpec(member.spec),
       automationSpec: storedAutomationSpec(member.automationSpec),

@@ -285,3 +285,31 @@ describe('who may set a task (e2e)', () => {
     expect(details.body.metadata.deployedBy).toBe('billing-ci');
   });
 });
+
+describe('PUT …/triggers: a member delivering by webhook (e2e)', () => {
+  const ctx = useTestApp({
+    WEBHOOK_SIGNING_KEYS: `*=whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+  });
+
+  it('refuses a member whose webhook calls a private address, naming the member; nothing is written', async () => {
+    const task = uniquePart('task');
+    const res = await ctx
+      .app()
+      .http()
+      .put(`/tasks/sets/dev/${task}/triggers`)
+      .send({
+        triggers: [
+          member('ok'),
+          member(
+            'inside',
+            aTrigger().withSpec({ delivery: { type: 'WEBHOOK', url: 'http://10.0.0.1/' } }),
+          ),
+        ],
+      })
+      .expect(400);
+    expect(res.body.code).toBe('INVALID_DELIVERY');
+    expect(res.body.details[0].field).toBe('triggers[1].spec.delivery.url');
+    const list = await ctx.app().http().get(`/triggers?project=sets&taskName=${task}`).expect(200);
+    expect(list.body.triggers).toEqual([]);
+  });
+});

@@ -45,9 +45,10 @@ export class WebhookDeliveryCheck {
 
   /**
    * Checks a deploy's `spec.delivery` (any type; only WEBHOOK is checked here): headers as
-   * VALIDATION_FAILED, the address and the signing key as INVALID_DELIVERY.
+   * VALIDATION_FAILED, the address and the signing key as INVALID_DELIVERY. `at` prefixes the
+   * field names (a member of a task's set: `triggers[2].`).
    */
-  async check(project: string, delivery: unknown): Promise<void> {
+  async check(project: string, delivery: unknown, at = ''): Promise<void> {
     if (typeof delivery !== 'object' || delivery === null) return;
     const d = delivery as { type?: unknown; url?: unknown; headers?: unknown };
     if (d.type !== 'WEBHOOK' || typeof d.url !== 'string') return;
@@ -55,16 +56,16 @@ export class WebhookDeliveryCheck {
       const entries = Object.entries(d.headers);
       if (entries.length > MAX_WEBHOOK_HEADERS) {
         throw ValidationFailedError.of(
-          'spec.delivery.headers',
+          `${at}spec.delivery.headers`,
           `at most ${MAX_WEBHOOK_HEADERS} headers`,
         );
       }
       for (const [name, value] of entries) {
         const why = headerRefusal(name, value);
-        if (why !== null) throw ValidationFailedError.of(`spec.delivery.headers.${name}`, why);
+        if (why !== null) throw ValidationFailedError.of(`${at}spec.delivery.headers.${name}`, why);
       }
     }
-    const refusal = await this.refusal(d.url, project);
+    const refusal = await this.refusal(d.url, project, `${at}spec.delivery`);
     if (refusal !== null) throw new InvalidDeliveryError(refusal);
   }
 
