@@ -12,6 +12,7 @@ import type {
   TriggerStatusDto,
 } from './dto/trigger-details.dto';
 import type { TriggerNameDto } from '../common/http/trigger-key.dto';
+import type { PoliciesViewDto } from './dto/policies.dto';
 import { nextFireAt } from './next-fire';
 import { deliveryView, retryConfigView } from '../runs/lifecycle/delivery-spec';
 
@@ -74,7 +75,7 @@ function toSpec(
 
 function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto {
   const type = value.type === 'SCHEDULE' ? 'SCHEDULE' : 'NONE';
-  if (type === 'NONE') return { type };
+  if (type === 'NONE') return { type, ...policiesView(value) };
   const s = asRecord(value.schedule);
   const schedule: ScheduleViewDto = {};
   if (s.cron) {
@@ -87,10 +88,28 @@ function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto
     schedule.rate = { value: Number(r.value), unit: String(r.unit) };
     if (typeof r.startTime === 'string') schedule.rate.startTime = r.startTime;
   }
+  if (typeof s.at === 'string') schedule.at = s.at;
   if (typeof s.kickoffTimeInputArg === 'string') {
     schedule.kickoffTimeInputArg = s.kickoffTimeInputArg;
   }
-  return { type, schedule };
+  return { type, schedule, ...policiesView(value) };
+}
+
+/** `policies` as stored (only the given fields), when any. */
+function policiesView(value: Record<string, unknown>): { policies?: PoliciesViewDto } {
+  const p = asRecord(value.policies);
+  return Object.keys(p).length > 0 ? { policies: p as PoliciesViewDto } : {};
+}
+
+/** status.remainingRuns and status.note, each only when set. */
+function policyStatus(
+  remainingRuns: number | null | undefined,
+  note: string | null | undefined,
+): Pick<TriggerStatusDto, 'remainingRuns' | 'note'> {
+  return {
+    ...(typeof remainingRuns === 'number' ? { remainingRuns } : {}),
+    ...(typeof note === 'string' ? { note } : {}),
+  };
 }
 
 function liveNextFire(t: TriggerEntity, now: Date): string | null {
@@ -107,6 +126,7 @@ function toStatus(t: TriggerEntity, now: Date): TriggerStatusDto {
     lastScheduledAt: iso(t.lastScheduledAt),
     deletedAt: iso(t.deletedAt),
     nextFireAt: liveNextFire(t, now),
+    ...policyStatus(t.remainingRuns, t.note),
   };
 }
 
@@ -130,6 +150,7 @@ function snapshotStatus(s: RevisionStatusSnapshot, nextFire: string | null): Tri
     lastScheduledAt: s.lastScheduledAt ?? null,
     deletedAt: s.deletedAt ?? null,
     nextFireAt: nextFire,
+    ...policyStatus(s.remainingRuns, s.note),
   };
 }
 
@@ -149,6 +170,7 @@ export function toRevisionItem(
     action: r.action,
     actor: r.actor,
     createdAt: r.createdAt.toISOString(),
+    note: r.note ?? null,
     status: snapshotStatus(r.status, nextFire),
   };
 }
@@ -169,6 +191,7 @@ export function toRevisionDetails(
     automationSpec: toAutomationSpec(r.automationSpec),
     status: snapshotStatus(r.status, nextFire),
     action: r.action,
+    note: r.note ?? null,
   };
 }
 
