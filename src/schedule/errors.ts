@@ -39,7 +39,11 @@ export function contentError(
   reason: string,
   options: ParseOptions | undefined,
 ): ScheduleError {
-  return new ScheduleError('INVALID_SCHEDULE', field, `${subject(options)}invalid schedule: ${reason}`);
+  return new ScheduleError(
+    'INVALID_SCHEDULE',
+    field,
+    `${subject(options)}invalid schedule: ${reason}`,
+  );
 }
 
 /** A malformed field (VALIDATION_FAILED). */

@@ -21,8 +21,7 @@ function withWindow(
 ): Schedule {
   if (!window) return schedule;
   const from = window.activeFrom === null ? null : instant(FIELD.activeFrom, window.activeFrom);
-  const until =
-    window.activeUntil === null ? null : instant(FIELD.activeUntil, window.activeUntil);
+  const until = window.activeUntil === null ? null : instant(FIELD.activeUntil, window.activeUntil);
   if (from !== null && until !== null && until <= from) {
     throw contentError(FIELD.activeUntil, 'activeUntil must be after activeFrom', options);
   }

@@ -98,7 +98,7 @@ function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto
 /** `policies` as stored (only the given fields), when any. */
 function policiesView(value: Record<string, unknown>): { policies?: PoliciesViewDto } {
   const p = asRecord(value.policies);
-  return Object.keys(p).length > 0 ? { policies: p as PoliciesViewDto } : {};
+  return Object.keys(p).length > 0 ? { policies: p } : {};
 }
 
 /** status.remainingRuns and status.note, each only when set. */

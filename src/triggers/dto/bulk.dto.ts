@@ -36,6 +36,8 @@ export const MAX_NOTE_LENGTH = 1_000;
 /** Body of `POST /triggers/activate|deactivate`: the names and an optional note. */
 export class ActivationNamesDto extends BulkNamesDto {
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     example: 'paused for the warehouse migration (ops-42)',
     maxLength: MAX_NOTE_LENGTH,
     description:

@@ -25,10 +25,9 @@ const DAY_MS = 24 * 3_600_000;
 export class PoliciesDto {
   @ApiPropertyOptional({
     enum: OVERLAP_POLICIES,
-    default: 'ALLOW_ALL',
     example: 'SKIP',
     description:
-      'what a new scheduled or manual run does while maxConcurrentRuns runs of the trigger are active (PENDING, BUFFERED, RUNNING)',
+      'default ALLOW_ALL: what a new scheduled or manual run does while maxConcurrentRuns runs of the trigger are active (PENDING, BUFFERED, RUNNING)',
   })
   @IsOptional()
   @IsString()
@@ -38,9 +37,8 @@ export class PoliciesDto {
   @ApiPropertyOptional({
     minimum: 1,
     maximum: MAX_CONCURRENT_RUNS,
-    default: 1,
     example: 1,
-    description: 'how many runs may be active before the overlap policy applies',
+    description: 'default 1: how many runs may be active before the overlap policy applies',
   })
   @IsOptional()
   @IsInt()
@@ -59,10 +57,9 @@ export class PoliciesDto {
 
   @ApiPropertyOptional({
     enum: MISFIRE_POLICIES,
-    default: 'FIRE_ALL',
     example: 'FIRE_LATEST',
     description:
-      'missed slots (created more than TRIGGER_SCHEDULER_MISFIRE_THRESHOLD late): FIRE_ALL runs each, FIRE_LATEST only the latest, SKIP none',
+      'default FIRE_ALL; missed slots (created more than TRIGGER_SCHEDULER_MISFIRE_THRESHOLD late): FIRE_ALL runs each, FIRE_LATEST only the latest, SKIP none',
   })
   @IsOptional()
   @IsString()
@@ -109,8 +106,8 @@ export class PoliciesDto {
 
   @ApiPropertyOptional({
     example: true,
-    default: false,
-    description: 'a run that ends FAILED deactivates the trigger (actor sundial, a note naming the run)',
+    description:
+      'a run that ends FAILED deactivates the trigger (actor sundial, a note naming the run)',
   })
   @IsOptional()
   @IsBoolean()
