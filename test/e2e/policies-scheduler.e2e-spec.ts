@@ -50,7 +50,7 @@ describe('trigger policies with the scheduler (e2e)', () => {
     name: string,
     automationSpec: object,
     spec: object = {},
-  ): Promise<{ id: string; path: string }> {
+  ): Promise<{ id: string; path: string; deployed: { status: Record<string, unknown> } }> {
     const path = `/triggers/p/d/task/${name}`;
     const res = await app
       .http()
@@ -63,7 +63,7 @@ describe('trigger policies with the scheduler (e2e)', () => {
     const [row] = await app.app
       .get(DataSource)
       .query<{ id: string }[]>(`SELECT id::text AS id FROM triggers WHERE name = $1`, [name]);
-    return { id: row.id, path };
+    return { id: row.id, path, deployed: res.body };
   }
 
   async function runsOf(app: TestApp, triggerId: string): Promise<SlotRun[]> {
@@ -264,7 +264,7 @@ describe('trigger policies with the scheduler (e2e)', () => {
       schedule: { at: new Date(atMs).toISOString() },
     });
     const status = async (path: string) => (await app.http().get(path).expect(200)).body;
-    expect((await status(lim.path)).status.remainingRuns).toBe(3);
+    expect(lim.deployed.status.remainingRuns).toBe(3);
     await waitFor(async () => {
       const [l, o] = [await status(lim.path), await status(once.path)];
       return !l.spec.active && !o.spec.active;
