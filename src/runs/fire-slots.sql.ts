@@ -96,24 +96,20 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
                 count(*) FILTER (WHERE i.state <> 'SKIPPED')::int AS counted
          FROM ins i GROUP BY i.trigger_id
        ),
-       ending AS (
-         SELECT f.*, e.remaining_runs - f.counted AS remaining,
-                coalesce(e.remaining_runs - f.counted <= 0, false) AS limit_reached,
-                (e.automation_spec->'schedule'->>'at') IS NOT NULL AS one_time
-         FROM fired f JOIN eligible e ON e.id = f.trigger_id
-       ),
        moved AS (
          UPDATE triggers t
          SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
              triggered_at = GREATEST(t.triggered_at, f.last_created),
-             remaining_runs = CASE WHEN f.remaining IS NOT NULL THEN GREATEST(f.remaining, 0) END,
+             remaining_runs = CASE WHEN t.remaining_runs IS NOT NULL
+                                   THEN GREATEST(t.remaining_runs - f.counted, 0) END,
              ${selfDeactivateSet(
-               '(f.limit_reached OR f.one_time)',
-               `CASE WHEN f.limit_reached THEN 'deactivated: policies.maxRuns reached'
+               `(t.remaining_runs - f.counted <= 0 OR t.automation_spec->'schedule' ? 'at')`,
+               `CASE WHEN t.remaining_runs - f.counted <= 0
+                       THEN 'deactivated: policies.maxRuns reached'
                      ELSE 'deactivated: the one-time schedule fired' END`,
              )}
-         FROM ending f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
-         RETURNING t.id, CASE WHEN f.limit_reached OR f.one_time THEN to_jsonb(t) END AS after
+         FROM fired f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
+         RETURNING t.id, CASE WHEN NOT t.active THEN to_jsonb(t) END AS after
        ),
        self_revisions AS (${selfDeactivationRevisionsSql('moved')}),
        cursor_plan AS (

@@ -27,7 +27,7 @@ export function maxConcurrentSql(automationSpec: string): string {
  * before, e.g. MISFIRE, or NULL) — only runs that will really be inserted (the slot or idempotency
  * key is free) — and appends these CTEs:
  *
- * - `ov_decided (ord, trigger_id, state, skip_reason, cancels)`: the state of each new run;
+ * - `ov_ranked`, `ov_decided (ord, trigger_id, state, skip_reason, cancels)`: the state of each new run;
  * - `ov_cancel`: the CANCEL_OTHER cancellations (waiting runs CANCELLED, running ones
  *   cancelRequested), returning the queue of each run changed.
  *
@@ -42,28 +42,28 @@ export function maxConcurrentSql(automationSpec: string): string {
  * for a run: the counting below then sees every committed run of the trigger.
  */
 export function overlapDecisionSql(cand: string): string {
-  return `ov_active AS (
-         SELECT r.trigger_id,
-                count(*) FILTER (WHERE r.state IN ('PENDING', 'RUNNING'))::int AS started,
-                count(*) FILTER (WHERE r.state = 'BUFFERED')::int AS buffered,
-                count(*) FILTER (WHERE r.state = 'RUNNING')::int AS running
-         FROM runs r
-         WHERE r.trigger_id IN (SELECT c.trigger_id FROM ${cand} c WHERE c.policy <> 'ALLOW_ALL')
-           AND r.state IN ('PENDING', 'BUFFERED', 'RUNNING')
-         GROUP BY r.trigger_id
-       ),
-       ov_ranked AS (
+  return `ov_ranked AS (
          SELECT c.ord, c.trigger_id, c.policy, c.max_conc, c.pre_skip,
-                coalesce(a.started, 0) + coalesce(a.buffered, 0) AS active,
-                coalesce(a.running, 0) AS running,
-                GREATEST(c.max_conc - coalesce(a.started, 0) - coalesce(a.buffered, 0), 0) AS free,
+                a.started + a.buffered AS active,
+                a.running,
+                GREATEST(c.max_conc - a.started - a.buffered, 0) AS free,
                 GREATEST(CASE WHEN c.policy = 'BUFFER_ONE' THEN 1 ELSE ${MAX_BUFFERED} END
-                         - coalesce(a.buffered, 0), 0) AS room,
+                         - a.buffered, 0) AS room,
                 count(*) FILTER (WHERE c.pre_skip IS NULL) OVER (
                   PARTITION BY c.trigger_id ORDER BY c.scheduled_at, c.ord
                   ROWS UNBOUNDED PRECEDING) AS k,
                 count(*) FILTER (WHERE c.pre_skip IS NULL) OVER (PARTITION BY c.trigger_id) AS n
-         FROM ${cand} c LEFT JOIN ov_active a ON a.trigger_id = c.trigger_id
+         FROM ${cand} c
+         -- each trigger's active runs through the partial index ix_runs_trigger_active: a
+         -- probe per new run, never a join of whole sets (planned as nested loops over CTEs)
+         CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE r.state IN ('PENDING', 'RUNNING'))::int AS started,
+                  count(*) FILTER (WHERE r.state = 'BUFFERED')::int AS buffered,
+                  count(*) FILTER (WHERE r.state = 'RUNNING')::int AS running
+           FROM runs r
+           WHERE c.policy <> 'ALLOW_ALL' AND r.trigger_id = c.trigger_id
+             AND r.state IN ('PENDING', 'BUFFERED', 'RUNNING')
+         ) a
        ),
        ov_decided AS (
          SELECT o.ord, o.trigger_id,
@@ -94,7 +94,7 @@ export function overlapDecisionSql(cand: string): string {
            finished_at = CASE WHEN r.state = 'RUNNING' THEN r.finished_at ELSE clock_timestamp() END,
            expires_at = CASE WHEN r.state = 'RUNNING' THEN r.expires_at END,
            error = coalesce(r.error, '${JSON.stringify(CANCEL_OTHER_ERROR)}'::jsonb)
-         WHERE r.trigger_id IN (SELECT d.trigger_id FROM ov_decided d WHERE d.cancels)
+         WHERE r.trigger_id = ANY(ARRAY(SELECT d.trigger_id FROM ov_decided d WHERE d.cancels))
            AND r.state IN ('PENDING', 'BUFFERED', 'RUNNING')
          RETURNING r.queue
        )`;
