@@ -10,7 +10,6 @@ import {
 } from '.';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString();
 const hourly: AutomationSpecLike = {
   type: 'SCHEDULE',
   schedule: { cron: { expression: '0 * * * *', timezone: 'UTC' } },
