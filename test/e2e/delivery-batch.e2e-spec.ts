@@ -77,7 +77,7 @@ describe('completing in batches (e2e)', () => {
   });
 
   it('validates the batch: 1–500 items, each with an id and a token', async () => {
-    const cases: [unknown, string][] = [
+    const cases: [object, string][] = [
       [{ runs: [] }, 'runs'],
       [
         { runs: Array.from({ length: 501 }, () => ({ id: randomUUID(), leaseToken: 'x' })) },
