@@ -6,6 +6,7 @@ import { Clock } from '../../common/clock';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RunSignals } from '../lease/run-signals';
 import { decideAttemptEnd, EXPIRED_ERROR_TYPE, type AttemptEnd } from './attempt-end';
+import { Completions, type Completion } from './completions';
 import { resolveRetryPolicy } from './retry-policy';
 import type { RunRecord } from './run-record';
 import { RunQueriesRepository } from './run-queries.repository';
@@ -23,7 +24,8 @@ export interface FinalHookResult {
 export type FinalStateHook = (ended: RunRecord[], sql: Sql) => Promise<FinalHookResult | void>;
 
 /** What a change locks before it runs (see RunLifecycleService.settle). */
-export type SettleLock = { run: string } | { expiring: { now: Date; limit: number } } | null;
+export type SettleLock =
+  { run: string } | { runs: string[] } | { expiring: { now: Date; limit: number } } | null;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -53,6 +55,7 @@ export class RunLifecycleService {
   private readonly finalHooks: FinalStateHook[] = [];
   /** false on the embedded database: one connection, nothing runs concurrently */
   private readonly locking: boolean;
+  private readonly completions: Completions;
 
   constructor(
     private readonly states: RunStateRepository,
@@ -64,6 +67,15 @@ export class RunLifecycleService {
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
   ) {
     this.locking = database.kind !== 'embedded';
+    this.completions = new Completions(
+      states,
+      queries,
+      clock,
+      metrics,
+      hashLeaseToken,
+      checkRunId,
+      (c, runs) => this.settle(c, { runs }),
+    );
   }
 
   /**
@@ -87,12 +99,12 @@ export class RunLifecycleService {
    */
   private async lockFirst(sql: Sql, lock: SettleLock): Promise<void> {
     if (!this.locking || lock === null) return;
-    if ('run' in lock) {
+    if ('run' in lock || 'runs' in lock) {
       await sql.query(
         `SELECT t.id FROM triggers t
-         WHERE t.id = (SELECT r.trigger_id FROM runs r WHERE r.public_id = $1::uuid)
-         FOR NO KEY UPDATE OF t`,
-        [lock.run],
+         WHERE t.id IN (SELECT r.trigger_id FROM runs r WHERE r.public_id = ANY($1::uuid[]))
+         ORDER BY t.id FOR NO KEY UPDATE OF t`,
+        ['run' in lock ? [lock.run] : lock.runs],
       );
       return;
     }
@@ -148,8 +160,14 @@ export class RunLifecycleService {
     return out;
   }
 
+  /** Completes the attempt `token` leases (coalesced with concurrent completions). */
   complete(id: string, token: string, result: unknown): Promise<RunRecord> {
-    return this.endAttempt(id, token, { kind: 'COMPLETE', result });
+    return this.completions.one(id, token, result ?? null);
+  }
+
+  /** Completes up to 500 attempts in one statement: per item, the run or its error. */
+  completeMany(items: Completion[]): Promise<(RunRecord | RunNotFoundError | LeaseLostError)[]> {
+    return this.completions.many(items);
   }
 
   fail(
