@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Where a run came from (the run's `source`). */
 import type { RunSource } from '../runs/runs.types';
-const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL'];
+const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT'];
 
 /**
  * Every Prometheus metric of the service, in a registry of this app's own (not prom-client's
@@ -24,7 +24,7 @@ export class MetricsService {
 
   private readonly runsCreatedTotal = new Counter({
     name: 'sundial_runs_created_total',
-    help: 'Runs created, by source (SCHEDULE, MANUAL, BACKFILL)',
+    help: 'Runs created, by source (SCHEDULE, MANUAL, BACKFILL, EVENT)',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });

@@ -9,7 +9,8 @@ export function parseSchedule(spec: AutomationSpecLike, options?: ParseOptions):
   const shape = checkShape(spec);
   switch (shape.kind) {
     case 'NONE':
-      throw noSchedule(options);
+    case 'EVENT':
+      throw noSchedule(options, shape.kind);
     case 'CRON':
       return parseCron(shape.cron, options);
     case 'RATE':
@@ -17,8 +18,9 @@ export function parseSchedule(spec: AutomationSpecLike, options?: ParseOptions):
   }
 }
 
-/** Validates like parseSchedule, except that a NONE spec (without a schedule) is valid. */
+/** Validates like parseSchedule, except that a NONE or EVENT spec (no schedule) is valid. */
 export function validateAutomationSpec(spec: AutomationSpecLike, options?: ParseOptions): void {
-  if (checkShape(spec).kind === 'NONE') return;
+  const kind = checkShape(spec).kind;
+  if (kind === 'NONE' || kind === 'EVENT') return;
   parseSchedule(spec, options);
 }

@@ -25,6 +25,7 @@ const interned = new BoundedLru<Schedule>(CACHE_ENTRIES, CACHE_BYTES, sizeOf);
 function cacheKey(shape: Shape): string | null {
   switch (shape.kind) {
     case 'NONE':
+    case 'EVENT':
       return null;
     case 'CRON':
       return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}`;
@@ -43,7 +44,7 @@ function cacheKey(shape: Shape): string | null {
 export function parseScheduleCached(spec: AutomationSpecLike, options?: ParseOptions): Schedule {
   const shape = checkShape(spec);
   const key = cacheKey(shape);
-  if (key === null) throw noSchedule(options);
+  if (key === null) throw noSchedule(options, shape.kind);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const parsed = parseSchedule(spec, options);

@@ -5,6 +5,8 @@ export interface AutomationSpecLike {
     rate?: { value: number; unit: string; startTime?: string | null } | null;
     kickoffTimeInputArg?: string | null;
   } | null;
+  /** an EVENT trigger's filter (docs/events.md); its fields are checked by the deploy DTO */
+  event?: unknown;
 }
 
 export interface ParseOptions {

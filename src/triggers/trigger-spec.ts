@@ -25,8 +25,17 @@ export interface StoredRate {
 
 /** The automation spec as stored: only the fields that were given, cron timezone defaulted. */
 export interface StoredAutomationSpec {
-  type: 'SCHEDULE' | 'NONE';
+  type: 'SCHEDULE' | 'NONE' | 'EVENT';
   schedule?: { cron?: StoredCron; rate?: StoredRate; kickoffTimeInputArg?: string };
+  /** an EVENT trigger's filter: the fields given (docs/events.md) */
+  event?: StoredEventFilter;
+}
+
+export interface StoredEventFilter {
+  type: string;
+  source?: string;
+  subject?: string;
+  eventInputArg?: string;
 }
 
 const ZONE_PREFIX = /^\s*(CRON_TZ|TZ)=/;
@@ -58,7 +67,10 @@ export function storedSpec(spec: TriggerSpecDto): StoredSpec {
  */
 export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationSpec {
   const schedule = spec.schedule;
-  if (spec.type === 'NONE' || !present(schedule)) return { type: spec.type };
+  if (spec.type === 'EVENT' && present(spec.event)) {
+    return { type: 'EVENT', event: compact(spec.event) as unknown as StoredEventFilter };
+  }
+  if (spec.type !== 'SCHEDULE' || !present(schedule)) return { type: spec.type };
   const out: NonNullable<StoredAutomationSpec['schedule']> = {};
   if (present(schedule.cron)) {
     const { expression, timezone } = schedule.cron;
@@ -78,5 +90,5 @@ export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationS
   if (present(schedule.kickoffTimeInputArg)) {
     out.kickoffTimeInputArg = schedule.kickoffTimeInputArg;
   }
-  return { type: spec.type, schedule: out };
+  return { type: 'SCHEDULE', schedule: out };
 }
