@@ -5,6 +5,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RunSource } from '../runs/runs.types';
 const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT'];
 
+export type EventOutcome = 'matched' | 'unmatched' | 'duplicate' | 'rejected';
+const EVENT_OUTCOMES: EventOutcome[] = ['matched', 'unmatched', 'duplicate', 'rejected'];
+
 /**
  * Every Prometheus metric of the service, in a registry of this app's own (not prom-client's
  * global one), so several apps in one process (tests) do not collide. Other modules inject this
@@ -97,8 +100,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly eventsReceived = new Counter({
+    name: 'sundial_events_received_total',
+    help: 'Events published to POST /events, by outcome (matched, unmatched, duplicate, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const outcome of EVENT_OUTCOMES) this.eventsReceived.inc({ outcome }, 0);
     for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
     for (const outcome of ['SUCCEEDED', 'FAILED', 'LEASE_EXPIRED', 'RELEASED', 'CANCELLED']) {
       this.attemptsTotal.inc({ outcome }, 0);
@@ -158,6 +169,11 @@ export class MetricsService {
   /** The sweeper expired a lease. */
   leaseExpired(): void {
     this.leasesExpired.inc();
+  }
+
+  /** `n` events were received with `outcome` (docs/events.md "Metrics"). */
+  eventsReceivedTotal(outcome: EventOutcome, n = 1): void {
+    if (n > 0) this.eventsReceived.inc({ outcome }, n);
   }
 
   /** The Prometheus text exposition of every metric. */
