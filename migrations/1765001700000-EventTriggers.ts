@@ -13,17 +13,19 @@ export class EventTriggers1765001700000 implements MigrationInterface {
       ALTER TABLE "triggers" DROP CONSTRAINT "ck_triggers_automation_type",
         ADD CONSTRAINT "ck_triggers_automation_type"
           CHECK ("automation_type" IN ('SCHEDULE', 'NONE', 'EVENT'))`);
-    // Matching (src/events/event-match.sql.ts): the filter's type and its source key — '=' and
-    // the exact source, or '^' and the prefix before a trailing '*' ('^' alone: any source). An
-    // event probes the keys '=' + its source and '^' + each of its prefixes; only live, active
-    // EVENT triggers are indexed, so deactivating or deleting one takes it out.
+    // Matching (src/events/events.repository.ts): one key per filter — the type's length in
+    // characters, ':', the type, then the source key: '=' and the exact source, or '^' and the
+    // prefix before a trailing '*' ('^' alone: any source). An event probes its type with '=' +
+    // its source and '^' + each prefix of it (src/events/event-key.ts), each an equality lookup.
+    // Only live, active EVENT triggers are indexed: deactivating or deleting one takes it out.
     await q.query(`
-      CREATE INDEX "ix_triggers_event_filter" ON "triggers"
-        (("automation_spec"->'event'->>'type'),
-         (CASE WHEN "automation_spec"->'event'->>'source' IS NULL THEN '^'
-               WHEN right("automation_spec"->'event'->>'source', 1) = '*'
-                 THEN '^' || left("automation_spec"->'event'->>'source', -1)
-               ELSE '=' || ("automation_spec"->'event'->>'source') END))
+      CREATE INDEX "ix_triggers_event_filter" ON "triggers" ((
+        length("automation_spec"->'event'->>'type')::text || ':' ||
+        ("automation_spec"->'event'->>'type') ||
+        CASE WHEN "automation_spec"->'event'->>'source' IS NULL THEN '^'
+             WHEN right("automation_spec"->'event'->>'source', 1) = '*'
+               THEN '^' || left("automation_spec"->'event'->>'source', -1)
+             ELSE '=' || ("automation_spec"->'event'->>'source') END))
       WHERE "automation_type" = 'EVENT' AND "active" AND "deleted_at" IS NULL`);
     await q.query(`
       ALTER TABLE "runs"

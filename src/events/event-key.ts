@@ -13,21 +13,22 @@ export function eventKey(source: string, id: string): Buffer {
 }
 
 /**
- * The source keys of the filters an event with this source matches (the second column of
- * `ix_triggers_event_filter`): `=source` (an exact filter) and `^p` for every prefix p of the
- * source, the empty one included (a filter ending in `*`, or none). Prefixes are whole code
- * points, and no longer than a filter can be, so an event probes at most 256 keys.
+ * The match keys of the filters an event matches (the column of ix_triggers_event_filter): the
+ * type's length in code points, ':', the type, then `=source` (an exact filter) or `^p` for every
+ * prefix p of the source, the empty one included (a filter ending in `*`, or none). Prefixes are
+ * whole code points and no longer than a filter can be, so an event probes at most 256 keys.
  */
-export function sourceProbes(source: string): string[] {
+export function matchProbes(type: string, source: string): string[] {
+  const head = `${Array.from(type).length}:${type}`;
   const points = Array.from(source);
   const probes: string[] = [];
-  if (points.length <= MAX_EVENT_FILTER_LENGTH) probes.push(`=${source}`);
+  if (points.length <= MAX_EVENT_FILTER_LENGTH) probes.push(`${head}=${source}`);
   const longest = Math.min(points.length, MAX_EVENT_FILTER_LENGTH - 1);
   let prefix = '';
-  probes.push('^');
+  probes.push(`${head}^`);
   for (let i = 0; i < longest; i++) {
     prefix += points[i];
-    probes.push(`^${prefix}`);
+    probes.push(`${head}^${prefix}`);
   }
   return probes;
 }

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { eventInputsSql, runSpecSql } from '../runs/run-inputs.sql';
 import {
   RUN_LIFECYCLE_INSERT_COLUMNS,
@@ -19,7 +18,7 @@ export interface EventToPublish {
   scheduledAt: Date;
   /** the whole event (JSON text): what eventInputArg receives */
   payload: string;
-  /** sourceProbes(source) */
+  /** matchProbes(type, source) */
   probes: string[];
 }
 
@@ -31,14 +30,16 @@ export interface PublishedEvent {
 }
 
 /**
- * The source key of a trigger row `t`'s filter: the second column of ix_triggers_event_filter
- * (migrations/1765001700000-EventTriggers.ts), written exactly as there so the planner uses it.
+ * The match key of a trigger row `t`'s filter: the one column of ix_triggers_event_filter
+ * (migrations/1765001700000-EventTriggers.ts), written exactly as there so the planner uses it;
+ * matchProbes (event-key.ts) builds the keys an event matches.
  */
-const SOURCE_KEY = `(CASE WHEN t.automation_spec->'event'->>'source' IS NULL THEN '^'
-               WHEN right(t.automation_spec->'event'->>'source', 1) = '*'
-                 THEN '^' || left(t.automation_spec->'event'->>'source', -1)
-               ELSE '=' || (t.automation_spec->'event'->>'source') END)`;
-const FILTER_TYPE = `(t.automation_spec->'event'->>'type')`;
+const MATCH_KEY = `(length(t.automation_spec->'event'->>'type')::text || ':' ||
+        (t.automation_spec->'event'->>'type') ||
+        CASE WHEN t.automation_spec->'event'->>'source' IS NULL THEN '^'
+             WHEN right(t.automation_spec->'event'->>'source', 1) = '*'
+               THEN '^' || left(t.automation_spec->'event'->>'source', -1)
+             ELSE '=' || (t.automation_spec->'event'->>'source') END)`;
 const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
@@ -49,24 +50,19 @@ export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND 
  */
 @Injectable()
 export class EventsRepository {
-  /** see RunWritesRepository.fireLock: the embedded database has one connection */
-  private readonly lock: string;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
-  ) {
-    this.lock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Records each event that was not received before (its key is the primary key of `events`: of
    * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
    * and, for each such event, creates one EVENT run per live, active EVENT trigger of
-   * `projects` (null: every project) whose filter matches. The triggers are found through
-   * ix_triggers_event_filter (type, source key) probed with the event's source keys, never by
-   * a scan; the subject is checked on those. Events are inserted in key order and the matched
-   * triggers locked in id order, so concurrent batches never deadlock on each other.
+   * `projects` (null: every project) whose filter matches. The triggers of each event are found
+   * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
+   * equality: index lookups among many triggers, or one pass over few (the key is computed once
+   * per trigger, never per event); the subject is checked on the triggers found. Events are inserted in key order, so concurrent
+   * batches do not deadlock on each other. The matched triggers are not locked (a publish that
+   * races a deactivation is as if it came just before it), and their triggered_at moves at most
+   * once a second, so concurrent publishes to one trigger do not queue on its row.
    */
   async publish(
     events: EventToPublish[],
@@ -77,9 +73,9 @@ export class EventsRepository {
     const probeOrd: number[] = [];
     const probeKey: string[] = [];
     events.forEach((e, i) => {
-      for (const p of e.probes) {
+      for (const k of e.probes) {
         probeOrd.push(i + 1);
-        probeKey.push(p);
+        probeKey.push(k);
       }
     });
     const rows: { key: string; fresh: boolean; runs: { id: string; queue: string }[] }[] =
@@ -92,31 +88,29 @@ export class EventsRepository {
          ),
          fresh AS (
            INSERT INTO events (key, source, id, type, received_at)
-           SELECT ev.key, ev.source, ev.id, ev.type, $11::timestamptz FROM ev ORDER BY ev.key
+           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev ORDER BY ev.key
            ON CONFLICT (key) DO NOTHING
            RETURNING key
          ),
          probe AS (
-           SELECT p.ord, p.k FROM unnest($8::int[], $9::text[]) AS p(ord, k)
+           SELECT p.ord, p.k FROM unnest($8::int[], $11::text[]) AS p(ord, k)
          ),
          matched AS (
-           SELECT ev.ord, t.id AS trigger_id
-           FROM ev
+           SELECT DISTINCT ev.ord, t.id AS trigger_id
+           FROM probe p
+           JOIN triggers t ON ${MATCH_KEY} = p.k
+           JOIN ev ON ev.ord = p.ord
            JOIN fresh ON fresh.key = ev.key
-           JOIN probe p ON p.ord = ev.ord
-           JOIN triggers t ON ${FILTER_TYPE} = ev.type AND ${SOURCE_KEY} = p.k
            WHERE ${LIVE_EVENT_TRIGGER}
              AND (${SUBJECT} IS NULL
                   OR (right(${SUBJECT}, 1) = '*' AND starts_with(ev.subject, left(${SUBJECT}, -1)))
                   OR ${SUBJECT} = ev.subject)
-             AND ($10::text[] IS NULL OR t.project = ANY($10::text[]))
+             AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))
          ),
          locked AS (
            SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
-           FROM triggers t
-           WHERE t.id IN (SELECT trigger_id FROM matched) AND ${LIVE_EVENT_TRIGGER}
-           ORDER BY t.id
-           ${this.lock}
+           FROM (SELECT DISTINCT trigger_id FROM matched) m
+           JOIN triggers t ON t.id = m.trigger_id
          ),
          ins AS (
            INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
@@ -127,15 +121,17 @@ export class EventsRepository {
                   'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
                   ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
                   ev.source, ev.id, ev.key,
-                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $11::timestamptz)')}
+                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)')}
            FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
            ORDER BY ev.key, l.id
            ON CONFLICT (event_key, trigger_id) WHERE event_key IS NOT NULL DO NOTHING
            RETURNING trigger_id, event_key, public_id::text AS id, queue
          ),
          moved AS (
-           UPDATE triggers t SET triggered_at = GREATEST(t.triggered_at, $11::timestamptz)
-           FROM (SELECT DISTINCT trigger_id FROM ins) i WHERE t.id = i.trigger_id
+           UPDATE triggers t SET triggered_at = $10::timestamptz
+           FROM (SELECT DISTINCT trigger_id FROM ins) i
+           WHERE t.id = i.trigger_id
+             AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
          )
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
                 coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue)
@@ -152,9 +148,9 @@ export class EventsRepository {
           events.map((e) => e.scheduledAt.toISOString()),
           events.map((e) => e.payload),
           probeOrd,
-          probeKey,
           projects,
           receivedAt.toISOString(),
+          probeKey,
         ],
       );
     return rows.map((r) => ({ key: r.key, fresh: r.fresh, runs: r.runs }));

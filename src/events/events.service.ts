@@ -8,7 +8,7 @@ import { Clock, type TimerHandle } from '../common/clock';
 import { MetricsService } from '../metrics/metrics.service';
 import { RunSignals } from '../runs/lease/run-signals';
 import type { ReceivedEvent } from './cloud-event';
-import { eventKey, sourceProbes } from './event-key';
+import { eventKey, matchProbes } from './event-key';
 import { EventsRepository, type EventToPublish } from './events.repository';
 
 /** Events are remembered (a re-publish is a duplicate) for at least this long (docs/events.md). */
@@ -69,7 +69,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
         subject: typeof r.event.subject === 'string' ? r.event.subject : null,
         scheduledAt: r.timeMs === null ? receivedAt : new Date(r.timeMs),
         payload: JSON.stringify(r.event),
-        probes: sourceProbes(r.event.source),
+        probes: matchProbes(r.event.type, r.event.source),
       });
     });
     const published = await this.withRetry(() =>
