@@ -25,7 +25,6 @@ import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
 import { matchProbes } from '../src/events/event-key';
-import { EventsRepository } from '../src/events/events.repository';
 import { createScratchDatabase } from '../test/support/scratch-database';
 
 const TRIGGERS = Number(process.env.BENCH_EVENT_TRIGGERS ?? 100_000);
@@ -186,27 +185,6 @@ async function plan(ds: DataSource): Promise<void> {
   line('sequential scan of triggers', /Seq Scan on triggers/.test(text) ? 'YES' : 'no');
 }
 
-/** Debugging: EXPLAIN ANALYZE of one publish statement (BENCH_EXPLAIN=1). */
-async function explain(app: INestApplication, base: string): Promise<void> {
-  const repo = app.get(EventsRepository) as unknown as { dataSource: DataSource };
-  const real = repo.dataSource;
-  const query = real.query.bind(real);
-  repo.dataSource = Object.assign(Object.create(real) as DataSource, {
-    query: async (sql: string, params: unknown[]) => {
-      if (!sql.startsWith('WITH ev')) return query(sql, params);
-      const plan: { 'QUERY PLAN': string }[] = await query(
-        `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
-        params,
-      );
-      process.stdout.write(`${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`);
-      return query(sql.replace(/^WITH ev/, 'WITH ev'), []).catch(() => []);
-    },
-  });
-  await publish(base, anEvent(), false).catch(() => 0);
-  await publish(base, Array.from({ length: 100 }, anEvent), true).catch(() => 0);
-  repo.dataSource = real;
-}
-
 async function main(): Promise<void> {
   const target = await openTarget();
   process.stdout.write(
@@ -229,7 +207,6 @@ async function main(): Promise<void> {
       }),
     });
     if (res.status !== 201) throw new Error(`deploy: ${res.status} ${await res.text()}`);
-    if (process.env.BENCH_EXPLAIN) await explain(app, base);
     await latency(base);
     await throughput(base);
     await plan(ds);

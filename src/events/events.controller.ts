@@ -106,7 +106,7 @@ export class EventsController {
       oneOf: [
         { $ref: getSchemaPath(CloudEventDto) },
         { type: 'array', items: { $ref: getSchemaPath(CloudEventDto) }, maxItems: 100 },
-        { description: 'binary mode: any data' },
+        { type: 'string', format: 'binary', description: 'binary mode: the data itself' },
       ],
     },
     examples: {

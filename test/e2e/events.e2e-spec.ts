@@ -375,7 +375,7 @@ describe('event triggers (e2e)', () => {
   it('metrics move: matched, unmatched, duplicate, rejected and EVENT runs', async () => {
     const metric = async (line: string): Promise<number> => {
       const res = await http().get('/metrics');
-      const found = (res.text as string).split('\n').find((l) => l.startsWith(line));
+      const found = res.text.split('\n').find((l) => l.startsWith(line));
       return found ? Number(found.split(' ').pop()) : NaN;
     };
     const names = ['matched', 'unmatched', 'duplicate', 'rejected'].map(
