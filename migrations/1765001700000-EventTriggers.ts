@@ -35,11 +35,12 @@ export class EventTriggers1765001700000 implements MigrationInterface {
         ADD CONSTRAINT "ck_runs_source"
           CHECK ("source" IN ('SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT')),
         ADD CONSTRAINT "ck_runs_event" CHECK (("source" = 'EVENT') = ("event_id" IS NOT NULL))`);
-    // One run per trigger and event, and the runs of an event (a re-publish answers them). The
-    // key is the event's key (events.key), so the index stays small whatever the ids' lengths.
+    // The runs of an event (a re-publish answers them), by the event's key (events.key), so the
+    // index stays small whatever the ids' lengths. Not unique: an event forgotten after the
+    // dedup window is a new event when it comes again (docs/events.md).
     await q.query(`ALTER TABLE "runs" ADD COLUMN "event_key" bytea`);
     await q.query(`
-      CREATE UNIQUE INDEX "uq_runs_event" ON "runs" ("event_key", "trigger_id")
+      CREATE INDEX "ix_runs_event" ON "runs" ("event_key", "trigger_id")
       WHERE "event_key" IS NOT NULL`);
     // Exactly once per event: the first insert of an event's key wins; every other publish of it
     // (a retry, a replica, a concurrent request) conflicts and answers the runs the first made.
@@ -59,7 +60,7 @@ export class EventTriggers1765001700000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "events"`);
-    await q.query(`DROP INDEX "uq_runs_event"`);
+    await q.query(`DROP INDEX "ix_runs_event"`);
     await q.query(`DELETE FROM "runs" WHERE "source" = 'EVENT'`);
     await q.query(`
       ALTER TABLE "runs" DROP CONSTRAINT "ck_runs_event", DROP CONSTRAINT "ck_runs_source",

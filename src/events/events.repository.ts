@@ -124,7 +124,6 @@ export class EventsRepository {
                   ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)')}
            FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
            ORDER BY ev.key, l.id
-           ON CONFLICT (event_key, trigger_id) WHERE event_key IS NOT NULL DO NOTHING
            RETURNING trigger_id, event_key, public_id::text AS id, queue
          ),
          moved AS (

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { EventsService } from '../../src/events/events.service';
 import { useTestApp } from '../support/test-app';
 import { lease } from '../support/workers';
 
@@ -284,6 +286,27 @@ describe('event triggers (e2e)', () => {
     const other = await accepted({ ...e3, source: 'src/b' });
     expect(other[0].duplicate).toBe(false);
     expect(other[0].runs).toHaveLength(2);
+  });
+
+  it('remembers an event for 7 days: the purge forgets older ones, then it is new again', async () => {
+    const type = aType();
+    const path = await deploy({ type });
+    const old = event(type);
+    const recent = event(type);
+    await accepted(old);
+    await accepted(recent);
+    const ds = ctx.app().app.get(DataSource);
+    await ds.query(
+      `UPDATE events SET received_at = now() - interval '8 days' WHERE source = $1 AND id = $2`,
+      [old.source, old.id],
+    );
+    expect(await ctx.app().app.get(EventsService).purgeOnce()).toBeGreaterThanOrEqual(1);
+    const [again] = await accepted(old);
+    expect(again.duplicate).toBe(false);
+    expect(again.runs).toHaveLength(1);
+    const [still] = await accepted(recent);
+    expect(still.duplicate).toBe(true);
+    expect((await runsOf(path)).length).toBe(3);
   });
 
   it('a deactivated or deleted trigger does not fire; reactivated it does', async () => {
