@@ -1,7 +1,7 @@
 import type { WebhookConfig } from './webhook-settings';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type Role = 'reader' | 'worker' | 'writer' | 'admin';
+export type Role = 'reader' | 'worker' | 'publisher' | 'writer' | 'admin';
 
 export interface ApiKeyConfig {
   name: string;

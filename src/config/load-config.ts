@@ -33,7 +33,7 @@ interface Setting<T> {
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const ROLES: Role[] = ['reader', 'worker', 'writer', 'admin'];
+const ROLES: Role[] = ['reader', 'worker', 'publisher', 'writer', 'admin'];
 
 const Invalid = InvalidSetting;
 
@@ -108,7 +108,7 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Invalid(`key name "${name}" is invalid`);
     if (!ROLES.includes(role as Role)) {
       throw new Invalid(
-        `key "${name}" has role "${role}"; expected reader, worker, writer or admin`,
+        `key "${name}" has role "${role}"; expected reader, worker, publisher, writer or admin`,
       );
     }
     if (!/^[0-9a-f]{64}$/.test(sha256)) {

@@ -57,7 +57,7 @@ export class PreviewService {
     const spec = trigger.automationSpec as unknown as AutomationSpecLike;
     if (trigger.automationType !== 'SCHEDULE') {
       throw new InvalidScheduleError(
-        `trigger "${name.name}" has no schedule (automationSpec.type is NONE)`,
+        `trigger "${name.name}" has no schedule (automationSpec.type is ${trigger.automationType})`,
         'automationSpec.type',
       );
     }

@@ -179,7 +179,7 @@ export class RunsService {
   private scheduleOf(target: RunTargetRow): Schedule {
     if (target.automationType !== 'SCHEDULE') {
       throw new InvalidScheduleError(
-        `trigger ${JSON.stringify(target.name.name)} has no schedule (automationSpec.type is NONE); backfill needs a SCHEDULE trigger`,
+        `trigger ${JSON.stringify(target.name.name)} has no schedule (automationSpec.type is ${target.automationType}); backfill needs a SCHEDULE trigger`,
         'automationSpec.type',
       );
     }

@@ -21,6 +21,7 @@ export class ScheduleError extends Error {
 export const FIELD = {
   type: 'automationSpec.type',
   schedule: 'automationSpec.schedule',
+  event: 'automationSpec.event',
   cronExpression: 'automationSpec.schedule.cron.expression',
   cronTimezone: 'automationSpec.schedule.cron.timezone',
   rateValue: 'automationSpec.schedule.rate.value',
@@ -79,13 +80,13 @@ export function rateError(
   return new ScheduleError('INVALID_SCHEDULE', field, `${subject(options)}invalid rate: ${reason}`);
 }
 
-/** A spec of type NONE where a schedule is needed (INVALID_SCHEDULE). */
-export function noSchedule(options: ParseOptions | undefined): ScheduleError {
+/** A spec of type NONE or EVENT where a schedule is needed (INVALID_SCHEDULE). */
+export function noSchedule(options: ParseOptions | undefined, type = 'NONE'): ScheduleError {
   const name = options?.triggerName;
   const who = name !== undefined && name !== '' ? `trigger ${JSON.stringify(name)}` : 'the spec';
   return new ScheduleError(
     'INVALID_SCHEDULE',
     FIELD.type,
-    `${who} has no schedule (automationSpec.type is NONE)`,
+    `${who} has no schedule (automationSpec.type is ${type})`,
   );
 }

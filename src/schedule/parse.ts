@@ -31,7 +31,8 @@ function withWindow(
 function parseShape(shape: Shape, options: ParseOptions | undefined): Schedule {
   switch (shape.kind) {
     case 'NONE':
-      throw noSchedule(options);
+    case 'EVENT':
+      throw noSchedule(options, shape.kind);
     case 'CRON':
       return withWindow(parseCron(shape.cron, options), shape.window, options);
     case 'RATE':
@@ -46,8 +47,9 @@ export function parseSchedule(spec: AutomationSpecLike, options?: ParseOptions):
   return parseShape(checkShape(spec), options);
 }
 
-/** Validates like parseSchedule, except that a NONE spec (without a schedule) is valid. */
+/** Validates like parseSchedule, except that a NONE or EVENT spec (no schedule) is valid. */
 export function validateAutomationSpec(spec: AutomationSpecLike, options?: ParseOptions): void {
-  if (checkShape(spec).kind === 'NONE') return;
+  const kind = checkShape(spec).kind;
+  if (kind === 'NONE' || kind === 'EVENT') return;
   parseSchedule(spec, options);
 }

@@ -27,6 +27,7 @@ function cacheKey(shape: Shape): string | null {
   const window = w ? `\u0001${w.activeFrom ?? ''}\u0000${w.activeUntil ?? ''}` : '';
   switch (shape.kind) {
     case 'NONE':
+    case 'EVENT':
       return null;
     case 'CRON':
       return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}${window}`;
@@ -47,7 +48,7 @@ function cacheKey(shape: Shape): string | null {
 export function parseScheduleCached(spec: AutomationSpecLike, options?: ParseOptions): Schedule {
   const shape = checkShape(spec);
   const key = cacheKey(shape);
-  if (key === null) throw noSchedule(options);
+  if (key === null) throw noSchedule(options, shape.kind);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const parsed = parseSchedule(spec, options);

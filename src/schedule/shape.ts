@@ -6,6 +6,7 @@ export type CronSpec = { expression: string; timezone?: string | null };
 export type RateSpec = { value: number; unit: string; startTime?: string | null };
 export type Shape = (
   | { kind: 'NONE' }
+  | { kind: 'EVENT' }
   | { kind: 'CRON'; cron: CronSpec }
   | { kind: 'RATE'; rate: RateSpec }
   | { kind: 'AT'; at: string }
@@ -64,19 +65,34 @@ export function checkShape(spec: AutomationSpecLike): Shape {
   if (!isObject(spec)) throw malformed('automationSpec');
   const type: unknown = spec.type;
   const schedule: unknown = spec.schedule;
-  if (type === 'NONE') {
+  if (type === 'NONE' || type === 'EVENT') {
     if (present(schedule)) {
       throw malformed(
         FIELD.schedule,
-        'automationSpec.schedule must be absent when automationSpec.type is NONE',
+        `automationSpec.schedule must be absent when automationSpec.type is ${type}`,
       );
     }
-    return { kind: 'NONE' };
   }
+  if (type === 'EVENT') {
+    if (!isObject(spec.event)) {
+      throw malformed(
+        FIELD.event,
+        'automationSpec.event is required when automationSpec.type is EVENT',
+      );
+    }
+    return { kind: 'EVENT' };
+  }
+  if (present(spec.event)) {
+    throw malformed(
+      FIELD.event,
+      `automationSpec.event must be absent unless automationSpec.type is EVENT`,
+    );
+  }
+  if (type === 'NONE') return { kind: 'NONE' };
   if (type !== 'SCHEDULE') {
     throw malformed(
       FIELD.type,
-      `automationSpec.type must be SCHEDULE or NONE, got ${JSON.stringify(type) ?? 'undefined'}`,
+      `automationSpec.type must be SCHEDULE, NONE or EVENT, got ${JSON.stringify(type) ?? 'undefined'}`,
     );
   }
   if (!isObject(schedule)) {

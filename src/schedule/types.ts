@@ -7,6 +7,8 @@ export interface AutomationSpecLike {
     at?: string | null;
     kickoffTimeInputArg?: string | null;
   } | null;
+  /** an EVENT trigger's filter (docs/events.md); its fields are checked by the deploy DTO */
+  event?: unknown;
   /** the trigger policies; the schedule maths reads the window and jitter (docs/policies.md) */
   policies?: PoliciesLike | null;
 }

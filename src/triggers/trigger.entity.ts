@@ -7,7 +7,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
  */
 @Entity({ name: 'triggers' })
 @Unique('uq_triggers_name', ['project', 'domain', 'taskName', 'name'])
-@Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE')`)
+@Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE', 'EVENT')`)
 @Check('ck_triggers_revision', `"latest_revision" >= 1`)
 @Check('ck_triggers_remaining_runs', `"remaining_runs" >= 0`)
 @Index('ix_triggers_active_schedules', { synchronize: false })
@@ -15,6 +15,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
 @Index('ix_triggers_list_updated', { synchronize: false })
 @Index('ix_triggers_list_deployed', { synchronize: false })
 @Index('ix_triggers_list_task', { synchronize: false })
+@Index('ix_triggers_event_filter', { synchronize: false })
 export class TriggerEntity {
   /** bigint: kept as a string */
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -39,7 +40,7 @@ export class TriggerEntity {
   active!: boolean;
 
   @Column({ name: 'automation_type', type: 'varchar', length: 16 })
-  automationType!: 'SCHEDULE' | 'NONE';
+  automationType!: 'SCHEDULE' | 'NONE' | 'EVENT';
 
   @Column({ name: 'task_version', type: 'varchar', length: 63 })
   taskVersion!: string;
@@ -48,7 +49,7 @@ export class TriggerEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   spec!: Record<string, unknown>;
 
-  /** the automationSpec as deployed (type, schedule) */
+  /** the automationSpec as deployed (type, schedule or event) */
   @Column({ name: 'automation_spec', type: 'jsonb', default: () => "'{}'" })
   automationSpec!: Record<string, unknown>;
 

@@ -5,6 +5,7 @@ import type { BulkResultDto } from './dto/bulk.dto';
 import type { RevisionDetailsDto, RevisionItemDto } from './dto/revision.dto';
 import type {
   AutomationSpecViewDto,
+  EventFilterViewDto,
   RunSpecViewDto,
   ScheduleViewDto,
   TriggerDetailsDto,
@@ -73,7 +74,17 @@ function toSpec(
   };
 }
 
+function toEventFilter(value: unknown): EventFilterViewDto {
+  const e = asRecord(value);
+  const out: EventFilterViewDto = { type: String(e.type) };
+  if (typeof e.source === 'string') out.source = e.source;
+  if (typeof e.subject === 'string') out.subject = e.subject;
+  if (typeof e.eventInputArg === 'string') out.eventInputArg = e.eventInputArg;
+  return out;
+}
+
 function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto {
+  if (value.type === 'EVENT') return { type: 'EVENT', event: toEventFilter(value.event) };
   const type = value.type === 'SCHEDULE' ? 'SCHEDULE' : 'NONE';
   if (type === 'NONE') return { type, ...policiesView(value) };
   const s = asRecord(value.schedule);

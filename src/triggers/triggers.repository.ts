@@ -64,7 +64,7 @@ export interface ListFilters {
   taskName?: string;
   taskVersion?: string;
   active?: boolean;
-  automationType?: 'SCHEDULE' | 'NONE';
+  automationType?: 'SCHEDULE' | 'NONE' | 'EVENT';
   /** a substring of the name, case-insensitive */
   nameContains?: string;
 }

@@ -21,6 +21,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Publish CloudEvents 1.0: each new event fires every matching, active EVENT trigger
+     * @description Three modes (CloudEvents HTTP binding):
+     *     - **structured**: `Content-Type: application/cloudevents+json` (or `application/json`), the event as a JSON object;
+     *     - **binary**: the attributes as `ce-*` headers (`ce-specversion`, `ce-id`, `ce-source`, `ce-type`, optional `ce-subject`, `ce-time`, extensions), `Content-Type` is `datacontenttype` and the body is `data` (parsed when JSON, else UTF-8 text);
+     *     - **batch**: `Content-Type: application/cloudevents-batch+json`, a JSON array of at most 100 structured events.
+     *
+     *     An event is at most 256 KiB as JSON (a request at most 1 MiB). An event is identified by (`source`, `id`): publishing it again creates nothing and answers the runs it created the first time (`duplicate: true`), for at least 7 days.
+     *     A malformed event is 400 `VALIDATION_FAILED` naming the attribute (`ce-id` in binary mode, `[3].id` in a batch; nothing of a refused batch is published). Needs role `publisher`, `writer` or `admin`; a project-scoped key fires only its projects' triggers.
+     */
+    post: operations['EventsController_publish'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -520,6 +546,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AcceptedEventDto: {
+      /**
+       * @description true: received before; nothing new was created
+       * @example false
+       */
+      duplicate: boolean;
+      /** @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a */
+      id: string;
+      /**
+       * @description the ids of the runs the event created (one per matching trigger of the key's projects); a duplicate answers those of its first publish
+       * @example [
+       *       "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55"
+       *     ]
+       */
+      runs: string[];
+      /** @example https://storage.example.com/buckets/reports */
+      source: string;
+    };
     ActivationNamesDto: {
       /** @description 1–100 names; a name listed twice is handled and reported once */
       names: components['schemas']['TriggerNameDto'][];
@@ -546,6 +590,8 @@ export interface components {
       workerId: string;
     };
     AutomationSpecDto: {
+      /** @description required for EVENT, absent otherwise (docs/events.md) */
+      event?: components['schemas']['EventFilterDto'];
       /**
        * @description overlap, missed slots, jitter, active window, run limit (docs/policies.md)
        * @example {
@@ -555,23 +601,27 @@ export interface components {
        *     }
        */
       policies?: components['schemas']['PoliciesDto'];
-      /** @description required for SCHEDULE, absent for NONE */
+      /** @description required for SCHEDULE, absent for NONE and EVENT */
       schedule?: components['schemas']['ScheduleDto'];
       /**
+       * @description SCHEDULE: fires on its schedule; NONE: manual only; EVENT: on matching events
        * @example SCHEDULE
        * @enum {string}
        */
-      type: 'SCHEDULE' | 'NONE';
+      type: 'SCHEDULE' | 'NONE' | 'EVENT';
     };
     AutomationSpecViewDto: {
+      /** @description EVENT only: which events fire it (docs/events.md) */
+      event?: components['schemas']['EventFilterViewDto'];
       /** @description shown when deployed with any */
       policies?: components['schemas']['PoliciesViewDto'];
+      /** @description SCHEDULE only */
       schedule?: components['schemas']['ScheduleViewDto'];
       /**
        * @example SCHEDULE
        * @enum {string}
        */
-      type: 'SCHEDULE' | 'NONE';
+      type: 'SCHEDULE' | 'NONE' | 'EVENT';
     };
     BackfillBodyDto: {
       /** @description list the runs without creating them */
@@ -636,6 +686,47 @@ export interface components {
     CancelBodyDto: {
       /** @example superseded by a manual run */
       reason?: string;
+    };
+    CloudEventDto: {
+      /**
+       * @description any JSON (or a string for other content types)
+       * @example {
+       *       "bucket": "reports",
+       *       "name": "2026-12-01.csv",
+       *       "size": 5120
+       *     }
+       */
+      data?: Record<string, never>;
+      /** @description binary data, base64 (instead of data) */
+      data_base64?: string;
+      /** @example application/json */
+      datacontenttype?: string;
+      /** @example https://schemas.example.com/object-created.json */
+      dataschema?: string;
+      /**
+       * @description with `source`, identifies the event: a re-publish is a duplicate
+       * @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a
+       */
+      id: string;
+      /**
+       * @description a URI-reference
+       * @example https://storage.example.com/buckets/reports
+       */
+      source: string;
+      /**
+       * @example 1.0
+       * @enum {string}
+       */
+      specversion: '1.0';
+      /** @example reports/2026-12-01.csv */
+      subject?: string;
+      /**
+       * @description RFC 3339; the runs' scheduledAt (absent: when it was received)
+       * @example 2026-12-01T09:00:00Z
+       */
+      time?: string;
+      /** @example com.example.object.created */
+      type: string;
     };
     CompleteBodyDto: {
       /** @example lt_Q2hlY2sgdGhlIGRvY3M */
@@ -742,6 +833,38 @@ export interface components {
       requestId: string;
       /** @example 409 */
       statusCode: number;
+    };
+    EventFilterDto: {
+      /**
+       * @description the input that receives the whole event (attributes and data); absent: the event is not added to the inputs (the run still names it in `event`)
+       * @example event
+       */
+      eventInputArg?: Record<string, never>;
+      /**
+       * @description the event's `source`, exactly or, ending in `*`, as a prefix; absent: any
+       * @example https://storage.example.com/buckets/*
+       */
+      source?: Record<string, never>;
+      /**
+       * @description the event's `subject`, exactly or, ending in `*`, as a prefix (an event without a subject does not match); absent: any
+       * @example reports/*
+       */
+      subject?: Record<string, never>;
+      /**
+       * @description the event's `type`, matched exactly (no wildcard)
+       * @example com.example.object.created
+       */
+      type: string;
+    };
+    EventFilterViewDto: {
+      /** @example event */
+      eventInputArg?: string;
+      /** @example https://storage.example.com/buckets/* */
+      source?: string;
+      /** @example reports/* */
+      subject?: string;
+      /** @example com.example.object.created */
+      type: string;
     };
     FailBodyDto: {
       error: components['schemas']['FailErrorDto'];
@@ -947,6 +1070,10 @@ export interface components {
        */
       from?: Record<string, never>;
     };
+    PublishEventsResultDto: {
+      /** @description one per event sent, in order */
+      accepted: components['schemas']['AcceptedEventDto'][];
+    };
     QueueDeliveryDto: {
       /**
        * @description a run still PENDING this long after its notBefore is FAILED (EXPIRED); 0 = never
@@ -1095,6 +1222,8 @@ export interface components {
       /** @example 2026-07-01T09:00:00.012Z */
       createdAt: string;
       error: components['schemas']['RunErrorDto'] | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /** @example null */
       finishedAt: string | null;
       /**
@@ -1134,7 +1263,7 @@ export interface components {
        */
       skipReason: string | null;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example 2026-07-01T09:00:00.020Z */
       startedAt: string | null;
       /**
@@ -1152,6 +1281,8 @@ export interface components {
        * @example 2026-07-01T09:00:00.012Z
        */
       createdAt: Record<string, never> | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /**
        * @description always present, except in a backfill answer with `payloadsOmitted: true`
        * @example {
@@ -1177,7 +1308,7 @@ export interface components {
       /** @example 2026-07-01T09:00:00.000Z */
       scheduledAt: string;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example v7 */
       taskVersion: string;
       trigger: components['schemas']['RunTriggerRefDto'];
@@ -1190,6 +1321,12 @@ export interface components {
        * @example TIMEOUT
        */
       type?: string;
+    };
+    RunEventRefDto: {
+      /** @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a */
+      id: string;
+      /** @example https://storage.example.com/buckets/reports */
+      source: string;
     };
     RunPageDto: {
       runs: components['schemas']['RunDto'][];
@@ -1272,6 +1409,8 @@ export interface components {
       /** @example 2026-07-01T09:00:00.012Z */
       createdAt: string;
       error: components['schemas']['RunErrorDto'] | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /** @example null */
       finishedAt: string | null;
       /**
@@ -1311,7 +1450,7 @@ export interface components {
        */
       skipReason: string | null;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example 2026-07-01T09:00:00.020Z */
       startedAt: string | null;
       /**
@@ -1554,7 +1693,7 @@ export interface components {
       lastScheduledAt: string | null;
       /**
        * Format: date-time
-       * @description next scheduled fire; null when inactive, deleted, NONE or past policies.activeUntil
+       * @description next scheduled fire; null when inactive, deleted, NONE, EVENT or past policies.activeUntil
        * @example 2026-12-01T08:00:00.000Z
        */
       nextFireAt: string | null;
@@ -1645,6 +1784,103 @@ export interface operations {
       };
       /** @description UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  EventsController_publish: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description binary mode */
+        'ce-id'?: string;
+        /** @description binary mode */
+        'ce-source'?: string;
+        /** @description binary mode: "1.0" */
+        'ce-specversion'?: string;
+        /** @description binary mode, optional */
+        'ce-subject'?: string;
+        /** @description binary mode, optional (RFC 3339) */
+        'ce-time'?: string;
+        /** @description binary mode */
+        'ce-type'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description structured: one event (application/cloudevents+json or application/json); batch: an array of events (application/cloudevents-batch+json); binary: the data itself, any Content-Type, with ce-* headers */
+    requestBody: {
+      content: {
+        'application/cloudevents-batch+json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/cloudevents+json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/octet-stream':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'text/plain':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "accepted": [
+           *         {
+           *           "id": "b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a",
+           *           "source": "https://storage.example.com/buckets/reports",
+           *           "runs": [
+           *             "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55"
+           *           ],
+           *           "duplicate": false
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['PublishEventsResultDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2962,7 +3198,7 @@ export interface operations {
     parameters: {
       query?: {
         active?: 'true' | 'false';
-        automationType?: 'SCHEDULE' | 'NONE';
+        automationType?: 'SCHEDULE' | 'NONE' | 'EVENT';
         domain?: string;
         /** @description 1–500, default 50 */
         limit?: string;

@@ -36,7 +36,7 @@ export const registerTriggerCommands: Register = (program, run) => {
     .option('--task <taskName>', 'task name')
     .option('--task-version <version>')
     .option('--active <bool>', 'true or false')
-    .option('--type <automationType>', 'SCHEDULE or NONE')
+    .option('--type <automationType>', 'SCHEDULE, NONE or EVENT')
     .option(
       '--sort <field[:dir]>',
       'name, taskName, deployedAt, updatedAt, triggeredAt; :asc or :desc',

@@ -24,6 +24,7 @@ import {
   RetryConfigDto,
   WebhookDeliveryDto,
 } from './delivery.dto';
+import { EventFilterDto } from './event-filter.dto';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
 /** Each runSpec map (envs, labels, annotations): entries and serialized bytes (docs/api-limits.md). */
@@ -230,20 +231,34 @@ export class ScheduleDto {
 
 /** When to run (product.md §2 "automationSpec"). */
 export class AutomationSpecDto {
-  @ApiProperty({ enum: ['SCHEDULE', 'NONE'], example: 'SCHEDULE' })
+  @ApiProperty({
+    enum: ['SCHEDULE', 'NONE', 'EVENT'],
+    example: 'SCHEDULE',
+    description: 'SCHEDULE: fires on its schedule; NONE: manual only; EVENT: on matching events',
+  })
   @IsString()
-  @IsIn(['SCHEDULE', 'NONE'])
-  type!: 'SCHEDULE' | 'NONE';
+  @IsIn(['SCHEDULE', 'NONE', 'EVENT'])
+  type!: 'SCHEDULE' | 'NONE' | 'EVENT';
 
   @ApiPropertyOptional({
     type: () => ScheduleDto,
-    description: 'required for SCHEDULE, absent for NONE',
+    description: 'required for SCHEDULE, absent for NONE and EVENT',
   })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ScheduleDto)
   schedule?: ScheduleDto | null;
+
+  @ApiPropertyOptional({
+    type: () => EventFilterDto,
+    description: 'required for EVENT, absent otherwise (docs/events.md)',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventFilterDto)
+  event?: EventFilterDto | null;
 
   @ApiPropertyOptional({
     type: () => PoliciesDto,

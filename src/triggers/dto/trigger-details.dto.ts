@@ -120,12 +120,32 @@ export class ScheduleViewDto {
   kickoffTimeInputArg?: string;
 }
 
-export class AutomationSpecViewDto {
-  @ApiProperty({ enum: ['SCHEDULE', 'NONE'], example: 'SCHEDULE' })
-  type!: 'SCHEDULE' | 'NONE';
+export class EventFilterViewDto {
+  @ApiProperty({ example: 'com.example.object.created' })
+  type!: string;
 
-  @ApiPropertyOptional({ type: () => ScheduleViewDto })
+  @ApiPropertyOptional({ example: 'https://storage.example.com/buckets/*' })
+  source?: string;
+
+  @ApiPropertyOptional({ example: 'reports/*' })
+  subject?: string;
+
+  @ApiPropertyOptional({ example: 'event' })
+  eventInputArg?: string;
+}
+
+export class AutomationSpecViewDto {
+  @ApiProperty({ enum: ['SCHEDULE', 'NONE', 'EVENT'], example: 'SCHEDULE' })
+  type!: 'SCHEDULE' | 'NONE' | 'EVENT';
+
+  @ApiPropertyOptional({ type: () => ScheduleViewDto, description: 'SCHEDULE only' })
   schedule?: ScheduleViewDto;
+
+  @ApiPropertyOptional({
+    type: () => EventFilterViewDto,
+    description: 'EVENT only: which events fire it (docs/events.md)',
+  })
+  event?: EventFilterViewDto;
 
   @ApiPropertyOptional({ type: () => PoliciesViewDto, description: 'shown when deployed with any' })
   policies?: PoliciesViewDto;
@@ -157,7 +177,7 @@ export class TriggerStatusDto {
     ...NULLABLE_TIME,
     example: '2026-12-01T08:00:00.000Z',
     description:
-      'next scheduled fire; null when inactive, deleted, NONE or past policies.activeUntil',
+      'next scheduled fire; null when inactive, deleted, NONE, EVENT or past policies.activeUntil',
   })
   nextFireAt!: string | null;
 
