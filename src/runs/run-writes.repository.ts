@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
 import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
 import { inputsSql, runSpecSql } from './run-inputs.sql';
@@ -106,12 +107,16 @@ export class RunWritesRepository implements SlotWriter {
    * cost of a large fire (PGlite writes every locked tuple).
    */
   private readonly fireLock: string;
+  /** runs.fired_by of the runs the scheduler creates here (docs/scale-out.md) */
+  private readonly instanceId: string;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
     private readonly signals: RunSignals,
+    config: AppConfig,
   ) {
+    this.instanceId = config.scheduler.instanceId;
     this.fireLock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
   }
 
@@ -123,7 +128,9 @@ export class RunWritesRepository implements SlotWriter {
    * common fire writes only the run and the trigger. Returns one result per slot, in order.
    * Trigger rows are reached from the slots through the primary key, never by scanning the active
    * triggers (that scan made a 100-slot fire cost 185 ms among 10,000 triggers; now 4 ms among
-   * 100,000, and 1,000 slots 23 ms). The planner joins
+   * 100,000, and 1,000 slots 23 ms). A slot at or before the trigger's persisted cursor (its
+   * cursor row, else last_scheduled_at) is answered EXISTS without looking for its run: it was
+   * fired, even if retention deleted the run since (docs/scale-out.md). The planner joins
    * the CTEs with nested loops, so keep batches to a few thousand slots (the scheduler sends at
    * most 2,500): at 10,000 in one statement the joins alone take seconds.
    */
@@ -152,16 +159,20 @@ export class RunWritesRepository implements SlotWriter {
          ${this.fireLock}
        ),
        ok AS (
-         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project
+         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,
+                coalesce(c.scheduled_through, e.last_scheduled_at) AS fired_through
          FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
+         LEFT JOIN scheduler_cursors c ON c.trigger_id = d.trigger_id
        ),
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
+                           task_version, inputs, run_spec, fired_by, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
-                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')},
+                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')}, $7,
                 ${runLifecycleInsertValues('ok', 'ok.scheduled_at')}
-         FROM ok ORDER BY ok.ord
+         FROM ok
+         WHERE ok.fired_through IS NULL OR ok.scheduled_at > ok.fired_through
+         ORDER BY ok.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
          RETURNING trigger_id, scheduled_at, created_at, queue
        ),
@@ -216,6 +227,7 @@ export class RunWritesRepository implements SlotWriter {
         slots.map((s) => s.runName),
         slots.map((s) => (s.through ? s.through.toISOString() : null)),
         slots.map((s) => (s.floor ? s.floor.toISOString() : null)),
+        this.instanceId,
       ],
     );
     const results: SlotResult[] = new Array<SlotResult>(slots.length);

@@ -76,7 +76,9 @@ export class ScheduledFireExecutor implements FirePort {
     try {
       const results = await this.throttled(slots);
       let created = 0;
+      let conflicts = 0;
       for (let i = 0; i < results.length; i++) {
+        if (results[i].outcome === 'EXISTS') conflicts++;
         const createdAt = results[i].createdAt;
         if (results[i].outcome !== 'CREATED' || !createdAt) continue;
         created++;
@@ -85,6 +87,7 @@ export class ScheduledFireExecutor implements FirePort {
         );
       }
       this.metrics.runsCreated('SCHEDULE', created);
+      this.metrics.fireConflict(conflicts);
       return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
       if (this.errorLog.allow()) {
