@@ -79,7 +79,10 @@ export class PgChangeBus extends ChangeBus {
 
   async signalPartitions(): Promise<void> {
     try {
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [PARTITIONS_CHANNEL, this.instanceId]);
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [
+        PARTITIONS_CHANNEL,
+        this.instanceId,
+      ]);
     } catch (e) {
       // The others see the change at their next heartbeat.
       this.logger.warn(`could not signal the partition change: ${(e as Error).message}`);

@@ -166,12 +166,17 @@ export class LeasedOwnership extends PartitionOwnership {
   private armFence(sentAt: number): void {
     if (this.fence) clearTimeout(this.fence);
     const left = sentAt + this.options.leaseMs - performance.now();
-    this.fence = setTimeout(() => {
-      this.fence = null;
-      if (this.held.size === 0 || this.stopped) return;
-      this.logger.warn(`no lease renewal for ${this.options.leaseMs} ms: stopping all partitions`);
-      this.drop([...this.held]);
-    }, Math.max(0, left));
+    this.fence = setTimeout(
+      () => {
+        this.fence = null;
+        if (this.held.size === 0 || this.stopped) return;
+        this.logger.warn(
+          `no lease renewal for ${this.options.leaseMs} ms: stopping all partitions`,
+        );
+        this.drop([...this.held]);
+      },
+      Math.max(0, left),
+    );
     this.fence.unref();
   }
 

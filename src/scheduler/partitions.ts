@@ -27,7 +27,10 @@ export function partitionSql(column: string): string {
 }
 
 /** Every partition, in order. */
-export const ALL_PARTITIONS: readonly number[] = Array.from({ length: PARTITION_COUNT }, (_, i) => i);
+export const ALL_PARTITIONS: readonly number[] = Array.from(
+  { length: PARTITION_COUNT },
+  (_, i) => i,
+);
 
 /**
  * A scheduler instance id: SUNDIAL_INSTANCE_ID, else host, pid and a random suffix (unique per
