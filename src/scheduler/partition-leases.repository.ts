@@ -51,17 +51,23 @@ export class PartitionLeasesRepository {
     return { instances: rows[0]?.instances ?? [], held: rows[0]?.held ?? [] };
   }
 
-  /** Takes up to `count` partitions that nobody holds or whose lease ran out; answers them. */
+  /**
+   * Takes up to `count` partitions that nobody holds or whose lease ran out; answers them (a
+   * top-level SELECT: TypeORM answers a bare UPDATE … RETURNING as [rows, count]).
+   */
   async claim(count: number): Promise<number[]> {
     if (count <= 0) return [];
     const rows: { partition: number }[] = await this.dataSource.query(
-      `UPDATE scheduler_partitions p
+      `WITH taken AS (
+       UPDATE scheduler_partitions p
        SET owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond', acquired_at = now()
        FROM (SELECT partition FROM scheduler_partitions
              WHERE partition < $4 AND (owner IS NULL OR lease_expires_at <= now())
              ORDER BY partition LIMIT $3 FOR UPDATE SKIP LOCKED) free
        WHERE p.partition = free.partition
-       RETURNING p.partition`,
+       RETURNING p.partition
+       )
+       SELECT partition FROM taken`,
       [this.instanceId, this.leaseMs, count, PARTITION_COUNT],
     );
     return rows.map((r) => r.partition).sort((a, b) => a - b);

@@ -4,6 +4,9 @@ import { isDatabaseUnavailable } from '../common/db-errors';
 import { fairShare, type PartitionLeasesRepository } from './partition-leases.repository';
 import { ALL_PARTITIONS, partitionOf } from './partitions';
 
+/** How long start-up waits for the first heartbeat (the database may be unavailable). */
+const FIRST_BEAT_WAIT_MS = 3_000;
+
 /** What the scheduler does when its partitions change. */
 export interface OwnershipListener {
   /** newly owned: load their triggers fresh from the database and catch up */
@@ -16,7 +19,8 @@ export interface OwnershipListener {
 export abstract class PartitionOwnership {
   /** true when this instance owns every partition for good (the embedded database) */
   abstract readonly ownsAll: boolean;
-  abstract start(listener: OwnershipListener): void;
+  /** starts; resolves after the first heartbeat (at most a few seconds) */
+  abstract start(listener: OwnershipListener): Promise<void>;
   /** the partitions owned now, in order */
   abstract owned(): number[];
   /** a heartbeat now (another instance joined, left or released partitions) */
@@ -34,7 +38,7 @@ export abstract class PartitionOwnership {
 /** The embedded database: one process, every partition, no leases. */
 export class WholeOwnership extends PartitionOwnership {
   readonly ownsAll = true;
-  start(): void {}
+  async start(): Promise<void> {}
   owned(): number[] {
     return [...ALL_PARTITIONS];
   }
@@ -85,9 +89,15 @@ export class LeasedOwnership extends PartitionOwnership {
     return Math.max(200, Math.floor(this.options.leaseMs / 3));
   }
 
-  start(listener: OwnershipListener): void {
+  async start(listener: OwnershipListener): Promise<void> {
     this.listener = listener;
     this.kick();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.beating,
+      new Promise((r) => (timer = setTimeout(r, FIRST_BEAT_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   owned(): number[] {

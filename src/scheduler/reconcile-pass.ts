@@ -88,34 +88,3 @@ export async function readForPass(
   }
   return { changed: changedCount, listMs, detailMs, applyMs };
 }
-
-/**
- * Registers every active schedule trigger of `partitions` from the database as it is now (a
- * take-over: the cursors come from the rows just read, never from a cached value), as events do
- * (so a pass in progress keeps them). Answers how many were registered.
- */
-export async function loadPartitions(
-  core: SchedulerCore,
-  source: ScheduleSource,
-  partitions: number[],
-  mine: (triggerId: string) => boolean,
-): Promise<number> {
-  let loaded = 0;
-  for (const partition of partitions) {
-    let after: string | null = null;
-    for (;;) {
-      const page = await source.listActiveScheduleRevisions(after, PAGE_SIZE, partition);
-      if (page.ids.length === 0) break;
-      const last = page.ids[page.ids.length - 1];
-      const rows = await source.findActiveSchedulesInRange(after, last, partition);
-      for (const row of rows) {
-        if (!mine(row.id)) continue;
-        core.upsert(row, null);
-        loaded++;
-      }
-      if (page.ids.length < PAGE_SIZE) break;
-      after = last;
-    }
-  }
-  return loaded;
-}

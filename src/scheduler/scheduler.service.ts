@@ -19,7 +19,7 @@ import { RegistryTimers } from './registry-timers';
 import { SchedulerCore } from './scheduler-core';
 import { LogThrottle } from '../common/log-throttle';
 import { PartitionOwnership } from './partition-ownership';
-import { loadPartitions, readForPass, type PassStats } from './reconcile-pass';
+import { readForPass, type PassStats } from './reconcile-pass';
 import { partitionOf } from './partitions';
 import type { FireMode, FirePort, FireResult, SlotToFire } from './scheduler.types';
 
@@ -62,7 +62,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     return this.core;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.scheduler.enabled) return;
     this.timers = new RegistryTimers(this.clock, this.registry);
     this.core = new SchedulerCore(this.clock, this.timers, this.ownedOnly(), {
@@ -78,12 +78,14 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       },
       onPartitions: () => this.ownership.kick(),
     });
-    this.ownership.start({
-      acquired: (partitions) => void this.takeOver(partitions),
+    // The first heartbeat (bounded: the database may be down) takes this instance's share, so a
+    // lone instance schedules from its first pass.
+    await this.ownership.start({
+      acquired: (partitions) => this.takeOver(partitions),
       lost: (partitions) => this.letGo(partitions),
     });
     // Start-up catch-up happens in the first pass, in the background: readiness does not wait.
-    this.resyncSoon();
+    if (!this.passing) this.resyncSoon();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -111,19 +113,14 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     };
   }
 
-  /** New partitions: their triggers are read now, cursors included, and caught up. */
-  private async takeOver(partitions: number[]): Promise<void> {
-    const core = this.core;
-    if (!core || this.stopped) return;
-    try {
-      const loaded = await loadPartitions(core, this.triggers, partitions, (id) => this.mine(id));
-      this.metrics.setSchedulerJobs(core.jobCount);
-      this.logger.log(`took over ${partitions.length} partition(s): ${loaded} trigger(s)`);
-      core.catchUpSoon();
-    } catch (e) {
-      this.logError('could not load taken-over partitions (the next pass will)', e);
-      this.resyncSoon();
-    }
+  /**
+   * New partitions: a pass now reads their triggers from the database (cursors included: they
+   * have no job here, so nothing cached is used) and catches up their gap.
+   */
+  private takeOver(partitions: number[]): void {
+    if (!this.core || this.stopped) return;
+    this.logger.log(`took over ${partitions.length} partition(s)`);
+    this.resyncSoon();
   }
 
   /** Partitions gone to another instance: their jobs stop at once. */

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../src/database/typeorm-options';
 import { PARTITION_COUNT, partitionSql } from '../../src/scheduler/partitions';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 import { killInstance, startInstance, type Instance } from '../support/instances';
@@ -122,8 +124,12 @@ describeOnServer('scale-out: partitions across processes (e2e, PostgreSQL)', () 
 
   beforeAll(async () => {
     scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'sundial_scaleout');
-    await start('i1'); // migrates the database
-    await Promise.all([start('i2'), start('i3')]);
+    // migrated here, so the three processes can start at once
+    const migrator = new DataSource(buildDataSourceOptions({ url: scratch.url }));
+    await migrator.initialize();
+    await migrator.runMigrations();
+    await migrator.destroy();
+    await Promise.all([start('i1'), start('i2'), start('i3')]);
     sql = new Client({ connectionString: scratch.url });
     await sql.connect();
   }, 180_000);
@@ -197,11 +203,15 @@ describeOnServer('scale-out: partitions across processes (e2e, PostgreSQL)', () 
     const i2 = instances.get('i2')!;
     expect((await fetch(i2.url('/health/ready'))).status).toBe(200);
     const inDb = (await ownership()).get('i2');
-    const metrics = await until('the owned-partitions gauge', async () => {
-      const text = await (await fetch(i2.url('/metrics'))).text();
-      const owned = Number(/^sundial_scheduler_partitions_owned (\d+)$/m.exec(text)?.[1]);
-      return owned === inDb ? text : null;
-    }, 5_000);
+    const metrics = await until(
+      'the owned-partitions gauge',
+      async () => {
+        const text = await (await fetch(i2.url('/metrics'))).text();
+        const owned = Number(/^sundial_scheduler_partitions_owned (\d+)$/m.exec(text)?.[1]);
+        return owned === inDb ? text : null;
+      },
+      5_000,
+    );
     expect(metrics).toMatch(/^sundial_fire_conflicts_total \d+$/m);
   });
 });
