@@ -73,8 +73,9 @@ describe('loadConfig', () => {
       executionQps: 10,
       executionBurst: 20,
       partitionLeaseMs: 10_000,
-      instanceId: expect.any(String),
+      instanceId: c.scheduler.instanceId,
     });
+    expect(c.scheduler.instanceId).toMatch(/-\d+-[0-9a-f]{8}$/);
     expect(c.runs.retentionMs).toBe(30 * 86_400_000);
     expect(c.httpRateLimit).toEqual({ limit: 6000, windowMs: 60_000 });
     expect(c.apiKeys).toEqual([]);

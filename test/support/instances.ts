@@ -43,8 +43,8 @@ export async function startInstance(
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-200_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + deadlineMs;
   let port: number | null = null;

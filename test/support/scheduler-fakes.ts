@@ -144,7 +144,9 @@ export class RecordingPort implements FirePort {
     // from all its slots in the call (lowest floor, highest through), and every slot of that
     // trigger reports the row's state after the call. A slot at or before the persisted cursor
     // (as it was before the call) counts as fired, whether or not its run still exists.
-    const firedThrough = new Map(slots.map((s) => [s.triggerId, this.persistedCursor(s.triggerId)]));
+    const firedThrough = new Map(
+      slots.map((s) => [s.triggerId, this.persistedCursor(s.triggerId)]),
+    );
     const results = slots.map((s): FireResult => {
       const current = this.revisions.get(s.triggerId);
       if (current !== undefined && current !== s.revision) {
