@@ -5,7 +5,9 @@ import { PARTITION_COUNT, partitionSql } from '../src/scheduler/partitions';
  * Scale-out and bounded history (docs/scale-out.md):
  * - `scheduler_instances`: the live scheduler processes (a heartbeat moves `expires_at`);
  * - `scheduler_partitions`: one row per partition of the triggers, with its owner's lease;
- * - an index serving "the active schedule triggers of partition p, by id";
+ * - an index serving "the active schedule triggers of partition p, by id" with their revisions
+ *   (a pass's listing can be an index-only scan; fires never write latest_revision, so they stay
+ *   HOT updates);
  * - `runs.fired_by`: the instance whose scheduler created a SCHEDULE run (null otherwise);
  * - an index of final runs by `finished_at` for retention (final rows only: the lease and the
  *   fires never write it).
@@ -35,6 +37,7 @@ export class ScaleOut1765001400000 implements MigrationInterface {
     );
     await q.query(`
       CREATE INDEX "ix_triggers_schedule_partition" ON "triggers" ((${partitionSql('"id"')}), "id")
+      INCLUDE ("latest_revision")
       WHERE "active" AND "deleted_at" IS NULL AND "automation_type" = 'SCHEDULE'`);
     await q.query(`ALTER TABLE "runs" ADD COLUMN "fired_by" varchar(64)`);
     await q.query(`
