@@ -132,7 +132,7 @@ describeOnServer('scale-out: partitions across processes (e2e, PostgreSQL)', () 
     await Promise.all([start('i1'), start('i2'), start('i3')]);
     sql = new Client({ connectionString: scratch.url });
     await sql.connect();
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
     await Promise.all([...instances.values()].map((i) => killInstance(i)));
@@ -213,5 +213,5 @@ describeOnServer('scale-out: partitions across processes (e2e, PostgreSQL)', () 
       5_000,
     );
     expect(metrics).toMatch(/^sundial_fire_conflicts_total \d+$/m);
-  });
+  }, 300_000);
 });

@@ -22,7 +22,7 @@ export async function startInstance(
   id: string,
   databaseUrl: string,
   env: Record<string, string> = {},
-  deadlineMs = 90_000,
+  deadlineMs = 240_000,
 ): Promise<Instance> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
