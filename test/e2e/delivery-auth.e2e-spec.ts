@@ -6,8 +6,6 @@ import { LeaseService } from '../../src/runs/lease/lease.service';
 import { RunLifecycleService } from '../../src/runs/lifecycle/run-lifecycle.service';
 import type { RunRecord } from '../../src/runs/lifecycle/run-record';
 import { useTestApp } from '../support/test-app';
-import { MIGRATIONS } from '../../migrations';
-import { RunLifecycle1765000100000 } from '../../migrations/1765000100000-RunLifecycle';
 
 const sha = (key: string): string => createHash('sha256').update(key).digest('hex');
 const KEYS = {
