@@ -96,7 +96,14 @@ describe('worker role and project scope (e2e)', () => {
   it('an upgrade makes every existing run SKIPPED (BEFORE_DELIVERY)', async () => {
     const ds = ctx.app().app.get(DataSource);
     const id = await deployAndFire('a');
-    await ds.undoLastMigration();
+    // back to before the run lifecycle: every migration after it, then the lifecycle itself
+    while (ds.migrations.length > 0) {
+      const [last] = await ds.query<{ name: string }[]>(
+        `SELECT name FROM migrations ORDER BY id DESC LIMIT 1`,
+      );
+      await ds.undoLastMigration();
+      if (last.name === 'RunLifecycle1765000100000') break;
+    }
     await ds.query(
       `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, task_version)
        SELECT id, 1, 'old-run', 'MANUAL', now(), 'v1' FROM triggers WHERE project = 'a' LIMIT 1`,
