@@ -119,6 +119,8 @@ export interface Row {
   spec: Record<string, unknown>;
   /** seconds before now() of the effective time */
   ageS: number;
+  /** automationSpec.policies, when any */
+  policies?: Record<string, unknown>;
 }
 
 /** The mix: slots of the next minutes only rarely, so registering is measured on its own. */
@@ -170,15 +172,18 @@ export async function insertTriggers(
          updated_at, activated_at, deployed_by, updated_by)
        SELECT $1, 'bench', 'task', r.name, 1, true, 'SCHEDULE', 'v1',
          '{"taskVersion":"v1","active":true,"inputs":{"region":"eu"},"runSpec":{}}'::jsonb,
-         jsonb_build_object('type', 'SCHEDULE', 'schedule', r.schedule::jsonb),
+         jsonb_build_object('type', 'SCHEDULE', 'schedule', r.schedule::jsonb)
+           || CASE WHEN r.policies IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('policies', r.policies::jsonb) END,
          now() - make_interval(secs => r.age), now(), now(), now(), 'bench', 'bench'
-       FROM unnest($2::text[], $3::text[], $4::int[]) AS r(name, schedule, age)
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS r(name, schedule, age, policies)
        RETURNING id::text AS id`,
       [
         project,
         chunk.map((r) => r.name),
         chunk.map((r) => JSON.stringify(r.spec)),
         chunk.map((r) => r.ageS),
+        chunk.map((r) => (r.policies ? JSON.stringify(r.policies) : null)),
       ],
     );
     ids.push(...result.map((r) => r.id));

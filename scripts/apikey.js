@@ -4,13 +4,13 @@
 const { createHash, randomBytes } = require('node:crypto');
 const { parseArgs } = require('node:util');
 
-const ROLES = ['reader', 'worker', 'writer', 'admin'];
+const ROLES = ['reader', 'worker', 'publisher', 'writer', 'admin'];
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const PROJECT = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 function fail(message) {
   process.stderr.write(
-    `${message}\nusage: npm run apikey -- --name <name> --role reader|worker|writer|admin [--projects p1,p2]\n`,
+    `${message}\nusage: npm run apikey -- --name <name> --role reader|worker|publisher|writer|admin [--projects p1,p2]\n`,
   );
   process.exit(2);
 }
@@ -31,7 +31,7 @@ try {
 if (values.help) fail('Prints a new API key and its API_KEYS entry.');
 const { name, role } = values;
 if (!name || !NAME.test(name)) fail('--name: 1–64 characters of A-Z a-z 0-9 . _ -');
-if (!ROLES.includes(role)) fail('--role: reader, worker, writer or admin');
+if (!ROLES.includes(role)) fail('--role: reader, worker, publisher, writer or admin');
 const projects = (values.projects ?? '')
   .split(',')
   .map((p) => p.trim())

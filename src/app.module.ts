@@ -15,6 +15,7 @@ import { RunsModule } from './runs/runs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { UiModule } from './ui/ui.module';
+import { EventsModule } from './events/events.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -41,6 +42,7 @@ export class AppModule {
         RunsModule,
         SchedulerModule,
         DeliveryModule,
+        EventsModule,
         PreviewModule,
         UiModule,
       ],

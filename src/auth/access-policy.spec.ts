@@ -38,6 +38,18 @@ describe('requiredRole', () => {
     expect(roleAllows('reader', 'writer')).toBe(false);
     expect(roleAllows('reader', 'reader')).toBe(true);
   });
+
+  it('keeps publisher and worker apart: each may read and do its own, writers may do both', () => {
+    expect(requiredRole('POST', '/events')).toBe('publisher');
+    expect(roleAllows('publisher', 'publisher')).toBe(true);
+    expect(roleAllows('publisher', 'reader')).toBe(true);
+    expect(roleAllows('publisher', 'worker')).toBe(false);
+    expect(roleAllows('publisher', 'writer')).toBe(false);
+    expect(roleAllows('worker', 'publisher')).toBe(false);
+    expect(roleAllows('reader', 'publisher')).toBe(false);
+    expect(roleAllows('writer', 'publisher')).toBe(true);
+    expect(roleAllows('admin', 'publisher')).toBe(true);
+  });
 });
 
 describe('projectsNamed', () => {

@@ -1,11 +1,22 @@
 import type { Request } from 'express';
 import type { Role } from '../config/app-config';
 
-const RANK: Record<Role, number> = { reader: 0, worker: 1, writer: 2, admin: 3 };
+/**
+ * What each role may do, as the roles whose routes it may call: `worker` (the lease API) and
+ * `publisher` (POST /events, docs/events.md) are side by side above `reader`, and neither may do
+ * the other's; `writer` may do both.
+ */
+const INCLUDES: Record<Role, readonly Role[]> = {
+  reader: ['reader'],
+  worker: ['reader', 'worker'],
+  publisher: ['reader', 'publisher'],
+  writer: ['reader', 'worker', 'publisher', 'writer'],
+  admin: ['reader', 'worker', 'publisher', 'writer', 'admin'],
+};
 
 /** True when a key of role `has` may do what needs role `needs`. */
 export function roleAllows(has: Role, needs: Role): boolean {
-  return RANK[has] >= RANK[needs];
+  return INCLUDES[has].includes(needs);
 }
 
 /** A route template with its parameter names blanked: `/triggers/:project/x` → `/triggers/:/x`. */
@@ -37,6 +48,7 @@ const RULES: Record<string, Role> = {
   [`POST /runs/:/fail`]: 'worker',
   [`POST /runs/:/release`]: 'worker',
   [`POST /runs/:/cancel`]: 'writer',
+  [`POST /events`]: 'publisher',
 };
 
 /** The least role needed for `method` on the route `template` (e.g. `/triggers/:project/...`). */

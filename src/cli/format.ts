@@ -31,8 +31,12 @@ export function fields(pairs: [string, string | number | null | undefined][]): s
 
 type AutomationView = Schemas['AutomationSpecViewDto'];
 
-/** `cron "0 9 * * 1-5" Europe/Berlin`, `rate 5 MINUTE`, or `none`. */
+/** `cron "0 9 * * 1-5" Europe/Berlin`, `rate 5 MINUTE`, `event <type> …`, or `none`. */
 export function describeSchedule(spec: AutomationView | undefined): string {
+  if (spec?.type === 'EVENT' && spec.event) {
+    const { type, source, subject } = spec.event;
+    return `event ${type}${source ? ` source ${source}` : ''}${subject ? ` subject ${subject}` : ''}`;
+  }
   if (!spec || spec.type === 'NONE' || !spec.schedule) return 'none';
   const { cron, rate } = spec.schedule;
   if (cron) return `cron "${cron.expression}"${cron.timezone ? ` ${cron.timezone}` : ''}`;

@@ -78,6 +78,35 @@ export function parseJsonBody(bytes: Buffer): unknown {
 }
 
 /**
+ * Routes that take any content type and parse their body themselves (the bytes, at most 1 MiB,
+ * arrive as a Buffer): POST /events reads CloudEvents in structured, batch and binary mode
+ * (docs/events.md), where a binary event's body may be of any type.
+ */
+const RAW_BODY_PATHS = [/^\/events\/?$/i];
+
+const rawReader = raw({ limit: BODY_LIMIT_BYTES, type: () => true });
+
+function refuseRead(err: unknown, req: Request, res: Response): void {
+  const e = err as { type?: string };
+  if (e.type === 'entity.too.large') {
+    return refuseUnread(
+      new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT_BYTES} bytes`),
+      req,
+      res,
+    );
+  }
+  return writeError(err, req, res, logger);
+}
+
+function readRaw(req: Request, res: Response, next: NextFunction): void {
+  rawReader(req, res, (err?: unknown) => {
+    if (err) return refuseRead(err, req, res);
+    if (!Buffer.isBuffer(req.body)) req.body = Buffer.alloc(0);
+    next();
+  });
+}
+
+/**
  * JSON bodies only, at most 1 MiB, and only to routes that take one: a body to an unknown route
  * is 404 and to a route without one 415, both before a byte of it is read. Then a body of another
  * type is 415, an oversized one 413, a malformed, too deep or unstorable one 400, each in the
@@ -87,7 +116,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
 export function bodyParsingMiddleware(
   options: BodyParsingOptions,
 ): (req: Request, res: Response, next: NextFunction) => void {
-  const reader = raw({ limit: BODY_LIMIT_BYTES, type: () => true });
+  const reader = rawReader;
   return (req, res, next) => {
     if (!hasBody(req)) return next();
     const kind = options.routes.classify(req.method, req.path);
@@ -108,6 +137,14 @@ export function bodyParsingMiddleware(
         res,
       );
     }
+    const refusedUnread = () => {
+      res.setHeader('Connection', 'close');
+      next();
+    };
+    if (req.method === 'POST' && RAW_BODY_PATHS.some((p) => p.test(req.path))) {
+      if (options.mayReadBody && !options.mayReadBody(req)) return refusedUnread();
+      return readRaw(req, res, next);
+    }
     const type = req.headers['content-type'] ?? '';
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase();
     if (
@@ -123,22 +160,9 @@ export function bodyParsingMiddleware(
         res,
       );
     }
-    if (options.mayReadBody && !options.mayReadBody(req)) {
-      res.setHeader('Connection', 'close');
-      return next();
-    }
+    if (options.mayReadBody && !options.mayReadBody(req)) return refusedUnread();
     reader(req, res, (err?: unknown) => {
-      if (err) {
-        const e = err as { type?: string };
-        if (e.type === 'entity.too.large') {
-          return refuseUnread(
-            new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT_BYTES} bytes`),
-            req,
-            res,
-          );
-        }
-        return writeError(err, req, res, logger);
-      }
+      if (err) return refuseRead(err, req, res);
       try {
         const bytes: unknown = req.body;
         req.body = parseJsonBody(Buffer.isBuffer(bytes) ? bytes : Buffer.alloc(0));

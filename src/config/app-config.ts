@@ -1,7 +1,7 @@
 import type { WebhookConfig } from './webhook-settings';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type Role = 'reader' | 'worker' | 'writer' | 'admin';
+export type Role = 'reader' | 'worker' | 'publisher' | 'writer' | 'admin';
 
 export interface ApiKeyConfig {
   name: string;
@@ -16,6 +16,8 @@ export interface SchedulerConfig {
   enabled: boolean;
   resyncIntervalMs: number;
   maxCatchupRunsPerLoop: number;
+  /** a slot created more than this late is missed (misfire policies, docs/policies.md) */
+  misfireThresholdMs: number;
   executionQps: number;
   executionBurst: number;
   /** how long a partition lease lasts without a heartbeat (docs/scale-out.md) */

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       enabled: true,
       resyncIntervalMs: 30_000,
       maxCatchupRunsPerLoop: 100,
+      misfireThresholdMs: 60_000,
       executionQps: 10,
       executionBurst: 20,
       partitionLeaseMs: 10_000,

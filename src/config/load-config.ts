@@ -34,7 +34,7 @@ interface Setting<T> {
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-const ROLES: Role[] = ['reader', 'worker', 'writer', 'admin'];
+const ROLES: Role[] = ['reader', 'worker', 'publisher', 'writer', 'admin'];
 
 const Invalid = InvalidSetting;
 
@@ -123,7 +123,7 @@ function apiKeys(value: unknown): ApiKeyConfig[] {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Invalid(`key name "${name}" is invalid`);
     if (!ROLES.includes(role as Role)) {
       throw new Invalid(
-        `key "${name}" has role "${role}"; expected reader, worker, writer or admin`,
+        `key "${name}" has role "${role}"; expected reader, worker, publisher, writer or admin`,
       );
     }
     if (!/^[0-9a-f]{64}$/.test(sha256)) {
@@ -178,6 +178,12 @@ const SETTINGS = {
     yaml: 'runs.triggerScheduler.maxCatchupRunsPerLoop',
     default: 100,
     parse: int(1, 1_000_000),
+  },
+  misfireThresholdMs: {
+    env: 'TRIGGER_SCHEDULER_MISFIRE_THRESHOLD',
+    yaml: 'runs.triggerScheduler.misfireThreshold',
+    default: 60_000,
+    parse: duration(100, 24 * 3_600_000),
   },
   executionQps: {
     env: 'TRIGGER_SCHEDULER_EXECUTION_QPS',
@@ -385,6 +391,7 @@ function toAppConfig(v: Values): AppConfig {
     enabled: v.schedulerEnabled,
     resyncIntervalMs: v.resyncIntervalMs,
     maxCatchupRunsPerLoop: v.maxCatchupRunsPerLoop,
+    misfireThresholdMs: v.misfireThresholdMs,
     executionQps: v.executionQps,
     executionBurst: v.executionBurst,
     partitionLeaseMs: v.partitionLeaseMs,

@@ -3,7 +3,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Where a run came from (the run's `source`). */
 import type { RunSource } from '../runs/runs.types';
-const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL'];
+const RUN_SOURCES: RunSource[] = ['SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT'];
+
+export type EventOutcome = 'matched' | 'unmatched' | 'duplicate' | 'rejected';
+const EVENT_OUTCOMES: EventOutcome[] = ['matched', 'unmatched', 'duplicate', 'rejected'];
 
 /**
  * Every Prometheus metric of the service, in a registry of this app's own (not prom-client's
@@ -24,7 +27,7 @@ export class MetricsService {
 
   private readonly runsCreatedTotal = new Counter({
     name: 'sundial_runs_created_total',
-    help: 'Runs created, by source (SCHEDULE, MANUAL, BACKFILL)',
+    help: 'Runs created, by source (SCHEDULE, MANUAL, BACKFILL, EVENT)',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
@@ -115,8 +118,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly slotsSkipped = new Counter({
+    name: 'sundial_slots_skipped_total',
+    help: 'Runs created SKIPPED by reason (OVERLAP, BUFFER_FULL, MISFIRE, MISSED_CATCHUP_WINDOW)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly eventsReceived = new Counter({
+    name: 'sundial_events_received_total',
+    help: 'Events published to POST /events, by outcome (matched, unmatched, duplicate, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const reason of ['OVERLAP', 'BUFFER_FULL', 'MISFIRE', 'MISSED_CATCHUP_WINDOW']) {
+      this.slotsSkipped.inc({ reason }, 0);
+    }
+    for (const outcome of EVENT_OUTCOMES) this.eventsReceived.inc({ outcome }, 0);
     for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
     for (const outcome of ['SUCCEEDED', 'FAILED', 'LEASE_EXPIRED', 'RELEASED', 'CANCELLED']) {
       this.attemptsTotal.inc({ outcome }, 0);
@@ -188,9 +209,21 @@ export class MetricsService {
     this.attemptsTotal.inc({ outcome });
   }
 
+  /** Runs created SKIPPED, counted by skip reason (docs/policies.md). */
+  slotsSkippedBy(reasons: Iterable<string | null>): void {
+    const counts = new Map<string, number>();
+    for (const r of reasons) if (r !== null) counts.set(r, (counts.get(r) ?? 0) + 1);
+    for (const [reason, n] of counts) this.slotsSkipped.inc({ reason }, n);
+  }
+
   /** The sweeper expired a lease. */
   leaseExpired(): void {
     this.leasesExpired.inc();
+  }
+
+  /** `n` events were received with `outcome` (docs/events.md "Metrics"). */
+  eventsReceivedTotal(outcome: EventOutcome, n = 1): void {
+    if (n > 0) this.eventsReceived.inc({ outcome }, n);
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -17,3 +17,16 @@ export function runSpecSql(trigger: string): string {
   return `(CASE WHEN jsonb_typeof(${trigger}.spec->'runSpec') = 'object'
                THEN ${trigger}.spec->'runSpec' ELSE '{}'::jsonb END)`;
 }
+
+/**
+ * An EVENT run's inputs: the trigger's inputs plus, when the filter names an `eventInputArg`, that
+ * input = the whole event (`payload`, jsonb) (docs/events.md "Runs").
+ */
+export function eventInputsSql(trigger: string, payload: string): string {
+  return `(CASE WHEN jsonb_typeof(${trigger}.spec->'inputs') = 'object'
+               THEN ${trigger}.spec->'inputs' ELSE '{}'::jsonb END
+          || CASE WHEN coalesce(${trigger}.automation_spec->'event'->>'eventInputArg', '') = ''
+               THEN '{}'::jsonb
+               ELSE jsonb_build_object(${trigger}.automation_spec->'event'->>'eventInputArg', ${payload})
+             END)`;
+}

@@ -1,6 +1,6 @@
 import type { TriggerName } from '../triggers/trigger-events';
 import type { RunHead, RunRow } from './run.row';
-import type { RunSource } from './runs.types';
+import type { RunEventRef, RunSource } from './runs.types';
 import type { RunError, RunState, SkipReason } from './lifecycle/run-state';
 
 /** A run as the API returns it (docs/runs.md "What a run holds", docs/delivery.md "Run states"). */
@@ -27,6 +27,8 @@ export interface RunResponse {
   result?: unknown;
   error?: RunError | null;
   cancelRequested?: boolean;
+  /** EVENT runs only: the event that created it */
+  event?: RunEventRef;
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -54,6 +56,9 @@ export function toRunResponse(
     scheduledAt: row.scheduledAt.toISOString(),
     createdAt: planned ? null : row.createdAt.toISOString(),
   };
+  if (row.eventId !== null && row.eventId !== undefined) {
+    response.event = { source: row.eventSource ?? '', id: row.eventId };
+  }
   if ('inputs' in row) {
     response.inputs = row.inputs;
     response.runSpec = row.runSpec;

@@ -25,6 +25,9 @@ export interface RunRow {
   result: unknown;
   error: RunError | null;
   cancelRequested: boolean;
+  /** EVENT runs: the event's source and id; null otherwise */
+  eventSource: string | null;
+  eventId: string | null;
 }
 
 /** The one column list of `runs`, camelCased as RunRow (every read and RETURNING uses it). */
@@ -32,7 +35,8 @@ export const RUN_COLUMNS = `id::text AS id, trigger_id::text AS "triggerId", tri
   name, source, scheduled_at AS "scheduledAt", created_at AS "createdAt", task_version AS "taskVersion",
   inputs, run_spec AS "runSpec", public_id::text AS "publicId", state, skip_reason AS "skipReason",
   queue, attempt, not_before AS "notBefore", started_at AS "startedAt", finished_at AS "finishedAt",
-  result, error, cancel_requested AS "cancelRequested"`;
+  result, error, cancel_requested AS "cancelRequested", event_source AS "eventSource",
+  event_id AS "eventId"`;
 
 /** A run as a statement returns it: RUN_COLUMNS, or the same through json_agg/row_to_json. */
 export type RunJson = Omit<

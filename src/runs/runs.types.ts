@@ -1,4 +1,10 @@
-export type RunSource = 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+export type RunSource = 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
+
+/** The event an EVENT run was created for (docs/events.md "Runs"). */
+export interface RunEventRef {
+  source: string;
+  id: string;
+}
 
 /** At most this many slots per backfill request (docs/runs.md "Backfill"). */
 export const MAX_BACKFILL_SLOTS = 1000;

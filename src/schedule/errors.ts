@@ -21,12 +21,31 @@ export class ScheduleError extends Error {
 export const FIELD = {
   type: 'automationSpec.type',
   schedule: 'automationSpec.schedule',
+  event: 'automationSpec.event',
   cronExpression: 'automationSpec.schedule.cron.expression',
   cronTimezone: 'automationSpec.schedule.cron.timezone',
   rateValue: 'automationSpec.schedule.rate.value',
   rateUnit: 'automationSpec.schedule.rate.unit',
   rateStartTime: 'automationSpec.schedule.rate.startTime',
+  at: 'automationSpec.schedule.at',
+  policies: 'automationSpec.policies',
+  activeFrom: 'automationSpec.policies.activeFrom',
+  activeUntil: 'automationSpec.policies.activeUntil',
+  jitter: 'automationSpec.policies.jitter',
 } as const;
+
+/** Schedule content that cannot be accepted, outside cron and rate (INVALID_SCHEDULE). */
+export function contentError(
+  field: string,
+  reason: string,
+  options: ParseOptions | undefined,
+): ScheduleError {
+  return new ScheduleError(
+    'INVALID_SCHEDULE',
+    field,
+    `${subject(options)}invalid schedule: ${reason}`,
+  );
+}
 
 /** A malformed field (VALIDATION_FAILED). */
 export function malformed(field: string, message = `${field} is invalid`): ScheduleError {
@@ -61,13 +80,13 @@ export function rateError(
   return new ScheduleError('INVALID_SCHEDULE', field, `${subject(options)}invalid rate: ${reason}`);
 }
 
-/** A spec of type NONE where a schedule is needed (INVALID_SCHEDULE). */
-export function noSchedule(options: ParseOptions | undefined): ScheduleError {
+/** A spec of type NONE or EVENT where a schedule is needed (INVALID_SCHEDULE). */
+export function noSchedule(options: ParseOptions | undefined, type = 'NONE'): ScheduleError {
   const name = options?.triggerName;
   const who = name !== undefined && name !== '' ? `trigger ${JSON.stringify(name)}` : 'the spec';
   return new ScheduleError(
     'INVALID_SCHEDULE',
     FIELD.type,
-    `${who} has no schedule (automationSpec.type is NONE)`,
+    `${who} has no schedule (automationSpec.type is ${type})`,
   );
 }

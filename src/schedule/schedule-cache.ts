@@ -23,13 +23,18 @@ const cache = new BoundedLru<Schedule>(CACHE_ENTRIES, CACHE_BYTES, sizeOf);
 const interned = new BoundedLru<Schedule>(CACHE_ENTRIES, CACHE_BYTES, sizeOf);
 
 function cacheKey(shape: Shape): string | null {
+  const w = shape.window;
+  const window = w ? `\u0001${w.activeFrom ?? ''}\u0000${w.activeUntil ?? ''}` : '';
   switch (shape.kind) {
     case 'NONE':
+    case 'EVENT':
       return null;
     case 'CRON':
-      return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}`;
+      return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}${window}`;
     case 'RATE':
-      return `r\u0000${shape.rate.value}\u0000${shape.rate.unit}\u0000${shape.rate.startTime ?? ''}`;
+      return `r\u0000${shape.rate.value}\u0000${shape.rate.unit}\u0000${shape.rate.startTime ?? ''}${window}`;
+    case 'AT':
+      return `a\u0000${shape.at}${window}`;
   }
 }
 
@@ -43,7 +48,7 @@ function cacheKey(shape: Shape): string | null {
 export function parseScheduleCached(spec: AutomationSpecLike, options?: ParseOptions): Schedule {
   const shape = checkShape(spec);
   const key = cacheKey(shape);
-  if (key === null) throw noSchedule(options);
+  if (key === null) throw noSchedule(options, shape.kind);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const parsed = parseSchedule(spec, options);

@@ -10,7 +10,7 @@ export interface RunTargetRow {
   name: TriggerName;
   revision: number;
   active: boolean;
-  automationType: 'SCHEDULE' | 'NONE';
+  automationType: 'SCHEDULE' | 'NONE' | 'EVENT';
   automationSpec: Record<string, unknown>;
   taskVersion: string;
   /** the deployed spec (inputs, runSpec, …) */

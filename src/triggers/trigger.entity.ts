@@ -7,14 +7,16 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
  */
 @Entity({ name: 'triggers' })
 @Unique('uq_triggers_name', ['project', 'domain', 'taskName', 'name'])
-@Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE')`)
+@Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE', 'EVENT')`)
 @Check('ck_triggers_revision', `"latest_revision" >= 1`)
+@Check('ck_triggers_remaining_runs', `"remaining_runs" >= 0`)
 @Index('ix_triggers_active_schedules', { synchronize: false })
 @Index('ix_triggers_list_default', { synchronize: false })
 @Index('ix_triggers_list_updated', { synchronize: false })
 @Index('ix_triggers_list_deployed', { synchronize: false })
 @Index('ix_triggers_list_task', { synchronize: false })
 @Index('ix_triggers_schedule_partition', { synchronize: false })
+@Index('ix_triggers_event_filter', { synchronize: false })
 export class TriggerEntity {
   /** bigint: kept as a string */
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -39,7 +41,7 @@ export class TriggerEntity {
   active!: boolean;
 
   @Column({ name: 'automation_type', type: 'varchar', length: 16 })
-  automationType!: 'SCHEDULE' | 'NONE';
+  automationType!: 'SCHEDULE' | 'NONE' | 'EVENT';
 
   @Column({ name: 'task_version', type: 'varchar', length: 63 })
   taskVersion!: string;
@@ -48,7 +50,7 @@ export class TriggerEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   spec!: Record<string, unknown>;
 
-  /** the automationSpec as deployed (type, schedule) */
+  /** the automationSpec as deployed (type, schedule or event) */
   @Column({ name: 'automation_spec', type: 'jsonb', default: () => "'{}'" })
   automationSpec!: Record<string, unknown>;
 
@@ -79,4 +81,12 @@ export class TriggerEntity {
 
   @Column({ name: 'updated_by', type: 'varchar', length: 255 })
   updatedBy!: string;
+
+  /** the note of the last activate or deactivate, until the next activation change */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  note!: string | null;
+
+  /** with policies.maxRuns: SCHEDULE runs left (docs/policies.md "Run limit") */
+  @Column({ name: 'remaining_runs', type: 'integer', nullable: true })
+  remainingRuns!: number | null;
 }

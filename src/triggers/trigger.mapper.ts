@@ -5,6 +5,7 @@ import type { BulkResultDto } from './dto/bulk.dto';
 import type { RevisionDetailsDto, RevisionItemDto } from './dto/revision.dto';
 import type {
   AutomationSpecViewDto,
+  EventFilterViewDto,
   RunSpecViewDto,
   ScheduleViewDto,
   TriggerDetailsDto,
@@ -12,6 +13,7 @@ import type {
   TriggerStatusDto,
 } from './dto/trigger-details.dto';
 import type { TriggerNameDto } from '../common/http/trigger-key.dto';
+import type { PoliciesViewDto } from './dto/policies.dto';
 import { nextFireAt } from './next-fire';
 import { deliveryView, retryConfigView } from '../runs/lifecycle/delivery-spec';
 
@@ -72,9 +74,19 @@ function toSpec(
   };
 }
 
+function toEventFilter(value: unknown): EventFilterViewDto {
+  const e = asRecord(value);
+  const out: EventFilterViewDto = { type: String(e.type) };
+  if (typeof e.source === 'string') out.source = e.source;
+  if (typeof e.subject === 'string') out.subject = e.subject;
+  if (typeof e.eventInputArg === 'string') out.eventInputArg = e.eventInputArg;
+  return out;
+}
+
 function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto {
+  if (value.type === 'EVENT') return { type: 'EVENT', event: toEventFilter(value.event) };
   const type = value.type === 'SCHEDULE' ? 'SCHEDULE' : 'NONE';
-  if (type === 'NONE') return { type };
+  if (type === 'NONE') return { type, ...policiesView(value) };
   const s = asRecord(value.schedule);
   const schedule: ScheduleViewDto = {};
   if (s.cron) {
@@ -87,10 +99,28 @@ function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto
     schedule.rate = { value: Number(r.value), unit: String(r.unit) };
     if (typeof r.startTime === 'string') schedule.rate.startTime = r.startTime;
   }
+  if (typeof s.at === 'string') schedule.at = s.at;
   if (typeof s.kickoffTimeInputArg === 'string') {
     schedule.kickoffTimeInputArg = s.kickoffTimeInputArg;
   }
-  return { type, schedule };
+  return { type, schedule, ...policiesView(value) };
+}
+
+/** `policies` as stored (only the given fields), when any. */
+function policiesView(value: Record<string, unknown>): { policies?: PoliciesViewDto } {
+  const p = asRecord(value.policies);
+  return Object.keys(p).length > 0 ? { policies: p } : {};
+}
+
+/** status.remainingRuns and status.note, each only when set. */
+function policyStatus(
+  remainingRuns: number | null | undefined,
+  note: string | null | undefined,
+): Pick<TriggerStatusDto, 'remainingRuns' | 'note'> {
+  return {
+    ...(typeof remainingRuns === 'number' ? { remainingRuns } : {}),
+    ...(typeof note === 'string' ? { note } : {}),
+  };
 }
 
 function liveNextFire(t: TriggerEntity, now: Date): string | null {
@@ -107,6 +137,7 @@ function toStatus(t: TriggerEntity, now: Date): TriggerStatusDto {
     lastScheduledAt: iso(t.lastScheduledAt),
     deletedAt: iso(t.deletedAt),
     nextFireAt: liveNextFire(t, now),
+    ...policyStatus(t.remainingRuns, t.note),
   };
 }
 
@@ -130,6 +161,7 @@ function snapshotStatus(s: RevisionStatusSnapshot, nextFire: string | null): Tri
     lastScheduledAt: s.lastScheduledAt ?? null,
     deletedAt: s.deletedAt ?? null,
     nextFireAt: nextFire,
+    ...policyStatus(s.remainingRuns, s.note),
   };
 }
 
@@ -149,6 +181,7 @@ export function toRevisionItem(
     action: r.action,
     actor: r.actor,
     createdAt: r.createdAt.toISOString(),
+    note: r.note ?? null,
     status: snapshotStatus(r.status, nextFire),
   };
 }
@@ -169,6 +202,7 @@ export function toRevisionDetails(
     automationSpec: toAutomationSpec(r.automationSpec),
     status: snapshotStatus(r.status, nextFire),
     action: r.action,
+    note: r.note ?? null,
   };
 }
 

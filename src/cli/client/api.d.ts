@@ -21,6 +21,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Publish CloudEvents 1.0: each new event fires every matching, active EVENT trigger
+     * @description Three modes (CloudEvents HTTP binding):
+     *     - **structured**: `Content-Type: application/cloudevents+json` (or `application/json`), the event as a JSON object;
+     *     - **binary**: the attributes as `ce-*` headers (`ce-specversion`, `ce-id`, `ce-source`, `ce-type`, optional `ce-subject`, `ce-time`, extensions), `Content-Type` is `datacontenttype` and the body is `data` (parsed when JSON, else UTF-8 text);
+     *     - **batch**: `Content-Type: application/cloudevents-batch+json`, a JSON array of at most 100 structured events.
+     *
+     *     An event is at most 256 KiB as JSON (a request at most 1 MiB). An event is identified by (`source`, `id`): publishing it again creates nothing and answers the runs it created the first time (`duplicate: true`), for at least 7 days.
+     *     A malformed event is 400 `VALIDATION_FAILED` naming the attribute (`ce-id` in binary mode, `[3].id` in a batch; nothing of a refused batch is published). Needs role `publisher`, `writer` or `admin`; a project-scoped key fires only its projects' triggers.
+     */
+    post: operations['EventsController_publish'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -467,7 +493,7 @@ export interface paths {
     put?: never;
     /**
      * Activate several triggers
-     * @description Each that changes gets an ACTIVATE revision.
+     * @description Each that changes gets an ACTIVATE revision, with the note when given (status.note); the run limit (policies.maxRuns) starts again.
      */
     post: operations['TriggersController_activate'];
     delete?: never;
@@ -487,7 +513,7 @@ export interface paths {
     put?: never;
     /**
      * Deactivate several triggers
-     * @description Each that changes gets a DEACTIVATE revision.
+     * @description Each that changes gets a DEACTIVATE revision, with the note when given (status.note).
      */
     post: operations['TriggersController_deactivate'];
     delete?: never;
@@ -520,6 +546,33 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AcceptedEventDto: {
+      /**
+       * @description true: received before; nothing new was created
+       * @example false
+       */
+      duplicate: boolean;
+      /** @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a */
+      id: string;
+      /**
+       * @description the ids of the runs the event created (one per matching trigger of the key's projects); a duplicate answers those of its first publish
+       * @example [
+       *       "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55"
+       *     ]
+       */
+      runs: string[];
+      /** @example https://storage.example.com/buckets/reports */
+      source: string;
+    };
+    ActivationNamesDto: {
+      /** @description 1–100 names; a name listed twice is handled and reported once */
+      names: components['schemas']['TriggerNameDto'][];
+      /**
+       * @description kept on each revision this makes (note) and shown in status.note until the next activation change
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note?: string | null;
+    };
     AttemptDto: {
       /** @example null */
       endedAt: string | null;
@@ -537,21 +590,38 @@ export interface components {
       workerId: string;
     };
     AutomationSpecDto: {
-      /** @description required for SCHEDULE, absent for NONE */
+      /** @description required for EVENT, absent otherwise (docs/events.md) */
+      event?: components['schemas']['EventFilterDto'];
+      /**
+       * @description overlap, missed slots, jitter, active window, run limit (docs/policies.md)
+       * @example {
+       *       "overlapPolicy": "SKIP",
+       *       "misfirePolicy": "FIRE_LATEST",
+       *       "jitter": "30s"
+       *     }
+       */
+      policies?: components['schemas']['PoliciesDto'];
+      /** @description required for SCHEDULE, absent for NONE and EVENT */
       schedule?: components['schemas']['ScheduleDto'];
       /**
+       * @description SCHEDULE: fires on its schedule; NONE: manual only; EVENT: on matching events
        * @example SCHEDULE
        * @enum {string}
        */
-      type: 'SCHEDULE' | 'NONE';
+      type: 'SCHEDULE' | 'NONE' | 'EVENT';
     };
     AutomationSpecViewDto: {
+      /** @description EVENT only: which events fire it (docs/events.md) */
+      event?: components['schemas']['EventFilterViewDto'];
+      /** @description shown when deployed with any */
+      policies?: components['schemas']['PoliciesViewDto'];
+      /** @description SCHEDULE only */
       schedule?: components['schemas']['ScheduleViewDto'];
       /**
        * @example SCHEDULE
        * @enum {string}
        */
-      type: 'SCHEDULE' | 'NONE';
+      type: 'SCHEDULE' | 'NONE' | 'EVENT';
     };
     BackfillBodyDto: {
       /** @description list the runs without creating them */
@@ -561,6 +631,12 @@ export interface components {
        * @example 2026-07-01T00:00:00Z
        */
       from: string;
+      /**
+       * @description the overlap policy for these runs (docs/policies.md); default ALLOW_ALL, whatever the trigger's
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
       /** @description end (excluded), ISO 8601, not in the future */
       to: string;
     };
@@ -610,6 +686,47 @@ export interface components {
     CancelBodyDto: {
       /** @example superseded by a manual run */
       reason?: string;
+    };
+    CloudEventDto: {
+      /**
+       * @description any JSON (or a string for other content types)
+       * @example {
+       *       "bucket": "reports",
+       *       "name": "2026-12-01.csv",
+       *       "size": 5120
+       *     }
+       */
+      data?: Record<string, never>;
+      /** @description binary data, base64 (instead of data) */
+      data_base64?: string;
+      /** @example application/json */
+      datacontenttype?: string;
+      /** @example https://schemas.example.com/object-created.json */
+      dataschema?: string;
+      /**
+       * @description with `source`, identifies the event: a re-publish is a duplicate
+       * @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a
+       */
+      id: string;
+      /**
+       * @description a URI-reference
+       * @example https://storage.example.com/buckets/reports
+       */
+      source: string;
+      /**
+       * @example 1.0
+       * @enum {string}
+       */
+      specversion: '1.0';
+      /** @example reports/2026-12-01.csv */
+      subject?: string;
+      /**
+       * @description RFC 3339; the runs' scheduledAt (absent: when it was received)
+       * @example 2026-12-01T09:00:00Z
+       */
+      time?: string;
+      /** @example com.example.object.created */
+      type: string;
     };
     CompleteBodyDto: {
       /** @example lt_Q2hlY2sgdGhlIGRvY3M */
@@ -717,6 +834,38 @@ export interface components {
       /** @example 409 */
       statusCode: number;
     };
+    EventFilterDto: {
+      /**
+       * @description the input that receives the whole event (attributes and data); absent: the event is not added to the inputs (the run still names it in `event`)
+       * @example event
+       */
+      eventInputArg?: Record<string, never>;
+      /**
+       * @description the event's `source`, exactly or, ending in `*`, as a prefix; absent: any
+       * @example https://storage.example.com/buckets/*
+       */
+      source?: Record<string, never>;
+      /**
+       * @description the event's `subject`, exactly or, ending in `*`, as a prefix (an event without a subject does not match); absent: any
+       * @example reports/*
+       */
+      subject?: Record<string, never>;
+      /**
+       * @description the event's `type`, matched exactly (no wildcard)
+       * @example com.example.object.created
+       */
+      type: string;
+    };
+    EventFilterViewDto: {
+      /** @example event */
+      eventInputArg?: string;
+      /** @example https://storage.example.com/buckets/* */
+      source?: string;
+      /** @example reports/* */
+      subject?: string;
+      /** @example com.example.object.created */
+      type: string;
+    };
     FailBodyDto: {
       error: components['schemas']['FailErrorDto'];
       /** @example lt_Q2hlY2sgdGhlIGRvY3M */
@@ -738,7 +887,14 @@ export interface components {
       /** @example TIMEOUT */
       type?: string;
     };
-    FireBodyDto: Record<string, never>;
+    FireBodyDto: {
+      /**
+       * @description overrides the trigger's overlap policy for this run; a run the policy skips still answers 201, SKIPPED (docs/policies.md)
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+    };
     FireTimeDto: {
       /**
        * @description UTC instant
@@ -750,6 +906,11 @@ export interface components {
        * @example 2027-03-14T03:00:00-04:00
        */
       local: string;
+      /**
+       * @description the run's notBefore: `at` plus the trigger's deterministic jitter (policies.jitter), else `at`
+       * @example 2027-03-14T07:00:12.345Z
+       */
+      notBefore: string;
     };
     FireTimesDto: {
       fireTimes: components['schemas']['FireTimeDto'][];
@@ -813,6 +974,81 @@ export interface components {
       /** @description empty when nothing was due */
       leases: components['schemas']['LeaseDto'][];
     };
+    PoliciesDto: {
+      /**
+       * @description no slots before this instant (ISO 8601 with a zone)
+       * @example 2026-12-01T00:00:00Z
+       */
+      activeFrom?: Record<string, never>;
+      /**
+       * @description no slots at or after this instant; after it nextFireAt is null
+       * @example 2027-01-01T00:00:00Z
+       */
+      activeUntil?: Record<string, never>;
+      /**
+       * @description a missed slot older than this is SKIPPED (MISSED_CATCHUP_WINDOW); default unlimited
+       * @example 10m
+       */
+      catchupWindow?: Record<string, never>;
+      /**
+       * @description each slot's run gets notBefore = slot + a deterministic offset in [0, jitter); below the schedule's shortest gap
+       * @example 30s
+       */
+      jitter?: Record<string, never>;
+      /**
+       * @description default 1: how many runs may be active before the overlap policy applies
+       * @example 1
+       */
+      maxConcurrentRuns?: Record<string, never>;
+      /**
+       * @description after this many SCHEDULE runs (not skipped) the trigger deactivates itself (actor sundial); status.remainingRuns counts down
+       * @example 10
+       */
+      maxRuns?: Record<string, never>;
+      /**
+       * @description default FIRE_ALL; missed slots (created more than TRIGGER_SCHEDULER_MISFIRE_THRESHOLD late): FIRE_ALL runs each, FIRE_LATEST only the latest, SKIP none
+       * @example FIRE_LATEST
+       * @enum {string}
+       */
+      misfirePolicy?: 'FIRE_ALL' | 'FIRE_LATEST' | 'SKIP';
+      /**
+       * @description default ALLOW_ALL: what a new scheduled or manual run does while maxConcurrentRuns runs of the trigger are active (PENDING, BUFFERED, RUNNING)
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+      /**
+       * @description a run that ends FAILED deactivates the trigger (actor sundial, a note naming the run)
+       * @example true
+       */
+      pauseOnFailure?: Record<string, never>;
+    };
+    PoliciesViewDto: {
+      /** @example 2026-12-01T00:00:00Z */
+      activeFrom?: string;
+      /** @example 2027-01-01T00:00:00Z */
+      activeUntil?: string;
+      /** @example 10m */
+      catchupWindow?: string;
+      /** @example 30s */
+      jitter?: string;
+      /** @example 1 */
+      maxConcurrentRuns?: number;
+      /** @example 10 */
+      maxRuns?: number;
+      /**
+       * @example FIRE_LATEST
+       * @enum {string}
+       */
+      misfirePolicy?: 'FIRE_ALL' | 'FIRE_LATEST' | 'SKIP';
+      /**
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+      /** @example true */
+      pauseOnFailure?: boolean;
+    };
     PreviewScheduleDto: {
       /**
        * @example {
@@ -833,6 +1069,10 @@ export interface components {
        * @example 2027-03-13T00:00:00Z
        */
       from?: Record<string, never>;
+    };
+    PublishEventsResultDto: {
+      /** @description one per event sent, in order */
+      accepted: components['schemas']['AcceptedEventDto'][];
     };
     QueueDeliveryDto: {
       /**
@@ -934,6 +1174,11 @@ export interface components {
       automationSpec: components['schemas']['AutomationSpecViewDto'];
       id: components['schemas']['TriggerIdDto'];
       metadata: components['schemas']['TriggerMetadataDto'];
+      /**
+       * @description the note given with an activate or deactivate (null otherwise)
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note: string | null;
       spec: components['schemas']['TriggerSpecViewDto'];
       status: components['schemas']['TriggerStatusDto'];
     };
@@ -950,6 +1195,11 @@ export interface components {
        * @example 2026-11-25T09:00:00.000Z
        */
       createdAt: string;
+      /**
+       * @description the note given with an activate or deactivate (null otherwise)
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note: string | null;
       /** @example 4 */
       revision: number;
       /** @description the status as it was at this revision; nextFireAt is set only on the latest revision of a live trigger */
@@ -972,6 +1222,8 @@ export interface components {
       /** @example 2026-07-01T09:00:00.012Z */
       createdAt: string;
       error: components['schemas']['RunErrorDto'] | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /** @example null */
       finishedAt: string | null;
       /**
@@ -1011,7 +1263,7 @@ export interface components {
        */
       skipReason: string | null;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example 2026-07-01T09:00:00.020Z */
       startedAt: string | null;
       /**
@@ -1029,6 +1281,8 @@ export interface components {
        * @example 2026-07-01T09:00:00.012Z
        */
       createdAt: Record<string, never> | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /**
        * @description always present, except in a backfill answer with `payloadsOmitted: true`
        * @example {
@@ -1054,7 +1308,7 @@ export interface components {
       /** @example 2026-07-01T09:00:00.000Z */
       scheduledAt: string;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example v7 */
       taskVersion: string;
       trigger: components['schemas']['RunTriggerRefDto'];
@@ -1067,6 +1321,12 @@ export interface components {
        * @example TIMEOUT
        */
       type?: string;
+    };
+    RunEventRefDto: {
+      /** @example b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a */
+      id: string;
+      /** @example https://storage.example.com/buckets/reports */
+      source: string;
     };
     RunPageDto: {
       runs: components['schemas']['RunDto'][];
@@ -1149,6 +1409,8 @@ export interface components {
       /** @example 2026-07-01T09:00:00.012Z */
       createdAt: string;
       error: components['schemas']['RunErrorDto'] | null;
+      /** @description EVENT runs only: the event (source, id) that created it (docs/events.md) */
+      event?: components['schemas']['RunEventRefDto'];
       /** @example null */
       finishedAt: string | null;
       /**
@@ -1188,7 +1450,7 @@ export interface components {
        */
       skipReason: string | null;
       /** @enum {string} */
-      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL';
+      source: 'SCHEDULE' | 'MANUAL' | 'BACKFILL' | 'EVENT';
       /** @example 2026-07-01T09:00:00.020Z */
       startedAt: string | null;
       /**
@@ -1206,17 +1468,27 @@ export interface components {
       token: string | null;
     };
     ScheduleDto: {
-      /** @description exactly one of cron and rate */
+      /**
+       * @description a one-time schedule (exactly one of cron, rate and at): fires once at this future instant (ISO 8601 with a zone), then the trigger deactivates itself
+       * @example 2026-12-24T18:00:00Z
+       */
+      at?: Record<string, never>;
+      /** @description exactly one of cron, rate and at */
       cron?: components['schemas']['CronDto'];
       /**
        * @description the input that receives the scheduled time (ISO 8601)
        * @example kickoff_time
        */
       kickoffTimeInputArg?: Record<string, never>;
-      /** @description exactly one of cron and rate */
+      /** @description exactly one of cron, rate and at */
       rate?: components['schemas']['RateDto'];
     };
     ScheduleViewDto: {
+      /**
+       * @description a one-time schedule
+       * @example 2026-12-24T18:00:00Z
+       */
+      at?: string;
       cron?: components['schemas']['CronViewDto'];
       /** @example kickoff_time */
       kickoffTimeInputArg?: string;
@@ -1421,10 +1693,20 @@ export interface components {
       lastScheduledAt: string | null;
       /**
        * Format: date-time
-       * @description next scheduled fire; null when inactive, deleted or NONE
+       * @description next scheduled fire; null when inactive, deleted, NONE, EVENT or past policies.activeUntil
        * @example 2026-12-01T08:00:00.000Z
        */
       nextFireAt: string | null;
+      /**
+       * @description the note of the last activate or deactivate, until the next activation change
+       * @example paused for the migration (ops-42)
+       */
+      note?: string;
+      /**
+       * @description with policies.maxRuns: SCHEDULE runs left before the trigger deactivates itself
+       * @example 7
+       */
+      remainingRuns?: number;
       /**
        * Format: date-time
        * @description when its last run (any source) was created
@@ -1502,6 +1784,103 @@ export interface operations {
       };
       /** @description UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  EventsController_publish: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description binary mode */
+        'ce-id'?: string;
+        /** @description binary mode */
+        'ce-source'?: string;
+        /** @description binary mode: "1.0" */
+        'ce-specversion'?: string;
+        /** @description binary mode, optional */
+        'ce-subject'?: string;
+        /** @description binary mode, optional (RFC 3339) */
+        'ce-time'?: string;
+        /** @description binary mode */
+        'ce-type'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description structured: one event (application/cloudevents+json or application/json); batch: an array of events (application/cloudevents-batch+json); binary: the data itself, any Content-Type, with ce-* headers */
+    requestBody: {
+      content: {
+        'application/cloudevents-batch+json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/cloudevents+json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/json':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'application/octet-stream':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+        'text/plain':
+          | components['schemas']['CloudEventDto']
+          | components['schemas']['CloudEventDto'][]
+          | string;
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "accepted": [
+           *         {
+           *           "id": "b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a",
+           *           "source": "https://storage.example.com/buckets/reports",
+           *           "runs": [
+           *             "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55"
+           *           ],
+           *           "duplicate": false
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['PublishEventsResultDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2819,7 +3198,7 @@ export interface operations {
     parameters: {
       query?: {
         active?: 'true' | 'false';
-        automationType?: 'SCHEDULE' | 'NONE';
+        automationType?: 'SCHEDULE' | 'NONE' | 'EVENT';
         domain?: string;
         /** @description 1–500, default 50 */
         limit?: string;
@@ -3540,7 +3919,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['BulkNamesDto'];
+        'application/json': components['schemas']['ActivationNamesDto'];
       };
     };
     responses: {
@@ -3599,7 +3978,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['BulkNamesDto'];
+        'application/json': components['schemas']['ActivationNamesDto'];
       };
     };
     responses: {

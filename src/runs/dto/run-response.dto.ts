@@ -2,6 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
 /** Swagger shapes of the runs responses (the service builds them as RunResponse). */
+export class RunEventRefDto {
+  @ApiProperty({ example: 'https://storage.example.com/buckets/reports' })
+  source!: string;
+
+  @ApiProperty({ example: 'b5b7e7a4-1f3c-4f7e-9d6a-0c2f1e3d4b5a' })
+  id!: string;
+}
+
 export class RunTriggerRefDto {
   @ApiProperty({ type: () => TriggerNameDto })
   name!: TriggerNameDto;
@@ -34,8 +42,14 @@ export class RunDto {
   @ApiProperty({ example: 'v7' })
   taskVersion!: string;
 
-  @ApiProperty({ enum: ['SCHEDULE', 'MANUAL', 'BACKFILL'] })
+  @ApiProperty({ enum: ['SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT'] })
   source!: string;
+
+  @ApiPropertyOptional({
+    type: () => RunEventRefDto,
+    description: 'EVENT runs only: the event (source, id) that created it (docs/events.md)',
+  })
+  event?: RunEventRefDto;
 
   @ApiProperty({ example: '2026-07-01T09:00:00.000Z' })
   scheduledAt!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RUN_STATES } from '../lifecycle/run-state';
-import { RUN_EXAMPLE, RunTriggerRefDto } from './run-response.dto';
+import { RUN_EXAMPLE, RunEventRefDto, RunTriggerRefDto } from './run-response.dto';
 
 export const RUN_VIEW_EXAMPLE = {
   id: '0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55',
@@ -39,8 +39,14 @@ export class RunViewDto {
   @ApiProperty({ example: 'v7' })
   taskVersion!: string;
 
-  @ApiProperty({ enum: ['SCHEDULE', 'MANUAL', 'BACKFILL'] })
+  @ApiProperty({ enum: ['SCHEDULE', 'MANUAL', 'BACKFILL', 'EVENT'] })
   source!: string;
+
+  @ApiPropertyOptional({
+    type: () => RunEventRefDto,
+    description: 'EVENT runs only: the event (source, id) that created it (docs/events.md)',
+  })
+  event?: RunEventRefDto;
 
   @ApiProperty({ example: RUN_EXAMPLE.scheduledAt })
   scheduledAt!: string;

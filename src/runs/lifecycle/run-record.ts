@@ -32,6 +32,9 @@ export interface RunRecord {
   cancelRequested: boolean;
   retryConfig: unknown;
   leaseExpiresAt: Date | null;
+  /** EVENT runs: the event's source and id; null otherwise */
+  eventSource: string | null;
+  eventId: string | null;
 }
 
 /**
@@ -45,7 +48,8 @@ export const RUN_RECORD_COLUMNS = `r.id::text AS id, r.public_id::text AS "publi
   r.inputs, r.run_spec AS "runSpec", r.state, r.skip_reason AS "skipReason", r.queue, r.attempt,
   r.failures, r.not_before AS "notBefore", r.started_at AS "startedAt",
   r.finished_at AS "finishedAt", r.result, r.error, r.cancel_requested AS "cancelRequested",
-  r.retry_config AS "retryConfig", r.lease_expires_at AS "leaseExpiresAt"`;
+  r.retry_config AS "retryConfig", r.lease_expires_at AS "leaseExpiresAt",
+  r.event_source AS "eventSource", r.event_id AS "eventId"`;
 
 /** One attempt of a run (`run_attempts`). */
 export interface AttemptRecord {

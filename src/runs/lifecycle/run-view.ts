@@ -1,4 +1,4 @@
-import type { RunSource } from '../runs.types';
+import type { RunEventRef, RunSource } from '../runs.types';
 import type { AttemptRecord, RunRecord } from './run-record';
 import type { RunError, RunState, SkipReason } from './run-state';
 
@@ -26,6 +26,8 @@ export interface RunView {
   result: unknown;
   error: RunError | null;
   cancelRequested: boolean;
+  /** EVENT runs only: the event that created it */
+  event?: RunEventRef;
 }
 
 export interface AttemptView {
@@ -82,6 +84,9 @@ export function toRunView(r: RunRecord): RunView {
     createdAt: new Date(r.createdAt).toISOString(),
     inputs: r.inputs,
     runSpec: r.runSpec,
+    ...(r.eventId !== null && r.eventId !== undefined
+      ? { event: { source: r.eventSource ?? '', id: r.eventId } }
+      : {}),
     ...lifecycleFields(r),
   };
 }

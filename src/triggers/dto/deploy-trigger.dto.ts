@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_REVISION } from './trigger-name.dto';
+import { PoliciesDto } from './policies.dto';
 import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
 import {
   DELIVERY_SUBTYPES,
@@ -23,6 +24,7 @@ import {
   RetryConfigDto,
   WebhookDeliveryDto,
 } from './delivery.dto';
+import { EventFilterDto } from './event-filter.dto';
 
 export const MAX_INPUTS_BYTES = 64 * 1024;
 /** Each runSpec map (envs, labels, annotations): entries and serialized bytes (docs/api-limits.md). */
@@ -194,19 +196,28 @@ export class RateDto {
 }
 
 export class ScheduleDto {
-  @ApiPropertyOptional({ type: () => CronDto, description: 'exactly one of cron and rate' })
+  @ApiPropertyOptional({ type: () => CronDto, description: 'exactly one of cron, rate and at' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => CronDto)
   cron?: CronDto | null;
 
-  @ApiPropertyOptional({ type: () => RateDto, description: 'exactly one of cron and rate' })
+  @ApiPropertyOptional({ type: () => RateDto, description: 'exactly one of cron, rate and at' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => RateDto)
   rate?: RateDto | null;
+
+  @ApiPropertyOptional({
+    example: '2026-12-24T18:00:00Z',
+    description:
+      'a one-time schedule (exactly one of cron, rate and at): fires once at this future instant (ISO 8601 with a zone), then the trigger deactivates itself',
+  })
+  @IsOptional()
+  @IsString()
+  at?: string | null;
 
   @ApiPropertyOptional({
     example: 'kickoff_time',
@@ -220,20 +231,45 @@ export class ScheduleDto {
 
 /** When to run (product.md §2 "automationSpec"). */
 export class AutomationSpecDto {
-  @ApiProperty({ enum: ['SCHEDULE', 'NONE'], example: 'SCHEDULE' })
+  @ApiProperty({
+    enum: ['SCHEDULE', 'NONE', 'EVENT'],
+    example: 'SCHEDULE',
+    description: 'SCHEDULE: fires on its schedule; NONE: manual only; EVENT: on matching events',
+  })
   @IsString()
-  @IsIn(['SCHEDULE', 'NONE'])
-  type!: 'SCHEDULE' | 'NONE';
+  @IsIn(['SCHEDULE', 'NONE', 'EVENT'])
+  type!: 'SCHEDULE' | 'NONE' | 'EVENT';
 
   @ApiPropertyOptional({
     type: () => ScheduleDto,
-    description: 'required for SCHEDULE, absent for NONE',
+    description: 'required for SCHEDULE, absent for NONE and EVENT',
   })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ScheduleDto)
   schedule?: ScheduleDto | null;
+
+  @ApiPropertyOptional({
+    type: () => EventFilterDto,
+    description: 'required for EVENT, absent otherwise (docs/events.md)',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventFilterDto)
+  event?: EventFilterDto | null;
+
+  @ApiPropertyOptional({
+    type: () => PoliciesDto,
+    description: 'overlap, missed slots, jitter, active window, run limit (docs/policies.md)',
+    example: { overlapPolicy: 'SKIP', misfirePolicy: 'FIRE_LATEST', jitter: '30s' },
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PoliciesDto)
+  policies?: PoliciesDto | null;
 }
 
 /** Body of `PUT /triggers/{project}/{domain}/{taskName}/{name}`. */

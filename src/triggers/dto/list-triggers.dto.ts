@@ -52,10 +52,10 @@ export class ListTriggersQueryDto extends PageQueryDto {
   @IsIn(['true', 'false'])
   active?: 'true' | 'false';
 
-  @ApiPropertyOptional({ enum: ['SCHEDULE', 'NONE'] })
+  @ApiPropertyOptional({ enum: ['SCHEDULE', 'NONE', 'EVENT'] })
   @IsOptional()
-  @IsIn(['SCHEDULE', 'NONE'])
-  automationType?: 'SCHEDULE' | 'NONE';
+  @IsIn(['SCHEDULE', 'NONE', 'EVENT'])
+  automationType?: 'SCHEDULE' | 'NONE' | 'EVENT';
 
   @ApiPropertyOptional({
     example: 'updatedAt:desc',

@@ -78,27 +78,38 @@ export async function renderTrigger(ctx, name) {
           'dl',
           { class: 'facts' },
           fact('In words', describe(t.automationSpec)),
-          fact('Schedule', h('code', {}, rawSchedule(t.automationSpec) || '—')),
-          fact('Time zone', zone),
           fact(
-            'Next fire',
-            status.nextFireAt
-              ? [
-                  timeEl(h, status.nextFireAt, zone),
-                  h(
-                    'div',
-                    { class: 'muted small' },
-                    'yours: ',
-                    timeEl(h, status.nextFireAt, viewerZone),
-                    ` · ${relative(status.nextFireAt)}`,
-                  ),
-                ]
-              : t.spec.active
-                ? '—'
-                : 'not while inactive',
+            t.automationSpec.type === 'EVENT' ? 'Event filter' : 'Schedule',
+            h('code', {}, rawSchedule(t.automationSpec) || '—'),
           ),
+          t.automationSpec.type === 'EVENT' ? null : fact('Time zone', zone),
+          t.automationSpec.type === 'EVENT'
+            ? fact(
+                'Fires',
+                t.spec.active ? 'on each matching event (POST /events)' : 'not while inactive',
+              )
+            : fact(
+                'Next fire',
+                status.nextFireAt
+                  ? [
+                      timeEl(h, status.nextFireAt, zone),
+                      h(
+                        'div',
+                        { class: 'muted small' },
+                        'yours: ',
+                        timeEl(h, status.nextFireAt, viewerZone),
+                        ` · ${relative(status.nextFireAt)}`,
+                      ),
+                    ]
+                  : t.spec.active
+                    ? '—'
+                    : 'not while inactive',
+              ),
           t.automationSpec.schedule?.kickoffTimeInputArg
             ? fact('Kickoff input', h('code', {}, t.automationSpec.schedule.kickoffTimeInputArg))
+            : null,
+          t.automationSpec.event?.eventInputArg
+            ? fact('Event input', h('code', {}, t.automationSpec.event.eventInputArg))
             : null,
         ),
       ),

@@ -10,8 +10,18 @@ export function zoneOf(automationSpec) {
 
 const UNITS = { MINUTE: 'minute', HOUR: 'hour', DAY: 'day' };
 
-/** "At 09:00 AM, Monday through Friday"; "Every 5 minutes"; "No schedule". */
+/** "On event com.example.x from src/*" (an EVENT trigger's filter in words). */
+export function describeEvent(event) {
+  const e = event ?? {};
+  const parts = [`On event ${e.type ?? '?'}`];
+  if (e.source && e.source !== '*') parts.push(`from ${e.source}`);
+  if (e.subject) parts.push(`subject ${e.subject}`);
+  return parts.join(' ');
+}
+
+/** "At 09:00 AM, Monday through Friday"; "Every 5 minutes"; "On event …"; "No schedule". */
 export function describe(automationSpec) {
+  if (automationSpec?.type === 'EVENT') return describeEvent(automationSpec.event);
   if (!automationSpec || automationSpec.type !== 'SCHEDULE') return 'No schedule (manual only)';
   const { cron, rate } = automationSpec.schedule ?? {};
   if (rate) {
@@ -22,8 +32,18 @@ export function describe(automationSpec) {
   return 'Unknown schedule';
 }
 
-/** The raw schedule: the cron expression or the rate, as deployed. */
+/** The raw schedule: the cron expression, the rate, or an EVENT trigger's filter, as deployed. */
 export function rawSchedule(automationSpec) {
+  if (automationSpec?.type === 'EVENT') {
+    const e = automationSpec.event ?? {};
+    return [
+      `type=${e.type}`,
+      e.source ? `source=${e.source}` : '',
+      e.subject ? `subject=${e.subject}` : '',
+    ]
+      .filter((x) => x !== '')
+      .join(' ');
+  }
   const { cron, rate } = automationSpec?.schedule ?? {};
   if (cron) return cron.expression;
   if (rate)
