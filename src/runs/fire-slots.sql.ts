@@ -40,8 +40,8 @@ export function selfDeactivationRevisionsSql(moved: string): string {
 /**
  * The scheduled fire (RunWritesRepository.fireScheduledSlots): $1–$8 are the slots' trigger ids,
  * revisions, times, run names, through, floor, notBefore (jitter) and pre-decided skip reasons
- * (misfire); $9 is this instance (runs.fired_by). A slot at or before the trigger's persisted
- * cursor (its cursor row, else last_scheduled_at) is not fired again (docs/scale-out.md). One run per free slot of an active trigger at that revision, its state decided by
+ * (misfire); $9 the instance id recorded as runs.fired_by (docs/scale-out.md). A slot at or
+ * before the trigger's persisted cursor counts as fired even when its run is gone (retention). One run per free slot of an active trigger at that revision, its state decided by
  * the overlap policy (overlap.sql.ts), at most `remaining_runs` of them not pre-skipped (the run
  * limit); a trigger whose run limit is reached, or whose one-time slot fired, deactivates itself
  * in the same statement (a DEACTIVATE revision by `sundial`).
@@ -63,15 +63,15 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        ),
        ok AS (
          SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,
-                e.remaining_runs, coalesce(c.scheduled_through, e.last_scheduled_at) AS fired_through
+                e.remaining_runs, coalesce(sc.scheduled_through, e.last_scheduled_at) AS fired_through
          FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
-         LEFT JOIN scheduler_cursors c ON c.trigger_id = d.trigger_id
+         LEFT JOIN scheduler_cursors sc ON sc.trigger_id = d.trigger_id
        ),
        fresh AS (
          SELECT ok.*, count(*) FILTER (WHERE ok.pre_skip IS NULL) OVER (
                   PARTITION BY ok.trigger_id ORDER BY ok.scheduled_at ROWS UNBOUNDED PRECEDING) AS nth
          FROM ok
-         -- at or before the persisted cursor: fired, even if retention deleted its run since
+         -- at or before the persisted cursor: fired, whether or not its run still exists
          WHERE (ok.fired_through IS NULL OR ok.scheduled_at > ok.fired_through)
            AND NOT EXISTS (
            SELECT 1 FROM runs r

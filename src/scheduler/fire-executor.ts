@@ -121,11 +121,11 @@ export class ScheduledFireExecutor implements FirePort {
         );
       }
       this.metrics.runsCreated('SCHEDULE', created);
+      this.metrics.fireConflict(conflicts);
       this.metrics.slotsSkippedBy(
         results.map((r) => (r.outcome === 'CREATED' ? (r.skipReason ?? null) : null)),
       );
       this.announce(results);
-      this.metrics.fireConflict(conflicts);
       return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
       if (this.errorLog.allow()) {
