@@ -16,6 +16,8 @@ export interface SchedulerConfig {
   enabled: boolean;
   resyncIntervalMs: number;
   maxCatchupRunsPerLoop: number;
+  /** a slot created more than this late is missed (misfire policies, docs/policies.md) */
+  misfireThresholdMs: number;
   executionQps: number;
   executionBurst: number;
 }

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       enabled: true,
       resyncIntervalMs: 30_000,
       maxCatchupRunsPerLoop: 100,
+      misfireThresholdMs: 60_000,
       executionQps: 10,
       executionBurst: 20,
     });

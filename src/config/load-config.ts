@@ -164,6 +164,12 @@ const SETTINGS = {
     default: 100,
     parse: int(1, 1_000_000),
   },
+  misfireThresholdMs: {
+    env: 'TRIGGER_SCHEDULER_MISFIRE_THRESHOLD',
+    yaml: 'runs.triggerScheduler.misfireThreshold',
+    default: 60_000,
+    parse: duration(100, 24 * 3_600_000),
+  },
   executionQps: {
     env: 'TRIGGER_SCHEDULER_EXECUTION_QPS',
     yaml: 'runs.triggerScheduler.executionQps',
@@ -346,6 +352,7 @@ function toAppConfig(v: Values): AppConfig {
     enabled: v.schedulerEnabled,
     resyncIntervalMs: v.resyncIntervalMs,
     maxCatchupRunsPerLoop: v.maxCatchupRunsPerLoop,
+    misfireThresholdMs: v.misfireThresholdMs,
     executionQps: v.executionQps,
     executionBurst: v.executionBurst,
   };

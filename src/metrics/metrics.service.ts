@@ -107,9 +107,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly slotsSkipped = new Counter({
+    name: 'sundial_slots_skipped_total',
+    help: 'Runs created SKIPPED by reason (OVERLAP, BUFFER_FULL, MISFIRE, MISSED_CATCHUP_WINDOW)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of EVENT_OUTCOMES) this.eventsReceived.inc({ outcome }, 0);
+    for (const reason of ['OVERLAP', 'BUFFER_FULL', 'MISFIRE', 'MISSED_CATCHUP_WINDOW']) {
+      this.slotsSkipped.inc({ reason }, 0);
+    }
     for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
     for (const outcome of ['SUCCEEDED', 'FAILED', 'LEASE_EXPIRED', 'RELEASED', 'CANCELLED']) {
       this.attemptsTotal.inc({ outcome }, 0);
@@ -164,6 +174,13 @@ export class MetricsService {
   /** An attempt ended with `outcome`. */
   attemptEnded(outcome: string): void {
     this.attemptsTotal.inc({ outcome });
+  }
+
+  /** Runs created SKIPPED, counted by skip reason (docs/policies.md). */
+  slotsSkippedBy(reasons: Iterable<string | null>): void {
+    const counts = new Map<string, number>();
+    for (const r of reasons) if (r !== null) counts.set(r, (counts.get(r) ?? 0) + 1);
+    for (const [reason, n] of counts) this.slotsSkipped.inc({ reason }, n);
   }
 
   /** The sweeper expired a lease. */

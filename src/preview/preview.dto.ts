@@ -66,6 +66,13 @@ export class FireTimeDto {
 
   @ApiProperty({ example: '2027-03-14T03:00:00-04:00', description: 'local time with its offset' })
   local!: string;
+
+  @ApiProperty({
+    example: '2027-03-14T07:00:12.345Z',
+    description:
+      "the run's notBefore: `at` plus the trigger's deterministic jitter (policies.jitter), else `at`",
+  })
+  notBefore!: string;
 }
 
 export class FireTimesDto {

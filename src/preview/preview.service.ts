@@ -3,12 +3,16 @@ import { Injectable } from '@nestjs/common';
 import { InvalidScheduleError, ValidationFailedError } from '../common/errors';
 import {
   AutomationSpecLike,
+  checkScheduleContent,
+  jitterMsOf,
+  jitteredMs,
   parseSchedule,
   parseScheduleCached,
   readIsoInstant,
   Schedule,
   toFireTime,
 } from '../schedule';
+import { jitterSeed } from '../runs/run-jitter';
 import { Clock } from '../common/clock';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import type { TriggerName } from '../triggers/trigger-events';
@@ -30,8 +34,14 @@ export class PreviewService {
   previewSpec(spec: AutomationSpecLike, count?: number | null, from?: string | null): FireTimesDto {
     const now = new Date(this.clock.now());
     const after = this.parseFrom(from, now);
-    const schedule = withScheduleErrors(() => parseSchedule(spec, { now }));
-    return this.fireTimes(schedule, after, after, count ?? DEFAULT_PREVIEW_COUNT);
+    const schedule = withScheduleErrors(() => {
+      const parsed = parseSchedule(spec, { now });
+      checkScheduleContent(spec, parsed, { now });
+      return parsed;
+    });
+    // an unsaved spec's jitter is seeded by the schedule itself (docs/policies.md "Jitter")
+    const jitter = { seed: schedule.key, ms: withScheduleErrors(() => jitterMsOf(spec)) };
+    return this.fireTimes(schedule, after, after, count ?? DEFAULT_PREVIEW_COUNT, jitter);
   }
 
   /**
@@ -55,16 +65,28 @@ export class PreviewService {
       parseScheduleCached(spec, { triggerName: name.name, now }),
     );
     const n = count ?? DEFAULT_PREVIEW_COUNT;
-    if (!trigger.active) return this.fireTimes(schedule, after, after, n);
+    const jitter = {
+      seed: jitterSeed(trigger.name),
+      ms: withScheduleErrors(() => jitterMsOf(spec)),
+    };
+    if (!trigger.active) return this.fireTimes(schedule, after, after, n, jitter);
     const effective = trigger.effectiveAt;
-    return this.fireTimes(schedule, after > effective ? after : effective, effective, n);
+    return this.fireTimes(schedule, after > effective ? after : effective, effective, n, jitter);
   }
 
-  private fireTimes(schedule: Schedule, after: Date, anchor: Date, count: number): FireTimesDto {
+  /** Each fire time with its run's notBefore: the slot plus its jitter (the scheduler's rule). */
+  private fireTimes(
+    schedule: Schedule,
+    after: Date,
+    anchor: Date,
+    count: number,
+    jitter: { seed: string; ms: number },
+  ): FireTimesDto {
     return {
-      fireTimes: schedule
-        .nextTimes(after, count, anchor)
-        .map((t) => toFireTime(t, schedule.timezone)),
+      fireTimes: schedule.nextTimes(after, count, anchor).map((t) => ({
+        ...toFireTime(t, schedule.timezone),
+        notBefore: new Date(jitteredMs(jitter.seed, t.getTime(), jitter.ms)).toISOString(),
+      })),
     };
   }
 

@@ -2,10 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
 import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
-import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
+import type { Sql } from './lifecycle/run-state.repository';
+import { FIRE_SLOTS_SQL } from './fire-slots.sql';
 import { inputsSql, runSpecSql } from './run-inputs.sql';
 import { RunSignals } from './lease/run-signals';
 import { RUN_LIFECYCLE_INSERT_COLUMNS, runLifecycleInsertValues } from './lifecycle/delivery-spec';
+import {
+  decidedState,
+  maxConcurrentSql,
+  overlapDecisionSql,
+  overlapPolicySql,
+} from './overlap.sql';
 import {
   RUN_COLUMNS,
   runFromJson,
@@ -58,22 +65,26 @@ function backfillSlotsSql(lock: string): string {
          ${lock}
        ),
        due AS (
-         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord
-         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS d(at, name, ord)
+         SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord,
+                coalesce(d.not_before, d.at)::timestamptz AS not_before
+         FROM unnest($2::text[], $3::text[], $6::text[]) WITH ORDINALITY AS d(at, name, not_before, ord)
        )`;
 }
 
-/** $1–$4 of both backfill statements. */
+/** $1–$4 and $6 (notBefore, jitter) of both backfill statements; $5 is the create's policy. */
 function backfillParams(
   triggerId: string,
-  slots: { scheduledAt: Date; runName: string }[],
+  slots: { scheduledAt: Date; runName: string; notBefore?: Date }[],
   payloadBudget: number,
+  overlapPolicy: string | null = null,
 ): unknown[] {
   return [
     triggerId,
     slots.map((s) => s.scheduledAt.toISOString()),
     slots.map((s) => s.runName),
     payloadBudget,
+    overlapPolicy,
+    slots.map((s) => (s.notBefore ? s.notBefore.toISOString() : null)),
   ];
 }
 
@@ -83,6 +94,23 @@ function backfillRunsOf(row: BackfillJson): BackfillRuns {
     runs: (row.runs ?? []).map(runFromJson),
     payloadsOmitted: row.omitted,
   };
+}
+
+interface FireRow {
+  ord: string;
+  outcome: SlotOutcome;
+  createdAt: Date | null;
+  queue: string | null;
+  state: string | null;
+  skipReason: string | null;
+  cursorRow: boolean | null;
+  deactivated: {
+    revision: number;
+    project: string;
+    domain: string;
+    taskName: string;
+    name: string;
+  } | null;
 }
 
 export interface CreatedRuns {
@@ -100,19 +128,15 @@ export interface CreatedRuns {
  */
 @Injectable()
 export class RunWritesRepository implements SlotWriter {
-  /**
-   * The row lock a fire takes on its triggers. The embedded database has one connection, so
-   * statements never overlap and the lock guards against nothing; skipping it there halves the
-   * cost of a large fire (PGlite writes every locked tuple).
-   */
-  private readonly fireLock: string;
+  /** false on the embedded database (one connection): see locked() */
+  private readonly lockTriggers: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
     private readonly signals: RunSignals,
   ) {
-    this.fireLock = database.kind === 'embedded' ? '' : 'FOR NO KEY UPDATE OF t';
+    this.lockTriggers = database.kind !== 'embedded';
   }
 
   /**
@@ -129,107 +153,65 @@ export class RunWritesRepository implements SlotWriter {
    */
   async fireScheduledSlots(slots: SlotToFire[]): Promise<SlotResult[]> {
     if (slots.length === 0) return [];
-    const rows: {
-      ord: string;
-      outcome: SlotOutcome;
-      createdAt: Date | null;
-      queue: string | null;
-      cursorRow: boolean | null;
-    }[] = await this.dataSource.query(
-      `WITH due AS (
-         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
-                d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor
-         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-              WITH ORDINALITY AS d(trigger_id, revision, at, name, through, floor, ord)
-       ),
-       eligible AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
-                t.last_scheduled_at, t.project
-         FROM (SELECT DISTINCT trigger_id FROM due) d
-         JOIN triggers t ON t.id = d.trigger_id
-         WHERE ${ACTIVE_SCHEDULE}
-         ORDER BY t.id
-         ${this.fireLock}
-       ),
-       ok AS (
-         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project
-         FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
-       ),
-       ins AS (
-         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
-         SELECT ok.trigger_id, ok.revision, ok.name, 'SCHEDULE', ok.scheduled_at, clock_timestamp(),
-                ok.task_version, ${inputsSql('ok', 'ok.iso')}, ${runSpecSql('ok')},
-                ${runLifecycleInsertValues('ok', 'ok.scheduled_at')}
-         FROM ok ORDER BY ok.ord
-         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-         RETURNING trigger_id, scheduled_at, created_at, queue
-       ),
-       fired AS (
-         SELECT trigger_id, max(scheduled_at) AS last_scheduled, max(created_at) AS last_created
-         FROM ins GROUP BY trigger_id
-       ),
-       moved AS (
-         UPDATE triggers t
-         SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
-             triggered_at = GREATEST(t.triggered_at, f.last_created)
-         FROM fired f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
-       ),
-       cursor_plan AS (
-         SELECT ok.trigger_id, min(ok.floor) AS floor, max(ok.through) AS through,
-                GREATEST(max(ok.last_scheduled_at), max(f.last_scheduled)) AS last_scheduled
-         FROM ok LEFT JOIN fired f ON f.trigger_id = ok.trigger_id
-         WHERE ok.floor IS NOT NULL OR ok.through IS NOT NULL
-         GROUP BY ok.trigger_id
-       ),
-       opened AS (
-         INSERT INTO scheduler_cursors (trigger_id, scheduled_through)
-         SELECT trigger_id, floor FROM cursor_plan WHERE floor IS NOT NULL
-         ON CONFLICT (trigger_id) DO NOTHING
-       ),
-       closed AS (
-         DELETE FROM scheduler_cursors c USING cursor_plan p
-         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
-           AND p.through >= coalesce(p.last_scheduled, '-infinity')
-       ),
-       advanced AS (
-         UPDATE scheduler_cursors c SET scheduled_through = GREATEST(c.scheduled_through, p.through)
-         FROM cursor_plan p
-         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
-           AND p.through < coalesce(p.last_scheduled, '-infinity')
-       )
-       SELECT d.ord::text AS ord,
-              CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
-                   WHEN ins.trigger_id IS NULL THEN 'EXISTS' ELSE 'CREATED' END AS outcome,
-              ins.created_at AS "createdAt", ins.queue,
-              CASE WHEN ok.trigger_id IS NULL OR p.trigger_id IS NULL THEN NULL
-                   WHEN p.floor IS NOT NULL THEN true
-                   ELSE p.through < coalesce(p.last_scheduled, '-infinity') END AS "cursorRow"
-       FROM due d
-       LEFT JOIN ok ON ok.ord = d.ord
-       LEFT JOIN ins ON ins.trigger_id = d.trigger_id AND ins.scheduled_at = d.scheduled_at
-       LEFT JOIN cursor_plan p ON p.trigger_id = d.trigger_id`,
-      [
-        slots.map((s) => s.triggerId),
-        slots.map((s) => s.revision),
-        slots.map((s) => s.scheduledAt.toISOString()),
-        slots.map((s) => s.runName),
-        slots.map((s) => (s.through ? s.through.toISOString() : null)),
-        slots.map((s) => (s.floor ? s.floor.toISOString() : null)),
-      ],
-    );
+    const ids = slots.map((s) => s.triggerId);
+    const params = [
+      ids,
+      slots.map((s) => s.revision),
+      slots.map((s) => s.scheduledAt.toISOString()),
+      slots.map((s) => s.runName),
+      slots.map((s) => (s.through ? s.through.toISOString() : null)),
+      slots.map((s) => (s.floor ? s.floor.toISOString() : null)),
+      slots.map((s) => (s.notBefore ? s.notBefore.toISOString() : null)),
+      slots.map((s) => s.skipReason ?? null),
+    ];
+    const rows = await this.locked<FireRow[]>(ids, (sql) => sql.query(FIRE_SLOTS_SQL, params));
     const results: SlotResult[] = new Array<SlotResult>(slots.length);
     const queues = new Set<string>();
     for (const row of rows) {
-      if (row.queue !== null) queues.add(row.queue);
-      results[Number(row.ord) - 1] = {
+      if (row.queue !== null && row.state === 'PENDING') queues.add(row.queue);
+      const i = Number(row.ord) - 1;
+      results[i] = {
         outcome: row.outcome,
         createdAt: row.createdAt,
         cursorRow: row.cursorRow,
+        state: row.state,
+        skipReason: row.skipReason,
+        deactivated: row.deactivated
+          ? {
+              triggerId: slots[i].triggerId,
+              revision: row.deactivated.revision,
+              name: {
+                project: row.deactivated.project,
+                domain: row.deactivated.domain,
+                taskName: row.deactivated.taskName,
+                name: row.deactivated.name,
+              },
+            }
+          : null,
       };
     }
     await this.signals.publish(queues);
     return results;
+  }
+
+  /**
+   * Runs `work` holding the row locks of the triggers `ids` (in id order, so concurrent batches
+   * never deadlock), taken by a statement of its own before `work`'s statements: in READ
+   * COMMITTED each statement reads what was committed when it began, so the overlap decision
+   * (overlap.sql.ts) sees every run committed by whoever held a lock before (docs/policies.md
+   * "Two replicas"). The embedded database has one connection: statements never overlap, so
+   * there is no lock and no transaction (PGlite writes every locked tuple).
+   */
+  async locked<T>(ids: string[], work: (sql: Sql) => Promise<T>): Promise<T> {
+    if (!this.lockTriggers) return work(this.dataSource);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `SELECT t.id FROM triggers t WHERE t.id = ANY($1::bigint[]) ORDER BY t.id
+         FOR NO KEY UPDATE OF t`,
+        [ids],
+      );
+      return work(manager);
+    });
   }
 
   /**
@@ -240,18 +222,31 @@ export class RunWritesRepository implements SlotWriter {
    */
   async createBackfillRuns(
     triggerId: string,
-    slots: { scheduledAt: Date; runName: string }[],
+    slots: { scheduledAt: Date; runName: string; notBefore?: Date }[],
     payloadBudget: number,
+    overlapPolicy: string = 'ALLOW_ALL',
   ): Promise<BackfillRuns> {
-    const rows: BackfillJson[] = await this.dataSource.query(
-      `WITH ${backfillSlotsSql('FOR NO KEY UPDATE OF t')},
+    const rows = await this.locked<BackfillJson[]>([triggerId], (sql) =>
+      sql.query(
+        `WITH ${backfillSlotsSql('')},
+       cand AS (
+         SELECT due.ord, target.id AS trigger_id, due.scheduled_at, NULL::text AS pre_skip,
+                $5::text AS policy, ${maxConcurrentSql('target.automation_spec')} AS max_conc
+         FROM target CROSS JOIN due
+         WHERE NOT EXISTS (
+           SELECT 1 FROM runs r
+           WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
+             AND r.scheduled_at = due.scheduled_at)
+       ),
+       ${overlapDecisionSql('cand')},
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
                            task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, due.name, 'BACKFILL', due.scheduled_at,
                 clock_timestamp(), target.task_version, ${inputsSql('target', 'due.iso')},
-                ${runSpecSql('target')}, ${runLifecycleInsertValues('target', 'due.scheduled_at')}
-         FROM target CROSS JOIN due ORDER BY due.ord
+                ${runSpecSql('target')},
+                ${runLifecycleInsertValues('target', 'due.scheduled_at', decidedState('dd'), 'due.not_before')}
+         FROM target CROSS JOIN due JOIN ov_decided dd ON dd.ord = due.ord ORDER BY due.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
          RETURNING ${RUN_COLUMNS}
        ),
@@ -261,10 +256,13 @@ export class RunWritesRepository implements SlotWriter {
          WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
        )
        SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
-      backfillParams(triggerId, slots, payloadBudget),
+        backfillParams(triggerId, slots, payloadBudget, overlapPolicy),
+      ),
     );
     const created = backfillRunsOf(rows[0]);
-    await this.signals.publish(created.runs.map((r) => r.queue));
+    await this.signals.publish(
+      created.runs.filter((r) => r.state === 'PENDING').map((r) => r.queue),
+    );
     return created;
   }
 
@@ -292,7 +290,8 @@ export class RunWritesRepository implements SlotWriter {
            WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
              AND r.scheduled_at = due.scheduled_at)
        )
-       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')}`,
+       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')},
+              $5::text AS policy`,
       backfillParams(triggerId, slots, payloadBudget),
     );
     return backfillRunsOf(rows[0]);
@@ -304,22 +303,38 @@ export class RunWritesRepository implements SlotWriter {
    */
   async createManualRun(
     triggerId: string,
-    run: { runName: string; scheduledAt: Date; idempotencyKey: string | null },
+    run: {
+      runName: string;
+      scheduledAt: Date;
+      idempotencyKey: string | null;
+      /** the request's overlapPolicy (null: the trigger's) */
+      overlapPolicy?: string | null;
+    },
   ): Promise<CreatedRuns> {
-    const rows: { found: number; run: RunJson | null }[] = await this.dataSource.query(
-      `WITH target AS (
+    const rows = await this.locked<{ found: number; run: RunJson | null }[]>([triggerId], (sql) =>
+      sql.query(
+        `WITH target AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
          FROM triggers t WHERE t.id = $1::bigint AND t.deleted_at IS NULL
-         FOR NO KEY UPDATE OF t
        ),
+       cand AS (
+         SELECT 1 AS ord, target.id AS trigger_id, $3::text::timestamptz AS scheduled_at,
+                NULL::text AS pre_skip,
+                ${overlapPolicySql('target.automation_spec', '$5::text')} AS policy,
+                ${maxConcurrentSql('target.automation_spec')} AS max_conc
+         FROM target
+         WHERE $4::text IS NULL OR NOT EXISTS (
+           SELECT 1 FROM runs r WHERE r.trigger_id = target.id AND r.idempotency_key = $4)
+       ),
+       ${overlapDecisionSql('cand')},
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
                            task_version, inputs, run_spec, idempotency_key,
                            ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT target.id, target.latest_revision, $2, 'MANUAL', $3::text::timestamptz, clock_timestamp(),
                 target.task_version, ${inputsSql('target', '$3::text')}, ${runSpecSql('target')}, $4,
-                ${runLifecycleInsertValues('target', '$3::text::timestamptz')}
-         FROM target
+                ${runLifecycleInsertValues('target', '$3::text::timestamptz', decidedState('dd'))}
+         FROM target JOIN ov_decided dd ON true
          ON CONFLICT (trigger_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${RUN_COLUMNS}
        ),
@@ -329,10 +344,17 @@ export class RunWritesRepository implements SlotWriter {
        )
        SELECT (SELECT count(*) FROM target)::int AS found,
               (SELECT row_to_json(ins) FROM ins) AS run`,
-      [triggerId, run.runName, run.scheduledAt.toISOString(), run.idempotencyKey],
+        [
+          triggerId,
+          run.runName,
+          run.scheduledAt.toISOString(),
+          run.idempotencyKey,
+          run.overlapPolicy ?? null,
+        ],
+      ),
     );
     const created = rows[0].run;
-    if (created) await this.signals.publish([created.queue]);
+    if (created && created.state === 'PENDING') await this.signals.publish([created.queue]);
     return { found: rows[0].found > 0, runs: created ? [runFromJson(created)] : [] };
   }
 }

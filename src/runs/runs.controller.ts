@@ -56,9 +56,14 @@ export class RunsController {
     @Param() path: TriggerKeyParams,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
-    @Body() _body: FireBodyDto,
+    @Body() body: FireBodyDto,
   ): Promise<RunResponse> {
-    const { run, created } = await this.runs.fire(path, idempotencyKeyOf(key));
+    const { run, created } = await this.runs.fire(
+      path,
+      idempotencyKeyOf(key),
+      // the body is optional: absent, it is undefined
+      (body as FireBodyDto | undefined)?.overlapPolicy ?? null,
+    );
     res.status(created ? 201 : 200);
     return run;
   }

@@ -12,6 +12,7 @@ import { RunLifecycleService } from './lifecycle/run-lifecycle.service';
 import { RunQueriesRepository } from './lifecycle/run-queries.repository';
 import { RunQueriesService } from './lifecycle/run-queries.service';
 import { RunStateRepository } from './lifecycle/run-state.repository';
+import { TriggerPolicyHooks } from './lifecycle/trigger-policy-hooks';
 import { RunLifecycleController } from './run-lifecycle.controller';
 import { RunsController } from './runs.controller';
 import { RunWritesRepository } from './run-writes.repository';
@@ -33,6 +34,7 @@ import { RunsService } from './runs.service';
     RunQueriesRepository,
     RunQueriesService,
     RunLifecycleService,
+    TriggerPolicyHooks,
     LeaseRepository,
     LeaseService,
     RunSweeper,

@@ -19,6 +19,7 @@ import { manualRunName, RunNamer } from './run-name';
 import { RunResponse, toRunResponse } from './run.mapper';
 import { TriggerNotFoundError } from '../triggers/trigger.errors';
 import { RunsRepository } from './runs.repository';
+import { slotNotBefore } from './run-jitter';
 import { BACKFILL_PAYLOAD_BUDGET, MAX_BACKFILL_SLOTS } from './runs.types';
 
 export interface RunPage {
@@ -30,6 +31,7 @@ export interface BackfillRequest {
   from: string;
   to: string;
   dryRun?: boolean;
+  overlapPolicy?: string;
 }
 
 export interface BackfillResult {
@@ -78,6 +80,7 @@ export class RunsService {
   async fire(
     name: TriggerName,
     idempotencyKey: string | null,
+    overlapPolicy: string | null = null,
   ): Promise<{ run: RunResponse; created: boolean }> {
     const target = await this.liveTarget(name);
     if (idempotencyKey !== null) {
@@ -89,10 +92,12 @@ export class RunsService {
       runName: manualRunName(now),
       scheduledAt: now,
       idempotencyKey,
+      overlapPolicy,
     });
     if (!result.found) throw new TriggerNotFoundError(name, true);
     if (result.runs.length > 0) {
       this.metrics.runsCreated('MANUAL');
+      this.metrics.slotsSkippedBy(result.runs.map((r) => r.skipReason));
       return { run: toRunResponse(target.name, result.runs[0]), created: true };
     }
     // A concurrent request with the same key won the insert.
@@ -128,14 +133,29 @@ export class RunsService {
       );
     }
     const namer = new RunNamer(target.name);
-    const named = slots.map((scheduledAt) => ({ scheduledAt, runName: namer.nameOf(scheduledAt) }));
+    const notBefore = slotNotBefore(target.name, target.automationSpec);
+    const named = slots.map((scheduledAt) => ({
+      scheduledAt,
+      runName: namer.nameOf(scheduledAt),
+      ...(notBefore ? { notBefore: notBefore(scheduledAt) } : {}),
+    }));
 
     const dryRun = request.dryRun === true;
     const result: BackfillRuns = dryRun
       ? await this.writes.planBackfillRuns(target.id, named, BACKFILL_PAYLOAD_BUDGET)
-      : await this.writes.createBackfillRuns(target.id, named, BACKFILL_PAYLOAD_BUDGET);
+      : await this.writes.createBackfillRuns(
+          target.id,
+          named,
+          BACKFILL_PAYLOAD_BUDGET,
+          request.overlapPolicy ?? 'ALLOW_ALL',
+        );
     if (!result.found) throw new TriggerNotFoundError(name, true);
-    if (!dryRun) this.metrics.runsCreated('BACKFILL', result.runs.length);
+    if (!dryRun) {
+      this.metrics.runsCreated('BACKFILL', result.runs.length);
+      this.metrics.slotsSkippedBy(
+        result.runs.map((r) => ('skipReason' in r ? r.skipReason : null)),
+      );
+    }
     const made = new Set(result.runs.map((r) => r.scheduledAt.getTime()));
     const skipped = await this.runs.findSlotRuns(
       target.id,

@@ -27,7 +27,25 @@ export const FIELD = {
   rateValue: 'automationSpec.schedule.rate.value',
   rateUnit: 'automationSpec.schedule.rate.unit',
   rateStartTime: 'automationSpec.schedule.rate.startTime',
+  at: 'automationSpec.schedule.at',
+  policies: 'automationSpec.policies',
+  activeFrom: 'automationSpec.policies.activeFrom',
+  activeUntil: 'automationSpec.policies.activeUntil',
+  jitter: 'automationSpec.policies.jitter',
 } as const;
+
+/** Schedule content that cannot be accepted, outside cron and rate (INVALID_SCHEDULE). */
+export function contentError(
+  field: string,
+  reason: string,
+  options: ParseOptions | undefined,
+): ScheduleError {
+  return new ScheduleError(
+    'INVALID_SCHEDULE',
+    field,
+    `${subject(options)}invalid schedule: ${reason}`,
+  );
+}
 
 /** A malformed field (VALIDATION_FAILED). */
 export function malformed(field: string, message = `${field} is invalid`): ScheduleError {

@@ -12,13 +12,24 @@
  * - Rates: value × MINUTE/HOUR/DAY in real time; grid on startTime (kept to the millisecond) or on
  *   the anchor truncated to the second.
  * - Limits (limits.ts): expressions ≤ 1,024 characters, zones ≤ 128, every date in [1900, 2200).
+ * - One-time schedules (`schedule.at`, at-schedule.ts), active windows (window.ts), jitter and the
+ *   shortest gap (jitter.ts), and the deploy-time content checks (policies.ts): docs/policies.md.
  * - Files: shape.ts (structure), parse-cron.ts, parse-every.ts, parse-rate.ts, iso-instant.ts,
  *   schedule-cache.ts (the module-level cache), parse.ts (dispatch).
  * - Schedule.key: `cron|<zone>|<s m h dom mon dow>` (canonical value lists; `|wall` appended for
  *   schedules that are not fixed-time), `every|<ms>`, `rate|<ms>|<startTime ISO or "anchor">`.
  */
 export { ScheduleError, type ScheduleErrorCode } from './errors';
-export type { AutomationSpecLike, FireTime, ParseOptions, Schedule, ScheduleKind } from './types';
+export type {
+  AutomationSpecLike,
+  FireTime,
+  ParseOptions,
+  PoliciesLike,
+  Schedule,
+  ScheduleKind,
+} from './types';
+export { checkDeployable, checkScheduleContent, isOneTime, jitterMsOf } from './policies';
+export { jitterOffsetMs, jitteredMs, shortestGapMs } from './jitter';
 export { parseSchedule, validateAutomationSpec } from './parse';
 export {
   clearScheduleCache,

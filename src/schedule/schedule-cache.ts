@@ -23,14 +23,18 @@ const cache = new BoundedLru<Schedule>(CACHE_ENTRIES, CACHE_BYTES, sizeOf);
 const interned = new BoundedLru<Schedule>(CACHE_ENTRIES, CACHE_BYTES, sizeOf);
 
 function cacheKey(shape: Shape): string | null {
+  const w = shape.window;
+  const window = w ? `\u0001${w.activeFrom ?? ''}\u0000${w.activeUntil ?? ''}` : '';
   switch (shape.kind) {
     case 'NONE':
     case 'EVENT':
       return null;
     case 'CRON':
-      return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}`;
+      return `c\u0000${shape.cron.expression}\u0000${shape.cron.timezone ?? ''}${window}`;
     case 'RATE':
-      return `r\u0000${shape.rate.value}\u0000${shape.rate.unit}\u0000${shape.rate.startTime ?? ''}`;
+      return `r\u0000${shape.rate.value}\u0000${shape.rate.unit}\u0000${shape.rate.startTime ?? ''}${window}`;
+    case 'AT':
+      return `a\u0000${shape.at}${window}`;
   }
 }
 

@@ -4,11 +4,19 @@ import type { AutomationSpecLike } from './types';
 
 export type CronSpec = { expression: string; timezone?: string | null };
 export type RateSpec = { value: number; unit: string; startTime?: string | null };
-export type Shape =
+export type Shape = (
   | { kind: 'NONE' }
   | { kind: 'EVENT' }
   | { kind: 'CRON'; cron: CronSpec }
-  | { kind: 'RATE'; rate: RateSpec };
+  | { kind: 'RATE'; rate: RateSpec }
+  | { kind: 'AT'; at: string }
+) & { window?: WindowSpec };
+
+/** The active window's bounds as given (read by parse.ts). */
+export interface WindowSpec {
+  activeFrom: string | null;
+  activeUntil: string | null;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -77,7 +85,7 @@ export function checkShape(spec: AutomationSpecLike): Shape {
   if (present(spec.event)) {
     throw malformed(
       FIELD.event,
-      `automationSpec.event must be absent unless automationSpec.type is EVENT`,
+      'automationSpec.event must be absent unless automationSpec.type is EVENT',
     );
   }
   if (type === 'NONE') return { kind: 'NONE' };
@@ -95,16 +103,37 @@ export function checkShape(spec: AutomationSpecLike): Shape {
   }
   const cron: unknown = schedule.cron;
   const rate: unknown = schedule.rate;
-  if (present(cron) === present(rate)) {
+  const at: unknown = schedule.at;
+  if ([cron, rate, at].filter(present).length !== 1) {
     throw malformed(
       FIELD.schedule,
-      'automationSpec.schedule must have exactly one of cron and rate',
+      'automationSpec.schedule must have exactly one of cron, rate and at',
     );
   }
   const kickoff: unknown = schedule.kickoffTimeInputArg;
   if (present(kickoff) && typeof kickoff !== 'string') {
     throw malformed('automationSpec.schedule.kickoffTimeInputArg');
   }
-  if (present(cron)) return { kind: 'CRON', cron: checkCron(cron) };
-  return { kind: 'RATE', rate: checkRate(rate) };
+  const window = checkWindow(spec.policies);
+  const extra = window ? { window } : {};
+  if (present(cron)) return { kind: 'CRON', cron: checkCron(cron), ...extra };
+  if (present(at)) {
+    if (typeof at !== 'string') throw mustBe(FIELD.at, 'a string');
+    return { kind: 'AT', at, ...extra };
+  }
+  return { kind: 'RATE', rate: checkRate(rate), ...extra };
+}
+
+/** The window of `policies`, when it has a bound (structure only; parse.ts reads the dates). */
+function checkWindow(policies: unknown): WindowSpec | undefined {
+  if (!present(policies)) return undefined;
+  if (!isObject(policies)) throw malformed(FIELD.policies);
+  const bound = (field: string, v: unknown): string | null => {
+    if (!present(v) || v === '') return null;
+    if (typeof v !== 'string') throw mustBe(field, 'a string');
+    return v;
+  };
+  const activeFrom = bound(FIELD.activeFrom, policies.activeFrom);
+  const activeUntil = bound(FIELD.activeUntil, policies.activeUntil);
+  return activeFrom === null && activeUntil === null ? undefined : { activeFrom, activeUntil };
 }

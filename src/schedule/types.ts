@@ -3,10 +3,20 @@ export interface AutomationSpecLike {
   schedule?: {
     cron?: { expression: string; timezone?: string | null } | null;
     rate?: { value: number; unit: string; startTime?: string | null } | null;
+    /** a one-time schedule: one ISO 8601 instant instead of cron or rate */
+    at?: string | null;
     kickoffTimeInputArg?: string | null;
   } | null;
   /** an EVENT trigger's filter (docs/events.md); its fields are checked by the deploy DTO */
   event?: unknown;
+  /** the trigger policies; the schedule maths reads the window and jitter (docs/policies.md) */
+  policies?: PoliciesLike | null;
+}
+
+export interface PoliciesLike {
+  activeFrom?: string | null;
+  activeUntil?: string | null;
+  jitter?: string | null;
 }
 
 export interface ParseOptions {
@@ -26,7 +36,7 @@ export interface FireTime {
   local: string;
 }
 
-export type ScheduleKind = 'CRON' | 'EVERY' | 'RATE';
+export type ScheduleKind = 'CRON' | 'EVERY' | 'RATE' | 'AT';
 
 export interface Schedule {
   /** canonical identity: equal keys give identical fire times for the same anchor */

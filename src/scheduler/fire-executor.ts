@@ -1,11 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { RunWritesRepository } from '../runs/run-writes.repository';
 import { LogThrottle } from '../common/log-throttle';
-import type { FireMode, FirePort, FireResult, SlotResult, SlotToFire } from './scheduler.types';
+import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
+import type {
+  FireMode,
+  FirePort,
+  FireResult,
+  SelfDeactivation,
+  SlotResult,
+  SlotToFire,
+} from './scheduler.types';
 
 function failed(): FireResult {
   return { outcome: 'FAILED', cursorRow: null };
@@ -13,6 +22,8 @@ function failed(): FireResult {
 
 /** At most this many slots per statement: larger batches are split and sent in parallel. */
 const MAX_STATEMENT_SLOTS = 2500;
+/** Slots a misfire policy skips: this many per statement, past the rate limiter. */
+const SKIP_STATEMENT_SLOTS = 2000;
 
 export interface FireStats {
   created: number;
@@ -36,6 +47,7 @@ export class ScheduledFireExecutor implements FirePort {
     config: AppConfig,
     private readonly runs: RunWritesRepository,
     private readonly metrics: MetricsService,
+    private readonly events: EventEmitter2,
   ) {
     const { executionQps, executionBurst } = config.scheduler;
     this.chunkSize = Math.max(1, Math.min(executionBurst, MAX_STATEMENT_SLOTS));
@@ -48,10 +60,7 @@ export class ScheduledFireExecutor implements FirePort {
   }
 
   async fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]> {
-    const chunks: SlotToFire[][] = [];
-    for (let i = 0; i < slots.length; i += this.chunkSize) {
-      chunks.push(slots.slice(i, i + this.chunkSize));
-    }
+    const chunks = this.chunks(slots);
     let outcomes: FireResult[][];
     if (mode === 'live') {
       // A live batch holds one slot per trigger: its chunks are independent.
@@ -72,9 +81,34 @@ export class ScheduledFireExecutor implements FirePort {
     return outcomes.flat();
   }
 
+  /**
+   * Splits slots into statements, in order: runs of consecutive slots that a misfire policy
+   * skips go together (up to SKIP_STATEMENT_SLOTS, past the rate limiter: they hand no work to
+   * anyone), the others in chunks of the burst size.
+   */
+  private chunks(slots: SlotToFire[]): SlotToFire[][] {
+    const chunks: SlotToFire[][] = [];
+    let current: SlotToFire[] = [];
+    let skipping = false;
+    for (const slot of slots) {
+      const skip = (slot.skipReason ?? null) !== null;
+      const limit = skip ? SKIP_STATEMENT_SLOTS : this.chunkSize;
+      if (current.length > 0 && (skip !== skipping || current.length >= limit)) {
+        chunks.push(current);
+        current = [];
+      }
+      skipping = skip;
+      current.push(slot);
+    }
+    if (current.length > 0) chunks.push(current);
+    return chunks;
+  }
+
   private async fireChunk(slots: SlotToFire[]): Promise<FireResult[]> {
     try {
-      const results = await this.throttled(slots);
+      const results = slots.every((s) => (s.skipReason ?? null) !== null)
+        ? await this.runs.fireScheduledSlots(slots)
+        : await this.throttled(slots);
       let created = 0;
       for (let i = 0; i < results.length; i++) {
         const createdAt = results[i].createdAt;
@@ -85,6 +119,10 @@ export class ScheduledFireExecutor implements FirePort {
         );
       }
       this.metrics.runsCreated('SCHEDULE', created);
+      this.metrics.slotsSkippedBy(
+        results.map((r) => (r.outcome === 'CREATED' ? (r.skipReason ?? null) : null)),
+      );
+      this.announce(results);
       return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
       if (this.errorLog.allow()) {
@@ -94,6 +132,29 @@ export class ScheduledFireExecutor implements FirePort {
         this.logger.warn(`could not fire ${slots.length} slot(s); they stay due: ${what}`);
       }
       return slots.map(failed);
+    }
+  }
+
+  /**
+   * Triggers that deactivated themselves in the statement (run limit, one-time schedule): the
+   * same event as a DEACTIVATE through the API, so this scheduler drops them at once and the
+   * other replicas hear of it.
+   */
+  private announce(results: SlotResult[]): void {
+    const seen = new Map<string, SelfDeactivation>();
+    for (const r of results) if (r.deactivated) seen.set(r.deactivated.triggerId, r.deactivated);
+    for (const d of seen.values()) {
+      const event: TriggerChangedEvent = {
+        triggerId: d.triggerId,
+        name: d.name,
+        revision: d.revision,
+        action: 'DEACTIVATE',
+      };
+      try {
+        this.events.emit(TRIGGER_CHANGED, event);
+      } catch (e) {
+        this.logger.error(`a ${TRIGGER_CHANGED} listener failed: ${(e as Error).message}`);
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../
 import type { Clock, TimerHandle } from '../common/clock';
 import { LogThrottle } from '../common/log-throttle';
 import { IndexedMinHeap, type HeapItem } from './min-heap';
+import { misfireSkip, notBeforeOf, slotPoliciesOf, type SlotPolicies } from './slot-policies';
 import type {
   FirePort,
   FireResult,
@@ -17,12 +18,17 @@ const NEVER = Number.POSITIVE_INFINITY;
 const EXAMINE_FACTOR = 20;
 /** Catch-up sends at most this many slots per statement. */
 const CATCHUP_ROUND = 500;
+/** Slots a misfire policy skips: at most this many per statement, and per catch-up pass. */
+const SKIP_ROUND = 2_000;
+const MAX_SKIPS_PER_PASS = 200_000;
 
 /** One registered trigger: a member of the timer group of its schedule. */
 class Job {
   group!: Group;
   /** hashes the trigger's name once, at registration, not at its first fire */
   readonly namer: RunNamer;
+  /** misfire policy, catch-up window and jitter (docs/policies.md) */
+  readonly policies: SlotPolicies;
   /** every due slot at or before this instant is known to have a run */
   cursorMs: number;
   /** some due slot after the cursor may lack a run: catch-up walks it */
@@ -44,6 +50,7 @@ class Job {
     this.cursorMs = cursorMs;
     this.hasCursorRow = row.hasCursorRow;
     this.namer = new RunNamer(row.name);
+    this.policies = slotPoliciesOf(row.name, row.automationSpec);
   }
 
   get id(): string {
@@ -87,10 +94,14 @@ interface Planned {
   /** the slot follows the job's cursor (as it was when planned): the cursor may move to it */
   through: boolean;
   fromCursor: number;
+  /** a misfire policy records the slot SKIPPED (null: it runs, or the overlap policy decides) */
+  skip?: SlotToFire['skipReason'];
 }
 
 export interface SchedulerCoreOptions {
   maxCatchupRunsPerLoop: number;
+  /** a slot fired more than this late is missed (misfire policies; default 60 s) */
+  misfireThresholdMs?: number;
   /** how long before a slot its batch is prepared (default 50 ms) */
   prepareAheadMs?: number;
   logger: SchedulerLogger;
@@ -99,7 +110,10 @@ export interface SchedulerCoreOptions {
 }
 
 export interface CatchUpResult {
+  /** runs created that run (not skipped) */
   created: number;
+  /** slots recorded SKIPPED by a misfire policy */
+  skipped: number;
   examined: number;
   /** the catch-up stopped on a failed fire (database unavailable) */
   failed: boolean;
@@ -127,6 +141,7 @@ export class SchedulerCore {
   /** prepared batches waiting for their slot */
   private readonly dispatches = new Set<TimerHandle>();
   private readonly prepareAheadMs: number;
+  private readonly misfireThresholdMs: number;
   private pass = 0;
   private armedAt = NEVER;
   private armPending = false;
@@ -143,6 +158,7 @@ export class SchedulerCore {
     private readonly options: SchedulerCoreOptions,
   ) {
     this.prepareAheadMs = options.prepareAheadMs ?? 50;
+    this.misfireThresholdMs = options.misfireThresholdMs ?? 60_000;
     this.failureLog = new LogThrottle(() => clock.now());
   }
 
@@ -384,7 +400,9 @@ export class SchedulerCore {
     }
     this.arm();
     if (planned.length === 0) return;
-    const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through));
+    const nowMs = this.clock.now();
+    for (const p of planned) p.skip = this.misfire(p.job, p.atMs, nowMs);
+    const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through, p.skip));
     const wait = until - this.clock.now();
     if (wait <= 0) {
       this.track(this.fireLive(planned, slots));
@@ -412,7 +430,12 @@ export class SchedulerCore {
    * hole may open below it, so the cursor is recorded in the database (floor) first; a job that
    * has such a record moves it along (through) until the hole is closed.
    */
-  private slot(job: Job, atMs: number, contiguous: boolean): SlotToFire {
+  private slot(
+    job: Job,
+    atMs: number,
+    contiguous: boolean,
+    skip: SlotToFire['skipReason'] = null,
+  ): SlotToFire {
     const at = new Date(atMs);
     return {
       triggerId: job.id,
@@ -421,7 +444,17 @@ export class SchedulerCore {
       runName: job.runName(atMs),
       through: contiguous && job.hasCursorRow ? at : null,
       floor: contiguous ? null : new Date(job.cursorMs),
+      notBefore: notBeforeOf(job.policies, atMs),
+      skipReason: skip ?? null,
     };
+  }
+
+  /** The misfire decision for a slot fired at `nowMs` (slot-policies.ts). */
+  private misfire(job: Job, atMs: number, nowMs: number): SlotToFire['skipReason'] {
+    const p = job.policies;
+    if (p.misfirePolicy === 'FIRE_ALL' && p.catchupWindowMs === null) return null;
+    if (nowMs - atMs <= Math.min(this.misfireThresholdMs, p.catchupWindowMs ?? NEVER)) return null;
+    return misfireSkip(p, atMs, job.nextSlot(atMs), nowMs, this.misfireThresholdMs);
   }
 
   /** Applies fire outcomes to the jobs' cursors (in slot order per job). */
@@ -519,13 +552,26 @@ export class SchedulerCore {
     }
     let created = 0;
     let examined = 0;
-    while (created < cap && queue.size > 0 && examined < cap * EXAMINE_FACTOR && !this.stopped) {
+    let skipped = 0;
+    while (
+      created < cap &&
+      queue.size > 0 &&
+      examined < cap * EXAMINE_FACTOR &&
+      skipped < MAX_SKIPS_PER_PASS &&
+      !this.stopped
+    ) {
+      // Slots a misfire policy skips create no work: they ride along in larger rounds and do
+      // not count against the cap, so a day of skipped every-second slots takes a few
+      // statements, not a day of passes (docs/policies.md "Missed slots").
       const round: Planned[] = [];
       const want = Math.min(cap - created, CATCHUP_ROUND);
-      while (round.length < want && queue.size > 0) {
+      let runs = 0;
+      while (runs < want && round.length < SKIP_ROUND && queue.size > 0) {
         const c = queue.peek()!;
+        const skip = this.misfire(c.job, c.atMs, now);
         // In cursor order without a gap, so each slot may carry the cursor (see settle).
-        round.push({ job: c.job, atMs: c.atMs, through: true, fromCursor: NaN });
+        round.push({ job: c.job, atMs: c.atMs, through: true, fromCursor: NaN, skip });
+        if (!skip) runs++;
         const next = c.job.nextSlot(c.atMs);
         if (next <= now) {
           c.atMs = next;
@@ -534,13 +580,17 @@ export class SchedulerCore {
           queue.pop();
         }
       }
-      examined += round.length;
+      examined += runs;
+      skipped += round.length - runs;
       const outcomes = await this.port.fire(
-        round.map(({ job, atMs }) => this.slot(job, atMs, true)),
+        round.map(({ job, atMs, skip }) => this.slot(job, atMs, true, skip)),
         'catchup',
       );
-      created += this.settle(round, outcomes);
-      if (outcomes.some((o) => o.outcome === 'FAILED')) return { created, examined, failed: true };
+      this.settle(round, outcomes);
+      created += outcomes.filter((o, i) => o.outcome === 'CREATED' && !round[i].skip).length;
+      if (outcomes.some((o) => o.outcome === 'FAILED')) {
+        return { created, skipped, examined, failed: true };
+      }
     }
     for (const job of [...this.lagging]) {
       if (job.nextSlot(job.cursorMs) > now) {
@@ -548,7 +598,7 @@ export class SchedulerCore {
         this.lagging.delete(job);
       }
     }
-    return { created, examined, failed: false };
+    return { created, skipped, examined, failed: false };
   }
 
   /** Due slots still waiting (counted up to `limit`), for the backlog gauge. */

@@ -72,6 +72,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     this.timers = new RegistryTimers(this.clock, this.registry);
     this.core = new SchedulerCore(this.clock, this.timers, this.executor, {
       maxCatchupRunsPerLoop: this.config.scheduler.maxCatchupRunsPerLoop,
+      misfireThresholdMs: this.config.scheduler.misfireThresholdMs,
       logger: this.logger,
       onStale: (id) => void this.refresh(id, null),
     });

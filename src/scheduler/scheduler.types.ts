@@ -35,6 +35,17 @@ export interface SlotToFire {
    * last_scheduled_at): the confirmed cursor, recorded as the trigger's cursor row unless it has one
    */
   floor: Date | null;
+  /** the earliest time the run may be handed out: the slot plus its jitter (null: the slot) */
+  notBefore?: Date | null;
+  /** the slot is recorded SKIPPED for this reason (misfire policies; null: the overlap decides) */
+  skipReason?: 'MISFIRE' | 'MISSED_CATCHUP_WINDOW' | null;
+}
+
+/** A trigger that deactivated itself in a fire (run limit reached, one-time slot fired). */
+export interface SelfDeactivation {
+  triggerId: string;
+  revision: number;
+  name: TriggerName;
 }
 
 /** CREATED: this call made the run; EXISTS: the slot already had one; STALE: trigger changed. */
@@ -45,6 +56,11 @@ export interface SlotResult {
   createdAt: Date | null;
   /** whether the trigger has a cursor row after the statement (null: not touched) */
   cursorRow: boolean | null;
+  /** the created run's state and skip reason (null unless CREATED) */
+  state?: string | null;
+  skipReason?: string | null;
+  /** set when the trigger deactivated itself in this statement */
+  deactivated?: SelfDeactivation | null;
 }
 
 /** FAILED: the slot could not be fired (database unavailable…); it stays due. */

@@ -8,7 +8,7 @@ import {
 } from '../common/errors';
 import { withScheduleErrors } from '../common/schedule-errors';
 import { findUnstorable, toFieldErrors } from '../common/validation';
-import { parseScheduleCached, validateAutomationSpec } from '../schedule';
+import { checkDeployable } from '../schedule';
 import { MAX_SET_SIZE, TriggerSetMemberDto } from './dto/trigger-set.dto';
 import {
   storedAutomationSpec,
@@ -59,10 +59,7 @@ function structuralErrors(raw: unknown, at: string): FieldError[] {
 function checkSchedule(member: TriggerSetMemberDto, at: string, now: Date): void {
   try {
     withScheduleErrors(() => {
-      const options = { triggerName: member.name, now };
-      if (member.automationSpec.type === 'SCHEDULE') {
-        parseScheduleCached(member.automationSpec, options);
-      } else validateAutomationSpec(member.automationSpec, options);
+      checkDeployable(member.automationSpec, { triggerName: member.name, now });
     });
   } catch (e) {
     if (e instanceof InvalidScheduleError) {

@@ -26,9 +26,11 @@ export interface StoredRate {
 /** The automation spec as stored: only the fields that were given, cron timezone defaulted. */
 export interface StoredAutomationSpec {
   type: 'SCHEDULE' | 'NONE' | 'EVENT';
-  schedule?: { cron?: StoredCron; rate?: StoredRate; kickoffTimeInputArg?: string };
+  schedule?: { cron?: StoredCron; rate?: StoredRate; at?: string; kickoffTimeInputArg?: string };
   /** an EVENT trigger's filter: the fields given (docs/events.md) */
   event?: StoredEventFilter;
+  /** only when given, nulls dropped (docs/policies.md) */
+  policies?: Record<string, unknown>;
 }
 
 export interface StoredEventFilter {
@@ -67,10 +69,13 @@ export function storedSpec(spec: TriggerSpecDto): StoredSpec {
  */
 export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationSpec {
   const schedule = spec.schedule;
+  const policies = present(spec.policies) ? compact(spec.policies) : {};
+  const withPolicies = Object.keys(policies).length > 0 ? { policies } : {};
   if (spec.type === 'EVENT' && present(spec.event)) {
-    return { type: 'EVENT', event: compact(spec.event) as unknown as StoredEventFilter };
+    const event = compact(spec.event) as unknown as StoredEventFilter;
+    return { type: 'EVENT', event, ...withPolicies };
   }
-  if (spec.type !== 'SCHEDULE' || !present(schedule)) return { type: spec.type };
+  if (spec.type !== 'SCHEDULE' || !present(schedule)) return { type: spec.type, ...withPolicies };
   const out: NonNullable<StoredAutomationSpec['schedule']> = {};
   if (present(schedule.cron)) {
     const { expression, timezone } = schedule.cron;
@@ -87,8 +92,9 @@ export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationS
     out.rate =
       present(startTime) && startTime !== '' ? { value, unit, startTime } : { value, unit };
   }
+  if (present(schedule.at)) out.at = schedule.at;
   if (present(schedule.kickoffTimeInputArg)) {
     out.kickoffTimeInputArg = schedule.kickoffTimeInputArg;
   }
-  return { type: 'SCHEDULE', schedule: out };
+  return { type: 'SCHEDULE', schedule: out, ...withPolicies };
 }

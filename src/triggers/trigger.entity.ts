@@ -9,6 +9,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
 @Unique('uq_triggers_name', ['project', 'domain', 'taskName', 'name'])
 @Check('ck_triggers_automation_type', `"automation_type" IN ('SCHEDULE', 'NONE', 'EVENT')`)
 @Check('ck_triggers_revision', `"latest_revision" >= 1`)
+@Check('ck_triggers_remaining_runs', `"remaining_runs" >= 0`)
 @Index('ix_triggers_active_schedules', { synchronize: false })
 @Index('ix_triggers_list_default', { synchronize: false })
 @Index('ix_triggers_list_updated', { synchronize: false })
@@ -79,4 +80,12 @@ export class TriggerEntity {
 
   @Column({ name: 'updated_by', type: 'varchar', length: 255 })
   updatedBy!: string;
+
+  /** the note of the last activate or deactivate, until the next activation change */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  note!: string | null;
+
+  /** with policies.maxRuns: SCHEDULE runs left (docs/policies.md "Run limit") */
+  @Column({ name: 'remaining_runs', type: 'integer', nullable: true })
+  remainingRuns!: number | null;
 }

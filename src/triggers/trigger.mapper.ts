@@ -13,6 +13,7 @@ import type {
   TriggerStatusDto,
 } from './dto/trigger-details.dto';
 import type { TriggerNameDto } from '../common/http/trigger-key.dto';
+import type { PoliciesViewDto } from './dto/policies.dto';
 import { nextFireAt } from './next-fire';
 import { deliveryView, retryConfigView } from '../runs/lifecycle/delivery-spec';
 
@@ -85,7 +86,7 @@ function toEventFilter(value: unknown): EventFilterViewDto {
 function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto {
   if (value.type === 'EVENT') return { type: 'EVENT', event: toEventFilter(value.event) };
   const type = value.type === 'SCHEDULE' ? 'SCHEDULE' : 'NONE';
-  if (type === 'NONE') return { type };
+  if (type === 'NONE') return { type, ...policiesView(value) };
   const s = asRecord(value.schedule);
   const schedule: ScheduleViewDto = {};
   if (s.cron) {
@@ -98,10 +99,28 @@ function toAutomationSpec(value: Record<string, unknown>): AutomationSpecViewDto
     schedule.rate = { value: Number(r.value), unit: String(r.unit) };
     if (typeof r.startTime === 'string') schedule.rate.startTime = r.startTime;
   }
+  if (typeof s.at === 'string') schedule.at = s.at;
   if (typeof s.kickoffTimeInputArg === 'string') {
     schedule.kickoffTimeInputArg = s.kickoffTimeInputArg;
   }
-  return { type, schedule };
+  return { type, schedule, ...policiesView(value) };
+}
+
+/** `policies` as stored (only the given fields), when any. */
+function policiesView(value: Record<string, unknown>): { policies?: PoliciesViewDto } {
+  const p = asRecord(value.policies);
+  return Object.keys(p).length > 0 ? { policies: p } : {};
+}
+
+/** status.remainingRuns and status.note, each only when set. */
+function policyStatus(
+  remainingRuns: number | null | undefined,
+  note: string | null | undefined,
+): Pick<TriggerStatusDto, 'remainingRuns' | 'note'> {
+  return {
+    ...(typeof remainingRuns === 'number' ? { remainingRuns } : {}),
+    ...(typeof note === 'string' ? { note } : {}),
+  };
 }
 
 function liveNextFire(t: TriggerEntity, now: Date): string | null {
@@ -118,6 +137,7 @@ function toStatus(t: TriggerEntity, now: Date): TriggerStatusDto {
     lastScheduledAt: iso(t.lastScheduledAt),
     deletedAt: iso(t.deletedAt),
     nextFireAt: liveNextFire(t, now),
+    ...policyStatus(t.remainingRuns, t.note),
   };
 }
 
@@ -141,6 +161,7 @@ function snapshotStatus(s: RevisionStatusSnapshot, nextFire: string | null): Tri
     lastScheduledAt: s.lastScheduledAt ?? null,
     deletedAt: s.deletedAt ?? null,
     nextFireAt: nextFire,
+    ...policyStatus(s.remainingRuns, s.note),
   };
 }
 
@@ -160,6 +181,7 @@ export function toRevisionItem(
     action: r.action,
     actor: r.actor,
     createdAt: r.createdAt.toISOString(),
+    note: r.note ?? null,
     status: snapshotStatus(r.status, nextFire),
   };
 }
@@ -180,6 +202,7 @@ export function toRevisionDetails(
     automationSpec: toAutomationSpec(r.automationSpec),
     status: snapshotStatus(r.status, nextFire),
     action: r.action,
+    note: r.note ?? null,
   };
 }
 

@@ -26,7 +26,7 @@ import type { Request, Response } from 'express';
 import { allowedProjects } from '../auth/caller';
 import { Actor } from '../common/actor';
 import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
-import { BulkNamesDto, BulkResultDto } from './dto/bulk.dto';
+import { ActivationNamesDto, BulkNamesDto, BulkResultDto } from './dto/bulk.dto';
 import { DeployTriggerDto } from './dto/deploy-trigger.dto';
 import { PageQueryDto } from '../common/http/page-query.dto';
 import { TriggerKeyParams } from '../common/http/trigger-key.dto';
@@ -99,24 +99,26 @@ export class TriggersController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Activate several triggers',
-    description: 'Each that changes gets an ACTIVATE revision.',
+    description:
+      'Each that changes gets an ACTIVATE revision, with the note when given (status.note); the run limit (policies.maxRuns) starts again.',
   })
   @ApiOkResponse({ type: BulkResultDto })
   @ApiErrors('VALIDATION_FAILED', ...BODY_ERRORS, ...COMMON_ERRORS)
-  activate(@Body() body: BulkNamesDto, @Actor() actor: string): Promise<BulkResultDto> {
-    return this.triggers.bulk('ACTIVATE', body.names, actor);
+  activate(@Body() body: ActivationNamesDto, @Actor() actor: string): Promise<BulkResultDto> {
+    return this.triggers.bulk('ACTIVATE', body.names, actor, body.note ?? null);
   }
 
   @Post('deactivate')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Deactivate several triggers',
-    description: 'Each that changes gets a DEACTIVATE revision.',
+    description:
+      'Each that changes gets a DEACTIVATE revision, with the note when given (status.note).',
   })
   @ApiOkResponse({ type: BulkResultDto })
   @ApiErrors('VALIDATION_FAILED', ...BODY_ERRORS, ...COMMON_ERRORS)
-  deactivate(@Body() body: BulkNamesDto, @Actor() actor: string): Promise<BulkResultDto> {
-    return this.triggers.bulk('DEACTIVATE', body.names, actor);
+  deactivate(@Body() body: ActivationNamesDto, @Actor() actor: string): Promise<BulkResultDto> {
+    return this.triggers.bulk('DEACTIVATE', body.names, actor, body.note ?? null);
   }
 
   @Post('delete')

@@ -17,7 +17,13 @@ function columns(alias: string): string {
     ${alias}.deployed_at AS "deployedAt", ${alias}.updated_at AS "updatedAt",
     ${alias}.activated_at AS "activatedAt", ${alias}.triggered_at AS "triggeredAt",
     ${alias}.last_scheduled_at AS "lastScheduledAt", ${alias}.deleted_at AS "deletedAt",
-    ${alias}.deployed_by AS "deployedBy", ${alias}.updated_by AS "updatedBy"`;
+    ${alias}.deployed_by AS "deployedBy", ${alias}.updated_by AS "updatedBy",
+    ${alias}.note, ${alias}.remaining_runs AS "remainingRuns"`;
+}
+
+/** policies.maxRuns of an automation spec (jsonb SQL), as an integer or NULL. */
+function maxRunsSql(spec: string): string {
+  return `(${spec}->'policies'->>'maxRuns')::int`;
 }
 
 const BY_NAME = `project = $1 AND domain = $2 AND task_name = $3 AND name = $4`;
@@ -69,19 +75,22 @@ export interface ListedTrigger {
   key: string[];
 }
 
+/** $6 of applyBulk is the note (docs/policies.md "Notes"); activation restarts the run limit. */
 const BULK_SET: Record<BulkAction, { where: string; set: string }> = {
   ACTIVATE: {
     where: 'NOT t.active',
     set: `active = true, spec = jsonb_set(t.spec, '{active}', 'true'),
-      activated_at = ${CHANGE_TIME}, effective_at = ${CHANGE_TIME}`,
+      activated_at = ${CHANGE_TIME}, effective_at = ${CHANGE_TIME}, note = $6::text,
+      remaining_runs = ${maxRunsSql('t.automation_spec')}`,
   },
   DEACTIVATE: {
     where: 't.active',
-    set: `active = false, spec = jsonb_set(t.spec, '{active}', 'false')`,
+    set: `active = false, spec = jsonb_set(t.spec, '{active}', 'false'), note = $6::text`,
   },
   DELETE: {
     where: 'true',
-    set: `active = false, spec = jsonb_set(t.spec, '{active}', 'false'), deleted_at = ${CHANGE_TIME}`,
+    set: `active = false, spec = jsonb_set(t.spec, '{active}', 'false'), deleted_at = ${CHANGE_TIME},
+      note = coalesce($6::text, t.note)`,
   },
 };
 
@@ -173,6 +182,13 @@ export class TriggersRepository {
              ELSE t.effective_at END,
            activated_at = CASE
              WHEN $5::boolean AND NOT t.active THEN ${CHANGE_TIME} ELSE t.activated_at END,
+           note = CASE WHEN $5::boolean IS DISTINCT FROM t.active THEN NULL ELSE t.note END,
+           remaining_runs = CASE
+             WHEN ${maxRunsSql('$9::jsonb')} IS NULL THEN NULL
+             WHEN t.deleted_at IS NOT NULL OR t.automation_spec <> $9::jsonb
+               OR ($5::boolean AND NOT t.active) OR t.remaining_runs IS NULL
+               THEN ${maxRunsSql('$9::jsonb')}
+             ELSE t.remaining_runs END,
            updated_at = ${CHANGE_TIME},
            deleted_at = NULL,
            updated_by = $10
@@ -207,9 +223,9 @@ export class TriggersRepository {
       `WITH ins AS (
          INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
            automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
-           updated_at, activated_at, deployed_by, updated_by)
+           updated_at, activated_at, deployed_by, updated_by, remaining_runs)
          VALUES ($1, $2, $3, $4, 1, $5::boolean, $6, $7, $8::jsonb, $9::jsonb, now(), now(), now(),
-           CASE WHEN $5::boolean THEN now() END, $10, $10)
+           CASE WHEN $5::boolean THEN now() END, $10, $10, ${maxRunsSql('$9::jsonb')})
          ON CONFLICT (project, domain, task_name, name) DO NOTHING
          RETURNING *
        ),
@@ -230,6 +246,7 @@ export class TriggersRepository {
     names: TriggerName[],
     actor: string,
     db: Queryable = this.dataSource,
+    note: string | null = null,
   ): Promise<BulkOutcome[]> {
     const { where, set } = BULK_SET[action];
     const rows: {
@@ -273,6 +290,7 @@ export class TriggersRepository {
         names.map((n) => n.taskName),
         names.map((n) => n.name),
         actor,
+        note,
       ],
     );
     const byName = new Map(

@@ -6,7 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { RevisionNotFoundError } from './revisions/revision.errors';
 import { RevisionsRepository } from './revisions/revisions.repository';
 import type { RevisionAction } from './revisions/trigger-revision.entity';
-import { parseScheduleCached, validateAutomationSpec, type AutomationSpecLike } from '../schedule';
+import { checkDeployable, type AutomationSpecLike } from '../schedule';
 import type { BulkResultDto } from './dto/bulk.dto';
 import type { DeployTriggerDto } from './dto/deploy-trigger.dto';
 import type { PageQueryDto } from '../common/http/page-query.dto';
@@ -111,7 +111,12 @@ export class TriggersService {
   }
 
   /** ACTIVATE, DEACTIVATE or DELETE several triggers; a repeated name is handled once. */
-  async bulk(action: BulkAction, names: TriggerName[], actor: string): Promise<BulkResultDto> {
+  async bulk(
+    action: BulkAction,
+    names: TriggerName[],
+    actor: string,
+    note: string | null = null,
+  ): Promise<BulkResultDto> {
     const distinct = new Map<string, TriggerName>();
     for (const n of names) {
       const key = JSON.stringify([n.project, n.domain, n.taskName, n.name]);
@@ -124,7 +129,13 @@ export class TriggersService {
         });
       }
     }
-    const outcomes = await this.triggers.applyBulk(action, [...distinct.values()], actor);
+    const outcomes = await this.triggers.applyBulk(
+      action,
+      [...distinct.values()],
+      actor,
+      undefined,
+      note,
+    );
     const result = {
       updated: [] as TriggerName[],
       unchanged: [] as TriggerName[],
@@ -236,10 +247,7 @@ export class TriggersService {
   /** Content checks of the schedule module (the parser the scheduler uses), as domain errors. */
   private validateSchedule(name: TriggerName, spec: AutomationSpecLike): void {
     const options = { triggerName: name.name, now: new Date(this.clock.now()) };
-    withScheduleErrors(() => {
-      if (spec.type === 'SCHEDULE') parseScheduleCached(spec, options);
-      else validateAutomationSpec(spec, options);
-    });
+    withScheduleErrors(() => checkDeployable(spec, options));
   }
 
   private emit(

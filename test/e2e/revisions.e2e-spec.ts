@@ -119,6 +119,7 @@ describe('trigger revisions and change events (e2e)', () => {
       },
       status: expect.objectContaining({ deletedAt: null, nextFireAt: null }),
       action: 'DEPLOY',
+      note: null,
     });
     const two = await http()
       .get(`${triggerPath(n)}/revisions/2`)
@@ -138,7 +139,8 @@ describe('trigger revisions and change events (e2e)', () => {
     const four = await http()
       .get(`${triggerPath(n)}/revisions/4`)
       .expect(200);
-    const { action, ...asTrigger } = four.body;
+    const { action, note, ...asTrigger } = four.body;
+    expect(note).toBeNull();
     expect(action).toBe('ACTIVATE');
     expect(asTrigger).toEqual(current.body);
   });

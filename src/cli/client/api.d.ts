@@ -493,7 +493,7 @@ export interface paths {
     put?: never;
     /**
      * Activate several triggers
-     * @description Each that changes gets an ACTIVATE revision.
+     * @description Each that changes gets an ACTIVATE revision, with the note when given (status.note); the run limit (policies.maxRuns) starts again.
      */
     post: operations['TriggersController_activate'];
     delete?: never;
@@ -513,7 +513,7 @@ export interface paths {
     put?: never;
     /**
      * Deactivate several triggers
-     * @description Each that changes gets a DEACTIVATE revision.
+     * @description Each that changes gets a DEACTIVATE revision, with the note when given (status.note).
      */
     post: operations['TriggersController_deactivate'];
     delete?: never;
@@ -564,6 +564,15 @@ export interface components {
       /** @example https://storage.example.com/buckets/reports */
       source: string;
     };
+    ActivationNamesDto: {
+      /** @description 1–100 names; a name listed twice is handled and reported once */
+      names: components['schemas']['TriggerNameDto'][];
+      /**
+       * @description kept on each revision this makes (note) and shown in status.note until the next activation change
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note?: string | null;
+    };
     AttemptDto: {
       /** @example null */
       endedAt: string | null;
@@ -583,6 +592,15 @@ export interface components {
     AutomationSpecDto: {
       /** @description required for EVENT, absent otherwise (docs/events.md) */
       event?: components['schemas']['EventFilterDto'];
+      /**
+       * @description overlap, missed slots, jitter, active window, run limit (docs/policies.md)
+       * @example {
+       *       "overlapPolicy": "SKIP",
+       *       "misfirePolicy": "FIRE_LATEST",
+       *       "jitter": "30s"
+       *     }
+       */
+      policies?: components['schemas']['PoliciesDto'];
       /** @description required for SCHEDULE, absent for NONE and EVENT */
       schedule?: components['schemas']['ScheduleDto'];
       /**
@@ -595,6 +613,8 @@ export interface components {
     AutomationSpecViewDto: {
       /** @description EVENT only: which events fire it (docs/events.md) */
       event?: components['schemas']['EventFilterViewDto'];
+      /** @description shown when deployed with any */
+      policies?: components['schemas']['PoliciesViewDto'];
       /** @description SCHEDULE only */
       schedule?: components['schemas']['ScheduleViewDto'];
       /**
@@ -611,6 +631,12 @@ export interface components {
        * @example 2026-07-01T00:00:00Z
        */
       from: string;
+      /**
+       * @description the overlap policy for these runs (docs/policies.md); default ALLOW_ALL, whatever the trigger's
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
       /** @description end (excluded), ISO 8601, not in the future */
       to: string;
     };
@@ -861,7 +887,14 @@ export interface components {
       /** @example TIMEOUT */
       type?: string;
     };
-    FireBodyDto: Record<string, never>;
+    FireBodyDto: {
+      /**
+       * @description overrides the trigger's overlap policy for this run; a run the policy skips still answers 201, SKIPPED (docs/policies.md)
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+    };
     FireTimeDto: {
       /**
        * @description UTC instant
@@ -873,6 +906,11 @@ export interface components {
        * @example 2027-03-14T03:00:00-04:00
        */
       local: string;
+      /**
+       * @description the run's notBefore: `at` plus the trigger's deterministic jitter (policies.jitter), else `at`
+       * @example 2027-03-14T07:00:12.345Z
+       */
+      notBefore: string;
     };
     FireTimesDto: {
       fireTimes: components['schemas']['FireTimeDto'][];
@@ -935,6 +973,81 @@ export interface components {
     LeaseResponseDto: {
       /** @description empty when nothing was due */
       leases: components['schemas']['LeaseDto'][];
+    };
+    PoliciesDto: {
+      /**
+       * @description no slots before this instant (ISO 8601 with a zone)
+       * @example 2026-12-01T00:00:00Z
+       */
+      activeFrom?: Record<string, never>;
+      /**
+       * @description no slots at or after this instant; after it nextFireAt is null
+       * @example 2027-01-01T00:00:00Z
+       */
+      activeUntil?: Record<string, never>;
+      /**
+       * @description a missed slot older than this is SKIPPED (MISSED_CATCHUP_WINDOW); default unlimited
+       * @example 10m
+       */
+      catchupWindow?: Record<string, never>;
+      /**
+       * @description each slot's run gets notBefore = slot + a deterministic offset in [0, jitter); below the schedule's shortest gap
+       * @example 30s
+       */
+      jitter?: Record<string, never>;
+      /**
+       * @description default 1: how many runs may be active before the overlap policy applies
+       * @example 1
+       */
+      maxConcurrentRuns?: Record<string, never>;
+      /**
+       * @description after this many SCHEDULE runs (not skipped) the trigger deactivates itself (actor sundial); status.remainingRuns counts down
+       * @example 10
+       */
+      maxRuns?: Record<string, never>;
+      /**
+       * @description default FIRE_ALL; missed slots (created more than TRIGGER_SCHEDULER_MISFIRE_THRESHOLD late): FIRE_ALL runs each, FIRE_LATEST only the latest, SKIP none
+       * @example FIRE_LATEST
+       * @enum {string}
+       */
+      misfirePolicy?: 'FIRE_ALL' | 'FIRE_LATEST' | 'SKIP';
+      /**
+       * @description default ALLOW_ALL: what a new scheduled or manual run does while maxConcurrentRuns runs of the trigger are active (PENDING, BUFFERED, RUNNING)
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+      /**
+       * @description a run that ends FAILED deactivates the trigger (actor sundial, a note naming the run)
+       * @example true
+       */
+      pauseOnFailure?: Record<string, never>;
+    };
+    PoliciesViewDto: {
+      /** @example 2026-12-01T00:00:00Z */
+      activeFrom?: string;
+      /** @example 2027-01-01T00:00:00Z */
+      activeUntil?: string;
+      /** @example 10m */
+      catchupWindow?: string;
+      /** @example 30s */
+      jitter?: string;
+      /** @example 1 */
+      maxConcurrentRuns?: number;
+      /** @example 10 */
+      maxRuns?: number;
+      /**
+       * @example FIRE_LATEST
+       * @enum {string}
+       */
+      misfirePolicy?: 'FIRE_ALL' | 'FIRE_LATEST' | 'SKIP';
+      /**
+       * @example SKIP
+       * @enum {string}
+       */
+      overlapPolicy?: 'ALLOW_ALL' | 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER';
+      /** @example true */
+      pauseOnFailure?: boolean;
     };
     PreviewScheduleDto: {
       /**
@@ -1061,6 +1174,11 @@ export interface components {
       automationSpec: components['schemas']['AutomationSpecViewDto'];
       id: components['schemas']['TriggerIdDto'];
       metadata: components['schemas']['TriggerMetadataDto'];
+      /**
+       * @description the note given with an activate or deactivate (null otherwise)
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note: string | null;
       spec: components['schemas']['TriggerSpecViewDto'];
       status: components['schemas']['TriggerStatusDto'];
     };
@@ -1077,6 +1195,11 @@ export interface components {
        * @example 2026-11-25T09:00:00.000Z
        */
       createdAt: string;
+      /**
+       * @description the note given with an activate or deactivate (null otherwise)
+       * @example paused for the warehouse migration (ops-42)
+       */
+      note: string | null;
       /** @example 4 */
       revision: number;
       /** @description the status as it was at this revision; nextFireAt is set only on the latest revision of a live trigger */
@@ -1345,17 +1468,27 @@ export interface components {
       token: string | null;
     };
     ScheduleDto: {
-      /** @description exactly one of cron and rate */
+      /**
+       * @description a one-time schedule (exactly one of cron, rate and at): fires once at this future instant (ISO 8601 with a zone), then the trigger deactivates itself
+       * @example 2026-12-24T18:00:00Z
+       */
+      at?: Record<string, never>;
+      /** @description exactly one of cron, rate and at */
       cron?: components['schemas']['CronDto'];
       /**
        * @description the input that receives the scheduled time (ISO 8601)
        * @example kickoff_time
        */
       kickoffTimeInputArg?: Record<string, never>;
-      /** @description exactly one of cron and rate */
+      /** @description exactly one of cron, rate and at */
       rate?: components['schemas']['RateDto'];
     };
     ScheduleViewDto: {
+      /**
+       * @description a one-time schedule
+       * @example 2026-12-24T18:00:00Z
+       */
+      at?: string;
       cron?: components['schemas']['CronViewDto'];
       /** @example kickoff_time */
       kickoffTimeInputArg?: string;
@@ -1560,10 +1693,20 @@ export interface components {
       lastScheduledAt: string | null;
       /**
        * Format: date-time
-       * @description next scheduled fire; null when inactive, deleted, NONE or EVENT
+       * @description next scheduled fire; null when inactive, deleted, NONE, EVENT or past policies.activeUntil
        * @example 2026-12-01T08:00:00.000Z
        */
       nextFireAt: string | null;
+      /**
+       * @description the note of the last activate or deactivate, until the next activation change
+       * @example paused for the migration (ops-42)
+       */
+      note?: string;
+      /**
+       * @description with policies.maxRuns: SCHEDULE runs left before the trigger deactivates itself
+       * @example 7
+       */
+      remainingRuns?: number;
       /**
        * Format: date-time
        * @description when its last run (any source) was created
@@ -3776,7 +3919,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['BulkNamesDto'];
+        'application/json': components['schemas']['ActivationNamesDto'];
       };
     };
     responses: {
@@ -3835,7 +3978,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['BulkNamesDto'];
+        'application/json': components['schemas']['ActivationNamesDto'];
       };
     };
     responses: {

@@ -56,12 +56,16 @@ export const registerRunCommands: Register = (program, run) => {
     .description('create a MANUAL run of a trigger now')
     .argument('<key>', 'project/domain/taskName/name')
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same run')
-    .action((key: string, o: { idempotencyKey?: string }, cmd: Command) =>
+    .option('--overlap-policy <policy>', "overrides the trigger's overlap policy for this run")
+    .action((key: string, o: { idempotencyKey?: string; overlapPolicy?: string }, cmd: Command) =>
       run(cmd, async (ctx) => {
         const path = parseTriggerKey(key);
         const header = o.idempotencyKey ? { 'Idempotency-Key': o.idempotencyKey } : undefined;
+        const body = (
+          o.overlapPolicy ? { overlapPolicy: o.overlapPolicy } : {}
+        ) as Schemas['FireBodyDto'];
         const { data: run, status } = await send(
-          ctx.client.POST(`${KEY_PATH}/fire`, { params: { path }, headers: header, body: {} }),
+          ctx.client.POST(`${KEY_PATH}/fire`, { params: { path }, headers: header, body }),
           ctx.url,
         );
         const existing = status === 200;
@@ -81,10 +85,16 @@ export const registerRunCommands: Register = (program, run) => {
     .requiredOption('--from <iso>', 'first slot (included)')
     .requiredOption('--to <iso>', 'end (excluded), not in the future')
     .option('--dry-run', 'list the runs without creating them')
-    .action((key: string, o: { from: string; to: string; dryRun?: boolean }, cmd: Command) =>
+    .option('--overlap-policy <policy>', 'the overlap policy for these runs (default ALLOW_ALL)')
+    .action((key: string, o: BackfillOptions, cmd: Command) =>
       run(cmd, async (ctx) => {
         const path = parseTriggerKey(key);
-        const body = { from: o.from, to: o.to, ...(o.dryRun ? { dryRun: true } : {}) };
+        const body = {
+          from: o.from,
+          to: o.to,
+          ...(o.dryRun ? { dryRun: true } : {}),
+          ...(o.overlapPolicy ? { overlapPolicy: o.overlapPolicy } : {}),
+        } as Schemas['BackfillBodyDto'];
         const result = await unwrap(
           ctx.client.POST(`${KEY_PATH}/backfill`, { params: { path }, body }),
           ctx.url,
@@ -141,4 +151,11 @@ function scheduleOf(o: PreviewOptions): Record<string, unknown> {
   const m = /^(\d+):([A-Za-z]+)$/.exec(o.rate!);
   if (!m) throw new UsageError('--rate must look like 5:MINUTE (value:unit)');
   return { rate: { value: Number(m[1]), unit: m[2].toUpperCase() } };
+}
+
+interface BackfillOptions {
+  from: string;
+  to: string;
+  dryRun?: boolean;
+  overlapPolicy?: string;
 }

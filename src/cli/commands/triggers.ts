@@ -148,7 +148,7 @@ export const registerTriggerCommands: Register = (program, run) => {
       .command(action)
       .description(`${action} triggers (each that changes gets a revision)`)
       .argument('<keys...>', 'project/domain/taskName/name, 1-100 of them');
-    if (action === 'deactivate') command.option('--note <text>', 'why, kept on the revision');
+    command.option('--note <text>', 'why, kept on the revision and shown in status.note');
     command.action((keys: string[], o: { note?: string }, cmd: Command) =>
       run(cmd, async (ctx) => bulk(ctx, action, keys, o.note)),
     );
@@ -174,8 +174,8 @@ async function bulk(
   note: string | undefined,
 ): Promise<void> {
   const names = keys.map(parseTriggerKey);
-  // The note is sent only when given: an API without it refuses the unknown field.
-  const body = { names, ...(note !== undefined ? { note } : {}) } as Schemas['BulkNamesDto'];
+  // The note is sent only when given (absent and null alike keep no note).
+  const body: Schemas['ActivationNamesDto'] = { names, ...(note !== undefined ? { note } : {}) };
   const result = await unwrap(ctx.client.POST(`/triggers/${action}`, { body }), ctx.url);
   ctx.print(result, () =>
     [

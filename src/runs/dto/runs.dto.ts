@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { OVERLAP_POLICIES, type OverlapPolicy } from '../../triggers/dto/policies.dto';
 
 export class BackfillBodyDto {
   @ApiProperty({ description: 'first slot (included), ISO 8601', example: '2026-07-01T00:00:00Z' })
@@ -14,11 +15,32 @@ export class BackfillBodyDto {
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;
+
+  @ApiPropertyOptional({
+    enum: OVERLAP_POLICIES,
+    example: 'SKIP',
+    description:
+      "the overlap policy for these runs (docs/policies.md); default ALLOW_ALL, whatever the trigger's",
+  })
+  @IsOptional()
+  @IsString()
+  @IsIn(OVERLAP_POLICIES)
+  overlapPolicy?: OverlapPolicy;
 }
 
 /**
- * The body of a manual fire: optional, and no fields yet. Accepting `{}` keeps clients that send
- * an empty JSON object working (the route table refuses bodies only on routes that declare none);
- * any field is an unknown-field 400.
+ * The body of a manual fire: optional (clients may send `{}` or nothing); any other field is an
+ * unknown-field 400.
  */
-export class FireBodyDto {}
+export class FireBodyDto {
+  @ApiPropertyOptional({
+    enum: OVERLAP_POLICIES,
+    example: 'SKIP',
+    description:
+      "overrides the trigger's overlap policy for this run; a run the policy skips still answers 201, SKIPPED (docs/policies.md)",
+  })
+  @IsOptional()
+  @IsString()
+  @IsIn(OVERLAP_POLICIES)
+  overlapPolicy?: OverlapPolicy;
+}

@@ -42,7 +42,11 @@ export class Completions {
     private readonly hash: (token: string) => string,
     private readonly checkId: (id: string) => string,
     /** RunLifecycleService.settle: final-state hooks in the same transaction */
-    private readonly settle: (change: (sql: Sql) => Promise<RunRecord[]>) => Promise<RunRecord[]>,
+    private readonly settle: (
+      change: (sql: Sql) => Promise<RunRecord[]>,
+      /** the runs whose triggers are locked first (docs/policies.md "Two replicas") */
+      runs: string[],
+    ) => Promise<RunRecord[]>,
   ) {
     this.batcher = new MicroBatcher((items) => this.flush(items), MAX_COMPLETIONS, MAX_IN_FLIGHT);
   }
@@ -88,7 +92,10 @@ export class Completions {
   private async flush(items: Item[]): Promise<(RunRecord | null)[]> {
     if (items.length === 0) return [];
     const now = new Date(this.clock.now());
-    const done = await this.settle((sql) => this.states.completeMany(sql, items, now));
+    const done = await this.settle(
+      (sql) => this.states.completeMany(sql, items, now),
+      items.map((i) => i.publicId),
+    );
     const byKey = new Map<string, RunRecord>();
     for (const row of done as (RunRecord & { doneToken?: string })[]) {
       const { doneToken, ...run } = row;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { EMBEDDED_DATABASE, type DatabaseHandle } from '../../database/database.module';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -13,8 +14,18 @@ import { isFinal, type RunError } from './run-state';
 import { RunStateRepository, type Sql } from './run-state.repository';
 import { LeaseLostError, RunFinalError, RunNotFoundError } from './run.errors';
 
+/** What a final-state hook leaves for after the commit: queues to signal, work to do. */
+export interface FinalHookResult {
+  queues?: string[];
+  after?: () => void;
+}
+
 /** Called with the runs a change made final, inside the change's transaction. */
-export type FinalStateHook = (ended: RunRecord[], sql: Sql) => Promise<void>;
+export type FinalStateHook = (ended: RunRecord[], sql: Sql) => Promise<FinalHookResult | void>;
+
+/** What a change locks before it runs (see RunLifecycleService.settle). */
+export type SettleLock =
+  { run: string } | { runs: string[] } | { expiring: { now: Date; limit: number } } | null;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,11 +47,14 @@ const asList = (out: RunRecord | RunRecord[] | null): RunRecord[] =>
  * Every state change of an existing run (docs/delivery.md): an attempt's end (complete, fail,
  * release, lease expiry), cancel, and pending expiry. All of them go through `settle`, the one
  * place where a run reaches a final state: hooks registered with `onFinal` (overlap promotion,
- * pauseOnFailure) run there in the same transaction as the change.
+ * pauseOnFailure: trigger-policy-hooks.ts) run there in the same transaction as the change,
+ * which takes its trigger's lock first (docs/policies.md "Two replicas").
  */
 @Injectable()
 export class RunLifecycleService {
   private readonly finalHooks: FinalStateHook[] = [];
+  /** false on the embedded database: one connection, nothing runs concurrently */
+  private readonly locking: boolean;
   private readonly completions: Completions;
 
   constructor(
@@ -50,7 +64,9 @@ export class RunLifecycleService {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly signals: RunSignals,
+    @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
   ) {
+    this.locking = database.kind !== 'embedded';
     this.completions = new Completions(
       states,
       queries,
@@ -58,7 +74,47 @@ export class RunLifecycleService {
       metrics,
       hashLeaseToken,
       checkRunId,
-      (c) => this.settle(c),
+      (c, runs) => this.settle(c, { runs }),
+    );
+  }
+
+  /**
+   * Locks the trigger rows `ids` (id order) in the transaction `sql`, the lock every statement
+   * that creates runs takes (RunWritesRepository.locked): the overlap decision and the promotion
+   * of BUFFERED runs never run at once for one trigger (docs/policies.md "Two replicas").
+   */
+  async lockTriggers(sql: Sql, ids: string[]): Promise<void> {
+    if (!this.locking || ids.length === 0) return;
+    await sql.query(
+      `SELECT t.id FROM triggers t WHERE t.id = ANY($1::bigint[]) ORDER BY t.id
+       FOR NO KEY UPDATE OF t`,
+      [ids],
+    );
+  }
+
+  /**
+   * The trigger locks a change takes before it changes its runs, so a change always takes the
+   * trigger's lock before a run's (as a fire with CANCEL_OTHER does): never the other way round,
+   * which could deadlock.
+   */
+  private async lockFirst(sql: Sql, lock: SettleLock): Promise<void> {
+    if (!this.locking || lock === null) return;
+    if ('run' in lock || 'runs' in lock) {
+      await sql.query(
+        `SELECT t.id FROM triggers t
+         WHERE t.id IN (SELECT r.trigger_id FROM runs r WHERE r.public_id = ANY($1::uuid[]))
+         ORDER BY t.id FOR NO KEY UPDATE OF t`,
+        ['run' in lock ? [lock.run] : lock.runs],
+      );
+      return;
+    }
+    await sql.query(
+      `SELECT t.id FROM triggers t
+       WHERE t.id IN (SELECT r.trigger_id FROM runs r
+                      WHERE r.state = 'PENDING' AND r.expires_at <= $1::timestamptz
+                      ORDER BY r.expires_at LIMIT $2)
+       ORDER BY t.id FOR NO KEY UPDATE OF t`,
+      [lock.expiring.now.toISOString(), lock.expiring.limit],
     );
   }
 
@@ -74,19 +130,33 @@ export class RunLifecycleService {
    */
   async settle<T extends RunRecord | RunRecord[] | null>(
     change: (sql: Sql) => Promise<T>,
+    lock: SettleLock = null,
   ): Promise<T> {
+    const results: FinalHookResult[] = [];
     const apply = async (sql: Sql): Promise<T> => {
+      await this.lockFirst(sql, lock);
       const out = await change(sql);
       const ended = asList(out).filter((r) => isFinal(r.state));
-      if (ended.length > 0) for (const hook of this.finalHooks) await hook(ended, sql);
+      if (ended.length > 0) {
+        for (const hook of this.finalHooks) {
+          const result = await hook(ended, sql);
+          if (result) results.push(result);
+        }
+      }
       return out;
     };
     const out =
       this.finalHooks.length === 0
         ? await apply(this.dataSource)
         : await this.dataSource.transaction((manager) => apply(manager));
-    const repended = asList(out).filter((r) => r.state === 'PENDING');
-    if (repended.length > 0) await this.signals.publish(repended.map((r) => r.queue));
+    const queues = [
+      ...asList(out)
+        .filter((r) => r.state === 'PENDING')
+        .map((r) => r.queue),
+      ...results.flatMap((r) => r.queues ?? []),
+    ];
+    if (queues.length > 0) await this.signals.publish(queues);
+    for (const r of results) r.after?.();
     return out;
   }
 
@@ -143,8 +213,15 @@ export class RunLifecycleService {
       const seen = ctx
         ? { attempt: ctx.attempt, failures: ctx.failures, cancelRequested: ctx.cancelRequested }
         : null;
-      const run = await this.settle((sql) =>
-        this.states.endAttempt(sql, { publicId: id, tokenHash, expired: false, seen }, change, now),
+      const run = await this.settle(
+        (sql) =>
+          this.states.endAttempt(
+            sql,
+            { publicId: id, tokenHash, expired: false, seen },
+            change,
+            now,
+          ),
+        { run: id },
       );
       if (run) {
         this.metrics.attemptEnded(change.outcome);
@@ -166,7 +243,9 @@ export class RunLifecycleService {
     const error: RunError | null = reason ? { message: reason, type: 'CANCELLED' } : null;
     for (let i = 0; i < 5; i++) {
       const now = new Date(this.clock.now());
-      const cancelled = await this.settle((sql) => this.states.cancelWaiting(sql, id, error, now));
+      const cancelled = await this.settle((sql) => this.states.cancelWaiting(sql, id, error, now), {
+        run: id,
+      });
       if (cancelled) return cancelled;
       const requested = await this.states.requestCancel(this.dataSource, id, error);
       if (requested) return requested;
@@ -204,13 +283,15 @@ export class RunLifecycleService {
         failures: ctx.failures,
         cancelRequested: ctx.cancelRequested,
       };
-      const run = await this.settle((sql) =>
-        this.states.endAttempt(
-          sql,
-          { publicId: lease.publicId, tokenHash: lease.tokenHash, expired: true, seen },
-          change,
-          now,
-        ),
+      const run = await this.settle(
+        (sql) =>
+          this.states.endAttempt(
+            sql,
+            { publicId: lease.publicId, tokenHash: lease.tokenHash, expired: true, seen },
+            change,
+            now,
+          ),
+        { run: lease.publicId },
       );
       if (run) {
         leasesExpired++;
@@ -224,7 +305,9 @@ export class RunLifecycleService {
       type: EXPIRED_ERROR_TYPE,
     };
     for (let i = 0; i < 10; i++) {
-      const ended = await this.settle((sql) => this.states.expirePending(sql, error, now, batch));
+      const ended = await this.settle((sql) => this.states.expirePending(sql, error, now, batch), {
+        expiring: { now, limit: batch },
+      });
       runsExpired += ended.length;
       if (ended.length < batch) break;
     }

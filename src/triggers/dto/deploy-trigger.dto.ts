@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_REVISION } from './trigger-name.dto';
+import { PoliciesDto } from './policies.dto';
 import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
 import {
   DELIVERY_SUBTYPES,
@@ -195,19 +196,28 @@ export class RateDto {
 }
 
 export class ScheduleDto {
-  @ApiPropertyOptional({ type: () => CronDto, description: 'exactly one of cron and rate' })
+  @ApiPropertyOptional({ type: () => CronDto, description: 'exactly one of cron, rate and at' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => CronDto)
   cron?: CronDto | null;
 
-  @ApiPropertyOptional({ type: () => RateDto, description: 'exactly one of cron and rate' })
+  @ApiPropertyOptional({ type: () => RateDto, description: 'exactly one of cron, rate and at' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => RateDto)
   rate?: RateDto | null;
+
+  @ApiPropertyOptional({
+    example: '2026-12-24T18:00:00Z',
+    description:
+      'a one-time schedule (exactly one of cron, rate and at): fires once at this future instant (ISO 8601 with a zone), then the trigger deactivates itself',
+  })
+  @IsOptional()
+  @IsString()
+  at?: string | null;
 
   @ApiPropertyOptional({
     example: 'kickoff_time',
@@ -249,6 +259,17 @@ export class AutomationSpecDto {
   @ValidateNested()
   @Type(() => EventFilterDto)
   event?: EventFilterDto | null;
+
+  @ApiPropertyOptional({
+    type: () => PoliciesDto,
+    description: 'overlap, missed slots, jitter, active window, run limit (docs/policies.md)',
+    example: { overlapPolicy: 'SKIP', misfirePolicy: 'FIRE_LATEST', jitter: '30s' },
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PoliciesDto)
+  policies?: PoliciesDto | null;
 }
 
 /** Body of `PUT /triggers/{project}/{domain}/{taskName}/{name}`. */

@@ -19,6 +19,14 @@ export class RevisionItemDto {
   createdAt!: string;
 
   @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'paused for the warehouse migration (ops-42)',
+    description: 'the note given with an activate or deactivate (null otherwise)',
+  })
+  note!: string | null;
+
+  @ApiProperty({
     type: () => TriggerStatusDto,
     description:
       'the status as it was at this revision; nextFireAt is set only on the latest revision of a live trigger',
@@ -38,4 +46,12 @@ export class RevisionListDto {
 export class RevisionDetailsDto extends TriggerDetailsDto {
   @ApiProperty({ enum: ACTIONS, example: 'DEACTIVATE' })
   action!: RevisionAction;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'paused for the warehouse migration (ops-42)',
+    description: 'the note given with an activate or deactivate (null otherwise)',
+  })
+  note!: string | null;
 }

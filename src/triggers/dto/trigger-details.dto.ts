@@ -1,3 +1,4 @@
+import { PoliciesViewDto } from './policies.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TriggerNameDto } from '../../common/http/trigger-key.dto';
 
@@ -112,6 +113,9 @@ export class ScheduleViewDto {
   @ApiPropertyOptional({ type: () => RateViewDto })
   rate?: RateViewDto;
 
+  @ApiPropertyOptional({ example: '2026-12-24T18:00:00Z', description: 'a one-time schedule' })
+  at?: string;
+
   @ApiPropertyOptional({ example: 'kickoff_time' })
   kickoffTimeInputArg?: string;
 }
@@ -142,6 +146,9 @@ export class AutomationSpecViewDto {
     description: 'EVENT only: which events fire it (docs/events.md)',
   })
   event?: EventFilterViewDto;
+
+  @ApiPropertyOptional({ type: () => PoliciesViewDto, description: 'shown when deployed with any' })
+  policies?: PoliciesViewDto;
 }
 
 export class TriggerStatusDto {
@@ -169,9 +176,22 @@ export class TriggerStatusDto {
   @ApiProperty({
     ...NULLABLE_TIME,
     example: '2026-12-01T08:00:00.000Z',
-    description: 'next scheduled fire; null when inactive, deleted, NONE or EVENT',
+    description:
+      'next scheduled fire; null when inactive, deleted, NONE, EVENT or past policies.activeUntil',
   })
   nextFireAt!: string | null;
+
+  @ApiPropertyOptional({
+    example: 7,
+    description: 'with policies.maxRuns: SCHEDULE runs left before the trigger deactivates itself',
+  })
+  remainingRuns?: number;
+
+  @ApiPropertyOptional({
+    example: 'paused for the migration (ops-42)',
+    description: 'the note of the last activate or deactivate, until the next activation change',
+  })
+  note?: string;
 }
 
 /** A trigger's details (GET, PUT response). */

@@ -12,9 +12,11 @@ export function isoSql(column: string): string {
  */
 export function insertRevisionsSql(source: string, action: RevisionAction): string {
   const actionSql = `'${action}'`;
+  // the note belongs to the activation change that gave it (docs/policies.md "Notes")
+  const noteSql = action === 'ACTIVATE' || action === 'DEACTIVATE' ? 's.note' : 'NULL';
   return `
     INSERT INTO trigger_revisions (trigger_id, revision, action, actor, created_at, active,
-      task_version, spec, automation_spec, status, deployed_by, updated_by)
+      task_version, spec, automation_spec, status, deployed_by, updated_by, note)
     SELECT s.id, s.latest_revision, ${actionSql}, s.updated_by, s.updated_at, s.active,
       s.task_version, s.spec, s.automation_spec,
       jsonb_build_object(
@@ -24,7 +26,9 @@ export function insertRevisionsSql(source: string, action: RevisionAction): stri
         'triggeredAt', ${isoSql('s.triggered_at')},
         'lastScheduledAt', ${isoSql('s.last_scheduled_at')},
         'deletedAt', ${isoSql('s.deleted_at')},
-        'effectiveAt', ${isoSql('s.effective_at')}),
-      s.deployed_by, s.updated_by
+        'effectiveAt', ${isoSql('s.effective_at')},
+        'note', s.note,
+        'remainingRuns', s.remaining_runs),
+      s.deployed_by, s.updated_by, ${noteSql}
     FROM ${source} s`;
 }

@@ -11,6 +11,8 @@ export interface RevisionStatusSnapshot {
   lastScheduledAt: string | null;
   deletedAt: string | null;
   effectiveAt?: string | null;
+  note?: string | null;
+  remainingRuns?: number | null;
 }
 
 /** One revision row as read back. */
@@ -27,11 +29,13 @@ export interface RevisionRecord {
   status: RevisionStatusSnapshot;
   deployedBy: string;
   updatedBy: string;
+  /** the note of an activate or deactivate */
+  note: string | null;
 }
 
 const COLUMNS = `trigger_id AS "triggerId", revision, action, actor, created_at AS "createdAt", active,
   task_version AS "taskVersion", spec, automation_spec AS "automationSpec", status,
-  deployed_by AS "deployedBy", updated_by AS "updatedBy"`;
+  deployed_by AS "deployedBy", updated_by AS "updatedBy", note`;
 
 /** Reads of the append-only `trigger_revisions` table (rows are written with each change). */
 @Injectable()

@@ -44,4 +44,8 @@ export class TriggerRevisionEntity {
 
   @Column({ name: 'updated_by', type: 'varchar', length: 255 })
   updatedBy!: string;
+
+  /** the note given with an activate or deactivate (null for other revisions) */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  note!: string | null;
 }

@@ -1,0 +1,157 @@
+import { insertRevisionsSql } from '../triggers/revisions/revision-snapshot.sql';
+import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
+import { RUN_LIFECYCLE_INSERT_COLUMNS, runLifecycleInsertValues } from './lifecycle/delivery-spec';
+import { inputsSql, runSpecSql } from './run-inputs.sql';
+import {
+  decidedState,
+  maxConcurrentSql,
+  overlapDecisionSql,
+  overlapPolicySql,
+} from './overlap.sql';
+
+/** The actor of the revisions Sundial makes itself (docs/policies.md). */
+export const SUNDIAL_ACTOR = 'sundial';
+
+/**
+ * SQL of a self-deactivation inside an UPDATE of triggers `t`: when `done` (a boolean SQL
+ * expression) holds, the trigger becomes inactive with a new revision by `sundial` and `note`.
+ */
+export function selfDeactivateSet(done: string, note: string): string {
+  return `active = CASE WHEN ${done} THEN false ELSE t.active END,
+          spec = CASE WHEN ${done} THEN jsonb_set(t.spec, '{active}', 'false') ELSE t.spec END,
+          latest_revision = t.latest_revision + CASE WHEN ${done} THEN 1 ELSE 0 END,
+          updated_at = CASE WHEN ${done} THEN GREATEST(now(), t.updated_at) ELSE t.updated_at END,
+          updated_by = CASE WHEN ${done} THEN '${SUNDIAL_ACTOR}' ELSE t.updated_by END,
+          note = CASE WHEN ${done} THEN ${note} ELSE t.note END`;
+}
+
+/**
+ * The DEACTIVATE revisions of the rows of `moved` (a CTE returning `id` and `after`, the
+ * trigger row as jsonb after the change, or NULL when it did not deactivate).
+ */
+export function selfDeactivationRevisionsSql(moved: string): string {
+  return insertRevisionsSql(
+    `(SELECT (jsonb_populate_record(NULL::triggers, m.after)).* FROM ${moved} m
+      WHERE m.after IS NOT NULL)`,
+    'DEACTIVATE',
+  );
+}
+
+/**
+ * The scheduled fire (RunWritesRepository.fireScheduledSlots): $1–$8 are the slots' trigger ids,
+ * revisions, times, run names, through, floor, notBefore (jitter) and pre-decided skip reasons
+ * (misfire). One run per free slot of an active trigger at that revision, its state decided by
+ * the overlap policy (overlap.sql.ts), at most `remaining_runs` of them not pre-skipped (the run
+ * limit); a trigger whose run limit is reached, or whose one-time slot fired, deactivates itself
+ * in the same statement (a DEACTIVATE revision by `sundial`).
+ */
+export const FIRE_SLOTS_SQL = `WITH due AS (
+         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
+                d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor,
+                coalesce(d.not_before, d.at)::timestamptz AS not_before, d.skip AS pre_skip
+         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[])
+              WITH ORDINALITY AS d(trigger_id, revision, at, name, through, floor, not_before, skip, ord)
+       ),
+       eligible AS (
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
+                t.last_scheduled_at, t.project, t.remaining_runs
+         FROM (SELECT DISTINCT trigger_id FROM due) d
+         JOIN triggers t ON t.id = d.trigger_id
+         WHERE ${ACTIVE_SCHEDULE}
+       ),
+       ok AS (
+         SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,
+                e.remaining_runs
+         FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
+       ),
+       fresh AS (
+         SELECT ok.*, count(*) FILTER (WHERE ok.pre_skip IS NULL) OVER (
+                  PARTITION BY ok.trigger_id ORDER BY ok.scheduled_at ROWS UNBOUNDED PRECEDING) AS nth
+         FROM ok
+         WHERE NOT EXISTS (
+           SELECT 1 FROM runs r
+           WHERE r.trigger_id = ok.trigger_id AND r.scheduled_at = ok.scheduled_at
+             AND r.source IN ('SCHEDULE', 'BACKFILL'))
+       ),
+       cand AS (
+         SELECT f.*, ${overlapPolicySql('f.automation_spec')} AS policy,
+                ${maxConcurrentSql('f.automation_spec')} AS max_conc
+         FROM fresh f
+         WHERE f.remaining_runs IS NULL OR f.pre_skip IS NOT NULL OR f.nth <= f.remaining_runs
+       ),
+       ${overlapDecisionSql('cand')},
+       ins AS (
+         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
+         SELECT c.trigger_id, c.revision, c.name, 'SCHEDULE', c.scheduled_at, clock_timestamp(),
+                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')},
+                ${runLifecycleInsertValues('c', 'c.scheduled_at', decidedState('dd'), 'c.not_before')}
+         FROM cand c JOIN ov_decided dd ON dd.ord = c.ord ORDER BY c.ord
+         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
+         RETURNING trigger_id, scheduled_at, created_at, queue, state, skip_reason
+       ),
+       fired AS (
+         SELECT i.trigger_id, max(i.scheduled_at) AS last_scheduled, max(i.created_at) AS last_created,
+                count(*) FILTER (WHERE i.state <> 'SKIPPED')::int AS counted
+         FROM ins i GROUP BY i.trigger_id
+       ),
+       moved AS (
+         UPDATE triggers t
+         SET last_scheduled_at = GREATEST(t.last_scheduled_at, f.last_scheduled),
+             triggered_at = GREATEST(t.triggered_at, f.last_created),
+             remaining_runs = CASE WHEN t.remaining_runs IS NOT NULL
+                                   THEN GREATEST(t.remaining_runs - f.counted, 0) END,
+             ${selfDeactivateSet(
+               `(t.remaining_runs - f.counted <= 0 OR t.automation_spec->'schedule' ? 'at')`,
+               `CASE WHEN t.remaining_runs - f.counted <= 0
+                       THEN 'deactivated: policies.maxRuns reached'
+                     ELSE 'deactivated: the one-time schedule fired' END`,
+             )}
+         FROM fired f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
+         RETURNING t.id, CASE WHEN NOT t.active THEN to_jsonb(t) END AS after
+       ),
+       self_revisions AS (${selfDeactivationRevisionsSql('moved')}),
+       cursor_plan AS (
+         SELECT ok.trigger_id, min(ok.floor) AS floor, max(ok.through) AS through,
+                GREATEST(max(ok.last_scheduled_at), max(f.last_scheduled)) AS last_scheduled
+         FROM ok LEFT JOIN fired f ON f.trigger_id = ok.trigger_id
+         WHERE ok.floor IS NOT NULL OR ok.through IS NOT NULL
+         GROUP BY ok.trigger_id
+       ),
+       opened AS (
+         INSERT INTO scheduler_cursors (trigger_id, scheduled_through)
+         SELECT trigger_id, floor FROM cursor_plan WHERE floor IS NOT NULL
+         ON CONFLICT (trigger_id) DO NOTHING
+       ),
+       closed AS (
+         DELETE FROM scheduler_cursors c USING cursor_plan p
+         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
+           AND p.through >= coalesce(p.last_scheduled, '-infinity')
+       ),
+       advanced AS (
+         UPDATE scheduler_cursors c SET scheduled_through = GREATEST(c.scheduled_through, p.through)
+         FROM cursor_plan p
+         WHERE c.trigger_id = p.trigger_id AND p.floor IS NULL
+           AND p.through < coalesce(p.last_scheduled, '-infinity')
+       )
+       SELECT d.ord::text AS ord,
+              CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
+                   WHEN ins.trigger_id IS NOT NULL THEN 'CREATED'
+                   WHEN fr.ord IS NOT NULL AND c.ord IS NULL THEN 'STALE'
+                   ELSE 'EXISTS' END AS outcome,
+              ins.created_at AS "createdAt", ins.queue, ins.state, ins.skip_reason AS "skipReason",
+              CASE WHEN ok.trigger_id IS NULL OR p.trigger_id IS NULL THEN NULL
+                   WHEN p.floor IS NOT NULL THEN true
+                   ELSE p.through < coalesce(p.last_scheduled, '-infinity') END AS "cursorRow",
+              CASE WHEN m.after IS NOT NULL THEN json_build_object(
+                'revision', (m.after->>'latest_revision')::int, 'project', m.after->>'project',
+                'domain', m.after->>'domain', 'taskName', m.after->>'task_name',
+                'name', m.after->>'name') END AS deactivated
+       FROM due d
+       LEFT JOIN ok ON ok.ord = d.ord
+       LEFT JOIN fresh fr ON fr.ord = d.ord
+       LEFT JOIN cand c ON c.ord = d.ord
+       LEFT JOIN ins ON ins.trigger_id = d.trigger_id AND ins.scheduled_at = d.scheduled_at
+       LEFT JOIN moved m ON m.id = d.trigger_id AND ins.trigger_id IS NOT NULL
+       LEFT JOIN cursor_plan p ON p.trigger_id = d.trigger_id`;
