@@ -5,6 +5,14 @@ import {
   RUN_LIFECYCLE_INSERT_COLUMNS,
   runLifecycleInsertValues,
 } from '../runs/lifecycle/delivery-spec';
+import type { Sql } from '../runs/lifecycle/run-state.repository';
+import {
+  decidedState,
+  maxConcurrentSql,
+  overlapDecisionSql,
+  overlapPolicySql,
+} from '../runs/overlap.sql';
+import { RunWritesRepository } from '../runs/run-writes.repository';
 
 /** One event to publish, as the statement takes it. */
 export interface EventToPublish {
@@ -26,7 +34,7 @@ export interface PublishedEvent {
   key: string;
   /** false: the event was received before (a duplicate); its runs are read by runsOf */
   fresh: boolean;
-  runs: { id: string; queue: string }[];
+  runs: { id: string; queue: string; state: string }[];
 }
 
 /**
@@ -43,14 +51,48 @@ const MATCH_KEY = `(length(t.automation_spec->'event'->>'type')::text || ':' ||
 const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
+/** The events of a publish and the keys they match, as the statements take them. */
+function eventParams(events: EventToPublish[]): { ord: number[]; key: string[] } {
+  const ord: number[] = [];
+  const key: string[] = [];
+  events.forEach((e, i) => {
+    for (const k of e.probes) {
+      ord.push(i + 1);
+      key.push(k);
+    }
+  });
+  return { ord, key };
+}
+
+const EVENTS_CTE = `ev AS (
+           SELECT decode(e.k, 'hex') AS key, e.source, e.id, e.type, e.subject,
+                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                       $7::text[]) WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, ord)
+         ),
+         probe AS (
+           SELECT p.ord, p.k FROM unnest($8::int[], $11::text[]) AS p(ord, k)
+         )`;
+
+/** The live EVENT triggers `t` that an event `ev` matches through its probes `p`. */
+const MATCHES = `JOIN triggers t ON ${MATCH_KEY} = p.k
+           JOIN ev ON ev.ord = p.ord
+           WHERE ${LIVE_EVENT_TRIGGER}
+             AND (${SUBJECT} IS NULL
+                  OR (right(${SUBJECT}, 1) = '*' AND starts_with(ev.subject, left(${SUBJECT}, -1)))
+                  OR ${SUBJECT} = ev.subject)
+             AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))`;
+
 /**
- * The events table and the one statement that creates EVENT runs (docs/events.md). Overlap
- * policy (issue 13) goes in publish(): the initial state of each run is the
- * runLifecycleInsertValues(…, initial) argument of its INSERT.
+ * The events table and the one statement that creates EVENT runs (docs/events.md), with each
+ * run's state decided by its trigger's overlap policy (docs/policies.md "Overlap").
  */
 @Injectable()
 export class EventsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writes: RunWritesRepository,
+  ) {}
 
   /**
    * Records each event that was not received before (its key is the primary key of `events`: of
@@ -59,8 +101,10 @@ export class EventsRepository {
    * `projects` (null: every project) whose filter matches. The triggers of each event are found
    * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
    * equality: index lookups among many triggers, or one pass over few (the key is computed once
-   * per trigger, never per event); the subject is checked on the triggers found. Events are inserted in key order, so concurrent
-   * batches do not deadlock on each other. The matched triggers are not locked (a publish that
+   * per trigger, never per event); the subject is checked on the triggers found. Events are
+   * inserted in key order, so concurrent batches do not deadlock on each other. Each run's state
+   * is the overlap decision of its trigger (overlap.sql.ts). Only triggers with an overlap policy
+   * are locked (first, in id order, as a fire locks them); the others are not (a publish that
    * races a deactivation is as if it came just before it), and their triggered_at moves at most
    * once a second, so concurrent publishes to one trigger do not queue on its row.
    */
@@ -70,48 +114,73 @@ export class EventsRepository {
     receivedAt: Date,
   ): Promise<PublishedEvent[]> {
     if (events.length === 0) return [];
-    const probeOrd: number[] = [];
-    const probeKey: string[] = [];
-    events.forEach((e, i) => {
-      for (const k of e.probes) {
-        probeOrd.push(i + 1);
-        probeKey.push(k);
-      }
-    });
-    const rows: { key: string; fresh: boolean; runs: { id: string; queue: string }[] }[] =
-      await this.dataSource.query(
-        `WITH ev AS (
-           SELECT decode(e.k, 'hex') AS key, e.source, e.id, e.type, e.subject,
-                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::text[]) WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, ord)
-         ),
+    const probes = eventParams(events);
+    const params = [
+      events.map((e) => e.key),
+      events.map((e) => e.source),
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.subject),
+      events.map((e) => e.scheduledAt.toISOString()),
+      events.map((e) => e.payload),
+      probes.ord,
+      projects,
+      receivedAt.toISOString(),
+      probes.key,
+    ];
+    // Triggers with an overlap policy are locked before their runs are decided, like a fire
+    // (RunWritesRepository.locked); the common case, no policy, takes no lock.
+    const policed: { id: string }[] = await this.dataSource.query(
+      `WITH ${EVENTS_CTE}
+       SELECT DISTINCT t.id::text AS id, $10::timestamptz AS at -- (every parameter typed)
+       FROM probe p ${MATCHES}
+         AND ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL'`,
+      params,
+    );
+    const run = (sql: Sql) => this.insert(sql, params);
+    const rows =
+      policed.length === 0
+        ? await run(this.dataSource)
+        : await this.writes.locked(
+            policed.map((p) => p.id),
+            run,
+          );
+    return rows.map((r) => ({ key: r.key, fresh: r.fresh, runs: r.runs }));
+  }
+
+  private insert(
+    sql: Sql,
+    params: unknown[],
+  ): Promise<
+    { key: string; fresh: boolean; runs: { id: string; queue: string; state: string }[] }[]
+  > {
+    return sql.query(
+      `WITH ${EVENTS_CTE},
          fresh AS (
            INSERT INTO events (key, source, id, type, received_at)
            SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev ORDER BY ev.key
            ON CONFLICT (key) DO NOTHING
            RETURNING key
          ),
-         probe AS (
-           SELECT p.ord, p.k FROM unnest($8::int[], $11::text[]) AS p(ord, k)
-         ),
          matched AS (
            SELECT DISTINCT ev.ord, t.id AS trigger_id
            FROM probe p
-           JOIN triggers t ON ${MATCH_KEY} = p.k
-           JOIN ev ON ev.ord = p.ord
-           JOIN fresh ON fresh.key = ev.key
-           WHERE ${LIVE_EVENT_TRIGGER}
-             AND (${SUBJECT} IS NULL
-                  OR (right(${SUBJECT}, 1) = '*' AND starts_with(ev.subject, left(${SUBJECT}, -1)))
-                  OR ${SUBJECT} = ev.subject)
-             AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))
+           ${MATCHES}
+             AND ev.key IN (SELECT key FROM fresh)
          ),
          locked AS (
            SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
            FROM (SELECT DISTINCT trigger_id FROM matched) m
            JOIN triggers t ON t.id = m.trigger_id
          ),
+         cand AS (
+           SELECT row_number() OVER (ORDER BY ev.key, l.id) AS ord, l.id AS trigger_id,
+                  ev.scheduled_at, NULL::text AS pre_skip, ev.key AS event_key,
+                  ${overlapPolicySql('l.automation_spec')} AS policy,
+                  ${maxConcurrentSql('l.automation_spec')} AS max_conc
+           FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
+         ),
+         ${overlapDecisionSql('cand')},
          ins AS (
            INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
                              task_version, inputs, run_spec, event_source, event_id, event_key,
@@ -121,10 +190,11 @@ export class EventsRepository {
                   'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
                   ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
                   ev.source, ev.id, ev.key,
-                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)')}
-           FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
-           ORDER BY ev.key, l.id
-           RETURNING trigger_id, event_key, public_id::text AS id, queue
+                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)', decidedState('dd'))}
+           FROM cand c JOIN ov_decided dd ON dd.ord = c.ord
+           JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id
+           ORDER BY c.ord
+           RETURNING trigger_id, event_key, public_id::text AS id, queue, state
          ),
          moved AS (
            UPDATE triggers t SET triggered_at = $10::timestamptz
@@ -133,26 +203,14 @@ export class EventsRepository {
              AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
          )
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue)
+                coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
+                                                            'state', i.state)
                                           ORDER BY i.trigger_id)
                           FROM ins i WHERE i.event_key = ev.key), '[]'::json) AS runs
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key
          ORDER BY ev.ord`,
-        [
-          events.map((e) => e.key),
-          events.map((e) => e.source),
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => e.subject),
-          events.map((e) => e.scheduledAt.toISOString()),
-          events.map((e) => e.payload),
-          probeOrd,
-          projects,
-          receivedAt.toISOString(),
-          probeKey,
-        ],
-      );
-    return rows.map((r) => ({ key: r.key, fresh: r.fresh, runs: r.runs }));
+      params,
+    );
   }
 
   /**

@@ -95,7 +95,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
       else {
         this.metrics.eventsReceivedTotal(runs.length > 0 ? 'matched' : 'unmatched');
         created += p.runs.length;
-        for (const run of p.runs) queues.add(run.queue);
+        for (const run of p.runs) if (run.state === 'PENDING') queues.add(run.queue);
       }
       return { id: r.event.id, source: r.event.source, runs, duplicate };
     });

@@ -100,13 +100,6 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly eventsReceived = new Counter({
-    name: 'sundial_events_received_total',
-    help: 'Events published to POST /events, by outcome (matched, unmatched, duplicate, rejected)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
   private readonly slotsSkipped = new Counter({
     name: 'sundial_slots_skipped_total',
     help: 'Runs created SKIPPED by reason (OVERLAP, BUFFER_FULL, MISFIRE, MISSED_CATCHUP_WINDOW)',
@@ -114,12 +107,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly eventsReceived = new Counter({
+    name: 'sundial_events_received_total',
+    help: 'Events published to POST /events, by outcome (matched, unmatched, duplicate, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    for (const outcome of EVENT_OUTCOMES) this.eventsReceived.inc({ outcome }, 0);
     for (const reason of ['OVERLAP', 'BUFFER_FULL', 'MISFIRE', 'MISSED_CATCHUP_WINDOW']) {
       this.slotsSkipped.inc({ reason }, 0);
     }
+    for (const outcome of EVENT_OUTCOMES) this.eventsReceived.inc({ outcome }, 0);
     for (const source of RUN_SOURCES) this.runsCreatedTotal.inc({ source }, 0);
     for (const outcome of ['SUCCEEDED', 'FAILED', 'LEASE_EXPIRED', 'RELEASED', 'CANCELLED']) {
       this.attemptsTotal.inc({ outcome }, 0);

@@ -72,8 +72,11 @@ export function storedAutomationSpec(spec: AutomationSpecDto): StoredAutomationS
   const policies = present(spec.policies) ? compact(spec.policies) : {};
   const withPolicies = Object.keys(policies).length > 0 ? { policies } : {};
   if (spec.type === 'EVENT' && present(spec.event)) {
-    const event = compact(spec.event) as unknown as StoredEventFilter;
-    return { type: 'EVENT', event, ...withPolicies };
+    return {
+      type: 'EVENT',
+      event: compact(spec.event) as unknown as StoredEventFilter,
+      ...withPolicies,
+    };
   }
   if (spec.type !== 'SCHEDULE' || !present(schedule)) return { type: spec.type, ...withPolicies };
   const out: NonNullable<StoredAutomationSpec['schedule']> = {};

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { useTestApp } from '../support/test-app';
+import { lease } from '../support/workers';
+
+/** The trigger's overlap policy applies to EVENT runs (docs/events.md, docs/policies.md). */
+describe('event triggers with an overlap policy (e2e)', () => {
+  const ctx = useTestApp();
+  const http = () => ctx.app().http();
+  let n = 0;
+
+  async function deploy(type: string, policies: Record<string, unknown>): Promise<string> {
+    const path = `/triggers/p/d/evo/t${++n}`;
+    await http()
+      .put(path)
+      .send({
+        spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: `evo-${n}` } },
+        automationSpec: { type: 'EVENT', event: { type }, policies },
+      })
+      .expect(201);
+    return path;
+  }
+
+  async function publish(type: string): Promise<string> {
+    const res = await http()
+      .post('/events')
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'src/o', type }))
+      .expect(202);
+    const [runId] = (res.body as { accepted: { runs: string[] }[] }).accepted[0].runs;
+    return runId;
+  }
+
+  const run = async (id: string) => (await http().get(`/runs/${id}`).expect(200)).body;
+
+  it('SKIP: an event while the previous run is active makes a SKIPPED run (OVERLAP)', async () => {
+    const type = `com.example.skip.${randomUUID().slice(0, 8)}`;
+    await deploy(type, { overlapPolicy: 'SKIP' });
+    const first = await publish(type);
+    const [held] = await lease(http, `evo-${n}`);
+    expect(held.run.id).toBe(first);
+    const second = await publish(type);
+    expect(await run(second)).toMatchObject({ state: 'SKIPPED', skipReason: 'OVERLAP' });
+    await http().post(`/runs/${first}/complete`).send({ leaseToken: held.leaseToken }).expect(200);
+    const third = await publish(type);
+    expect(await run(third)).toMatchObject({ state: 'PENDING' });
+  });
+
+  it('BUFFER_ONE: one event waits BUFFERED and starts when the active run ends', async () => {
+    const type = `com.example.buf.${randomUUID().slice(0, 8)}`;
+    await deploy(type, { overlapPolicy: 'BUFFER_ONE' });
+    const first = await publish(type);
+    const [held] = await lease(http, `evo-${n}`);
+    const second = await publish(type);
+    const third = await publish(type);
+    expect((await run(second)).state).toBe('BUFFERED');
+    expect(await run(third)).toMatchObject({ state: 'SKIPPED', skipReason: 'BUFFER_FULL' });
+    await http().post(`/runs/${first}/complete`).send({ leaseToken: held.leaseToken }).expect(200);
+    expect((await run(second)).state).toBe('PENDING');
+  });
+
+  it('10 different events at once with SKIP start exactly one run', async () => {
+    const type = `com.example.race.${randomUUID().slice(0, 8)}`;
+    await deploy(type, { overlapPolicy: 'SKIP' });
+    const ids = await Promise.all(Array.from({ length: 10 }, () => publish(type)));
+    const states = await Promise.all(ids.map(async (id) => (await run(id)).state as string));
+    expect(states.filter((s) => s === 'PENDING')).toHaveLength(1);
+    expect(states.filter((s) => s === 'SKIPPED')).toHaveLength(9);
+  });
+});
