@@ -20,12 +20,18 @@ export interface SchedulerConfig {
   misfireThresholdMs: number;
   executionQps: number;
   executionBurst: number;
+  /** how long a partition lease lasts without a heartbeat (docs/scale-out.md) */
+  partitionLeaseMs: number;
+  /** this process's id in the partition leases and in runs.fired_by */
+  instanceId: string;
 }
 
 /** The run lifecycle (docs/delivery.md). */
 export interface RunsConfig {
   /** how often every instance sweeps expired leases and expired pending runs */
   sweepIntervalMs: number;
+  /** final runs older than this are deleted (docs/runs.md "Retention"); 0: kept forever */
+  retentionMs: number;
 }
 
 export interface RateLimitConfig {

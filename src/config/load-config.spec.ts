@@ -20,6 +20,30 @@ function failure(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
+describe('scale-out and retention settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env, cwd: null });
+
+  it('reads RUNS_RETENTION with days, and 0 as forever', () => {
+    expect(load({ RUNS_RETENTION: '7d' }).runs.retentionMs).toBe(7 * 86_400_000);
+    expect(load({ RUNS_RETENTION: '1d12h' }).runs.retentionMs).toBe(36 * 3_600_000);
+    expect(load({ RUNS_RETENTION: '90s' }).runs.retentionMs).toBe(90_000);
+    expect(load({ RUNS_RETENTION: '0' }).runs.retentionMs).toBe(0);
+  });
+
+  it.each(['500ms', 'soon', '-1d'])('refuses RUNS_RETENTION=%s', (text) => {
+    expect(() => load({ RUNS_RETENTION: text })).toThrow(/RUNS_RETENTION/);
+  });
+
+  it('reads TRIGGER_SCHEDULER_PARTITION_LEASE from 1 s, and a distinct instance id per start', () => {
+    expect(load({ TRIGGER_SCHEDULER_PARTITION_LEASE: '3s' }).scheduler.partitionLeaseMs).toBe(3000);
+    expect(() => load({ TRIGGER_SCHEDULER_PARTITION_LEASE: '500ms' })).toThrow(
+      /TRIGGER_SCHEDULER_PARTITION_LEASE/,
+    );
+    expect(load({}).scheduler.instanceId).not.toBe(load({}).scheduler.instanceId);
+    expect(load({ SUNDIAL_INSTANCE_ID: 'node-a' }).scheduler.instanceId).toBe('node-a');
+  });
+});
+
 describe('parseDuration', () => {
   it.each([
     ['30s', 30_000],
@@ -49,7 +73,11 @@ describe('loadConfig', () => {
       misfireThresholdMs: 60_000,
       executionQps: 10,
       executionBurst: 20,
+      partitionLeaseMs: 10_000,
+      instanceId: c.scheduler.instanceId,
     });
+    expect(c.scheduler.instanceId).toMatch(/-\d+-[0-9a-f]{8}$/);
+    expect(c.runs.retentionMs).toBe(30 * 86_400_000);
     expect(c.httpRateLimit).toEqual({ limit: 6000, windowMs: 60_000 });
     expect(c.apiKeys).toEqual([]);
     expect(c.authDisabled).toBe(false);

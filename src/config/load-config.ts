@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { ApiKeyConfig, AppConfig, LogLevel, RateLimitConfig, Role } from './app-config';
 import { parseDuration } from './duration';
+import { newInstanceId } from '../scheduler/partitions';
 import { InvalidSetting } from './invalid-setting';
 import { InvalidCombination, WEBHOOK_SETTINGS, webhookConfig } from './webhook-settings';
 
@@ -78,6 +79,20 @@ function duration(minMs: number, maxMs: number) {
     }
     return ms;
   };
+}
+
+/** RUNS_RETENTION: `0` (forever), or a duration from 1 s; whole days may lead (`30d`, `1d12h`). */
+function retention(value: unknown): number {
+  const t = text(value);
+  if (t === '0') return 0;
+  const m = /^(\d+)d(.*)$/.exec(t);
+  const rest = m ? (m[2] === '' ? 0 : parseDuration(m[2])) : parseDuration(t);
+  if (rest === null) throw new Invalid(`"${t}" is not a duration (e.g. 30d, 12h, 90s) or 0`);
+  const ms = (m ? Number(m[1]) * 86_400_000 : 0) + rest;
+  if (ms < 1_000 || ms > 36_500 * 86_400_000) {
+    throw new Invalid(`${t} is out of range 1s–36500d (0 keeps runs forever)`);
+  }
+  return ms;
 }
 
 function optionalString(value: unknown): string | null {
@@ -181,6 +196,30 @@ const SETTINGS = {
     yaml: 'runs.triggerScheduler.executionBurst',
     default: 20,
     parse: int(1, 1_000_000),
+  },
+  partitionLeaseMs: {
+    env: 'TRIGGER_SCHEDULER_PARTITION_LEASE',
+    yaml: 'runs.triggerScheduler.partitionLease',
+    default: 10_000,
+    parse: duration(1_000, 600_000),
+  },
+  instanceId: {
+    env: 'SUNDIAL_INSTANCE_ID',
+    yaml: 'server.instanceId',
+    default: null as string | null,
+    parse: (v: unknown): string | null => {
+      const t = optionalString(v);
+      if (t !== null && !/^[A-Za-z0-9._:-]{1,64}$/.test(t)) {
+        throw new Invalid('needs 1–64 characters of A-Z a-z 0-9 . _ : -');
+      }
+      return t;
+    },
+  },
+  runsRetentionMs: {
+    env: 'RUNS_RETENTION',
+    yaml: 'runs.retention',
+    default: 30 * 86_400_000,
+    parse: retention,
   },
   httpRateLimit: {
     env: 'HTTP_RATE_LIMIT',
@@ -355,8 +394,10 @@ function toAppConfig(v: Values): AppConfig {
     misfireThresholdMs: v.misfireThresholdMs,
     executionQps: v.executionQps,
     executionBurst: v.executionBurst,
+    partitionLeaseMs: v.partitionLeaseMs,
+    instanceId: newInstanceId(v.instanceId),
   };
-  config.runs = { sweepIntervalMs: v.runsSweepIntervalMs };
+  config.runs = { sweepIntervalMs: v.runsSweepIntervalMs, retentionMs: v.runsRetentionMs };
   config.httpRateLimit = v.httpRateLimit;
   config.apiKeys = v.apiKeys;
   config.authDisabled = v.authDisabled;

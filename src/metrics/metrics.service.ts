@@ -58,6 +58,24 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly partitionsOwned = new Gauge({
+    name: 'sundial_scheduler_partitions_owned',
+    help: 'Scheduler partitions this instance owns (docs/scale-out.md)',
+    registers: [this.registry],
+  });
+
+  private readonly fireConflicts = new Counter({
+    name: 'sundial_fire_conflicts_total',
+    help: 'Slots this instance fired that were already filled (by another instance or before)',
+    registers: [this.registry],
+  });
+
+  private readonly runsDeleted = new Counter({
+    name: 'sundial_runs_deleted_total',
+    help: 'Final runs deleted by retention (RUNS_RETENTION)',
+    registers: [this.registry],
+  });
+
   private readonly revisionConflicts = new Counter({
     name: 'sundial_revision_conflicts_total',
     help: 'Deploys rejected with 409 REVISION_CONFLICT',
@@ -154,6 +172,21 @@ export class MetricsService {
   /** `n` due past slots wait to be fired (after a catch-up pass). */
   setCatchupBacklog(n: number): void {
     this.catchupBacklog.set(n);
+  }
+
+  /** This instance owns `n` scheduler partitions. */
+  setPartitionsOwned(n: number): void {
+    this.partitionsOwned.set(n);
+  }
+
+  /** `n` fired slots already had a run. */
+  fireConflict(n: number): void {
+    if (n > 0) this.fireConflicts.inc(n);
+  }
+
+  /** Retention deleted `n` runs. */
+  runsDeletedByRetention(n: number): void {
+    if (n > 0) this.runsDeleted.inc(n);
   }
 
   /** A deploy was rejected with REVISION_CONFLICT. */

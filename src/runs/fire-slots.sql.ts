@@ -40,7 +40,8 @@ export function selfDeactivationRevisionsSql(moved: string): string {
 /**
  * The scheduled fire (RunWritesRepository.fireScheduledSlots): $1–$8 are the slots' trigger ids,
  * revisions, times, run names, through, floor, notBefore (jitter) and pre-decided skip reasons
- * (misfire). One run per free slot of an active trigger at that revision, its state decided by
+ * (misfire); $9 is this instance (runs.fired_by). A slot at or before the trigger's persisted
+ * cursor (its cursor row, else last_scheduled_at) is not fired again (docs/scale-out.md). One run per free slot of an active trigger at that revision, its state decided by
  * the overlap policy (overlap.sql.ts), at most `remaining_runs` of them not pre-skipped (the run
  * limit); a trigger whose run limit is reached, or whose one-time slot fired, deactivates itself
  * in the same statement (a DEACTIVATE revision by `sundial`).
@@ -62,14 +63,17 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        ),
        ok AS (
          SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,
-                e.remaining_runs
+                e.remaining_runs, coalesce(c.scheduled_through, e.last_scheduled_at) AS fired_through
          FROM due d JOIN eligible e ON e.id = d.trigger_id AND e.latest_revision = d.revision
+         LEFT JOIN scheduler_cursors c ON c.trigger_id = d.trigger_id
        ),
        fresh AS (
          SELECT ok.*, count(*) FILTER (WHERE ok.pre_skip IS NULL) OVER (
                   PARTITION BY ok.trigger_id ORDER BY ok.scheduled_at ROWS UNBOUNDED PRECEDING) AS nth
          FROM ok
-         WHERE NOT EXISTS (
+         -- at or before the persisted cursor: fired, even if retention deleted its run since
+         WHERE (ok.fired_through IS NULL OR ok.scheduled_at > ok.fired_through)
+           AND NOT EXISTS (
            SELECT 1 FROM runs r
            WHERE r.trigger_id = ok.trigger_id AND r.scheduled_at = ok.scheduled_at
              AND r.source IN ('SCHEDULE', 'BACKFILL'))
@@ -83,9 +87,9 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        ${overlapDecisionSql('cand')},
        ins AS (
          INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, ${RUN_LIFECYCLE_INSERT_COLUMNS})
+                           task_version, inputs, run_spec, fired_by, ${RUN_LIFECYCLE_INSERT_COLUMNS})
          SELECT c.trigger_id, c.revision, c.name, 'SCHEDULE', c.scheduled_at, clock_timestamp(),
-                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')},
+                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')}, $9,
                 ${runLifecycleInsertValues('c', 'c.scheduled_at', decidedState('dd'), 'c.not_before')}
          FROM cand c JOIN ov_decided dd ON dd.ord = c.ord ORDER BY c.ord
          ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING

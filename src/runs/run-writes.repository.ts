@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../database/database.module';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
 import type { Sql } from './lifecycle/run-state.repository';
 import { FIRE_SLOTS_SQL } from './fire-slots.sql';
@@ -130,13 +131,17 @@ export interface CreatedRuns {
 export class RunWritesRepository implements SlotWriter {
   /** false on the embedded database (one connection): see locked() */
   private readonly lockTriggers: boolean;
+  /** runs.fired_by of the runs the scheduler creates here (docs/scale-out.md) */
+  private readonly instanceId: string;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
     private readonly signals: RunSignals,
+    config: AppConfig,
   ) {
     this.lockTriggers = database.kind !== 'embedded';
+    this.instanceId = config.scheduler.instanceId;
   }
 
   /**
@@ -147,7 +152,9 @@ export class RunWritesRepository implements SlotWriter {
    * common fire writes only the run and the trigger. Returns one result per slot, in order.
    * Trigger rows are reached from the slots through the primary key, never by scanning the active
    * triggers (that scan made a 100-slot fire cost 185 ms among 10,000 triggers; now 4 ms among
-   * 100,000, and 1,000 slots 23 ms). The planner joins
+   * 100,000, and 1,000 slots 23 ms). A slot at or before the trigger's persisted cursor (its
+   * cursor row, else last_scheduled_at) is answered EXISTS without looking for its run: it was
+   * fired, even if retention deleted the run since (docs/scale-out.md). The planner joins
    * the CTEs with nested loops, so keep batches to a few thousand slots (the scheduler sends at
    * most 2,500): at 10,000 in one statement the joins alone take seconds.
    */
@@ -163,6 +170,7 @@ export class RunWritesRepository implements SlotWriter {
       slots.map((s) => (s.floor ? s.floor.toISOString() : null)),
       slots.map((s) => (s.notBefore ? s.notBefore.toISOString() : null)),
       slots.map((s) => s.skipReason ?? null),
+      this.instanceId,
     ];
     const rows = await this.locked<FireRow[]>(ids, (sql) => sql.query(FIRE_SLOTS_SQL, params));
     const results: SlotResult[] = new Array<SlotResult>(slots.length);

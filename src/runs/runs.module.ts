@@ -8,6 +8,8 @@ import { LeaseRepository } from './lease/lease.repository';
 import { LeaseService } from './lease/lease.service';
 import { InProcessRunSignals, PgRunSignals, RunSignals } from './lease/run-signals';
 import { RunSweeper } from './lease/run-sweeper';
+import { RunRetention } from './retention/run-retention';
+import { RunRetentionRepository } from './retention/run-retention.repository';
 import { RunLifecycleService } from './lifecycle/run-lifecycle.service';
 import { RunQueriesRepository } from './lifecycle/run-queries.repository';
 import { RunQueriesService } from './lifecycle/run-queries.service';
@@ -38,6 +40,8 @@ import { RunsService } from './runs.service';
     LeaseRepository,
     LeaseService,
     RunSweeper,
+    RunRetention,
+    RunRetentionRepository,
     {
       provide: RunSignals,
       inject: [AppConfig, EMBEDDED_DATABASE, DataSource],
@@ -47,6 +51,13 @@ import { RunsService } from './runs.service';
           : new InProcessRunSignals(),
     },
   ],
-  exports: [RunsService, RunWritesRepository, RunLifecycleService, LeaseService, RunSignals],
+  exports: [
+    RunRetention,
+    RunsService,
+    RunWritesRepository,
+    RunLifecycleService,
+    LeaseService,
+    RunSignals,
+  ],
 })
 export class RunsModule {}

@@ -15,6 +15,8 @@ export interface ChangeHandlers {
   onChange(message: TriggerChangeMessage): void;
   /** the listener was down for a while: changes may have been missed */
   onReconnect(): void;
+  /** another instance joined, left or released partitions (docs/scale-out.md) */
+  onPartitions?(): void;
 }
 
 /**
@@ -24,16 +26,20 @@ export interface ChangeHandlers {
 export abstract class ChangeBus {
   abstract start(handlers: ChangeHandlers): void;
   abstract publish(message: TriggerChangeMessage): Promise<void>;
+  /** tells the other instances to look at the partition leases now */
+  abstract signalPartitions(): Promise<void>;
   abstract stop(): Promise<void>;
 }
 
 export class InProcessChangeBus extends ChangeBus {
   start(): void {}
   async publish(): Promise<void> {}
+  async signalPartitions(): Promise<void> {}
   async stop(): Promise<void> {}
 }
 
 export const CHANGE_CHANNEL = 'sundial_trigger_changed';
+export const PARTITIONS_CHANNEL = 'sundial_scheduler_partitions';
 const MAX_BACKOFF_MS = 5_000;
 
 export class PgChangeBus extends ChangeBus {
@@ -71,6 +77,18 @@ export class PgChangeBus extends ChangeBus {
     }
   }
 
+  async signalPartitions(): Promise<void> {
+    try {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [
+        PARTITIONS_CHANNEL,
+        this.instanceId,
+      ]);
+    } catch (e) {
+      // The others see the change at their next heartbeat.
+      this.logger.warn(`could not signal the partition change: ${(e as Error).message}`);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -97,6 +115,10 @@ export class PgChangeBus extends ChangeBus {
     client.on('error', (e: Error) => onLost(e.message));
     client.on('end', () => onLost('connection ended'));
     client.on('notification', (msg) => {
+      if (msg.channel === PARTITIONS_CHANNEL) {
+        if (msg.payload !== this.instanceId) this.handlers?.onPartitions?.();
+        return;
+      }
       if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;
       try {
         const body = JSON.parse(msg.payload) as Partial<TriggerChangeMessage> & { from?: string };
@@ -113,7 +135,7 @@ export class PgChangeBus extends ChangeBus {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${PARTITIONS_CHANNEL}`);
     } catch (e) {
       onLost((e as Error).message);
       return;

@@ -110,7 +110,9 @@ export class ScheduledFireExecutor implements FirePort {
         ? await this.runs.fireScheduledSlots(slots)
         : await this.throttled(slots);
       let created = 0;
+      let conflicts = 0;
       for (let i = 0; i < results.length; i++) {
+        if (results[i].outcome === 'EXISTS') conflicts++;
         const createdAt = results[i].createdAt;
         if (results[i].outcome !== 'CREATED' || !createdAt) continue;
         created++;
@@ -123,6 +125,7 @@ export class ScheduledFireExecutor implements FirePort {
         results.map((r) => (r.outcome === 'CREATED' ? (r.skipReason ?? null) : null)),
       );
       this.announce(results);
+      this.metrics.fireConflict(conflicts);
       return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
     } catch (e) {
       if (this.errorLog.allow()) {

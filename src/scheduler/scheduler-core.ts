@@ -275,6 +275,22 @@ export class SchedulerCore {
     if (pass === null) this.tombstones.set(id, { revision: known, pass: this.pass });
   }
 
+  /**
+   * Drops the jobs of triggers this instance no longer schedules (their partition went to another
+   * instance, docs/scale-out.md): no tombstone, so the trigger registers again, from the
+   * database's cursor, if its partition comes back. Returns how many went.
+   */
+  evict(belongsElsewhere: (triggerId: string) => boolean): number {
+    let evicted = 0;
+    for (const job of [...this.jobs.values()]) {
+      if (!belongsElsewhere(job.id)) continue;
+      this.detach(job);
+      this.tombstones.delete(job.id);
+      evicted++;
+    }
+    return evicted;
+  }
+
   /** A newer revision exists: the job stops firing until the trigger is re-read. */
   supersede(id: string, revision: number): void {
     const job = this.jobs.get(id);

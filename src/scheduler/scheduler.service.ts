@@ -18,29 +18,18 @@ import { ScheduledFireExecutor } from './fire-executor';
 import { RegistryTimers } from './registry-timers';
 import { SchedulerCore } from './scheduler-core';
 import { LogThrottle } from '../common/log-throttle';
+import { PartitionOwnership } from './partition-ownership';
+import { readForPass, type PassStats } from './reconcile-pass';
+import { PARTITION_COUNT, partitionOf } from './partitions';
+import type { FireMode, FirePort, FireResult, SlotToFire } from './scheduler.types';
 
-/** Triggers read per page in a reconciliation pass (no cap on the total). */
-const PAGE_SIZE = 10_000;
-/** Changed triggers whose details are read per query. */
-const DETAIL_BATCH = 2_000;
-
-export interface PassStats {
-  /** the reconciliation itself (reading and applying), without the catch-up after it */
-  durationMs: number;
-  jobs: number;
-  groups: number;
-  changed: number;
-  catchUpCreated: number;
-  /** time spent reading ids and revisions, reading changed triggers, and in the core */
-  listMs: number;
-  detailMs: number;
-  applyMs: number;
-}
+export type { PassStats } from './reconcile-pass';
 
 /**
  * Runs the scheduler core in the app: reconciliation passes every resyncInterval (all active
  * schedule triggers, paged), immediate updates on this instance's TRIGGER_CHANGED events and on
- * other replicas' notifications, and orderly shutdown.
+ * other replicas' notifications, and orderly shutdown. It schedules only the triggers of the
+ * partitions it owns (docs/scale-out.md): all of them on the embedded database.
  */
 @Injectable()
 export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -60,17 +49,23 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly registry: SchedulerRegistry,
     @Inject(ChangeBus) private readonly bus: ChangeBus,
     private readonly metrics: MetricsService,
+    @Inject(PartitionOwnership) private readonly ownership: PartitionOwnership,
   ) {}
+
+  /** The partitions this instance schedules now (every one on the embedded database). */
+  get partitions(): number[] {
+    return this.ownership.owned();
+  }
 
   /** The core (null when the scheduler is disabled); for tests and benchmarks. */
   get state(): SchedulerCore | null {
     return this.core;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.scheduler.enabled) return;
     this.timers = new RegistryTimers(this.clock, this.registry);
-    this.core = new SchedulerCore(this.clock, this.timers, this.executor, {
+    this.core = new SchedulerCore(this.clock, this.timers, this.ownedOnly(), {
       maxCatchupRunsPerLoop: this.config.scheduler.maxCatchupRunsPerLoop,
       misfireThresholdMs: this.config.scheduler.misfireThresholdMs,
       logger: this.logger,
@@ -78,19 +73,68 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     });
     this.bus.start({
       onChange: (m) => void this.apply(m),
-      onReconnect: () => this.resyncSoon(),
+      onReconnect: () => {
+        this.ownership.kick();
+        this.resyncSoon();
+      },
+      onPartitions: () => this.ownership.kick(),
+    });
+    // The first heartbeat (bounded: the database may be down) takes this instance's share, so a
+    // lone instance schedules from its first pass.
+    await this.ownership.start({
+      acquired: (partitions) => this.takeOver(partitions),
+      lost: (partitions) => this.letGo(partitions),
     });
     // Start-up catch-up happens in the first pass, in the background: readiness does not wait.
-    this.resyncSoon();
+    if (!this.passing) this.resyncSoon();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.timers?.clear('resync');
     this.core?.stop();
-    await this.bus.stop();
     const settled = Promise.allSettled([this.passing, this.core?.drain()]);
     await Promise.race([settled, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    // Nothing fires any more: hand the partitions over at once, then stop listening.
+    if (this.core) await this.ownership.stop();
+    await this.bus.stop();
+  }
+
+  /** The executor, refusing slots of partitions no longer owned (a batch prepared before). */
+  private ownedOnly(): FirePort {
+    return {
+      fire: async (slots: SlotToFire[], mode: FireMode): Promise<FireResult[]> => {
+        if (this.ownership.ownsAll) return this.executor.fire(slots, mode);
+        const mine = slots.filter((s) => this.ownership.owns(s.triggerId));
+        if (mine.length === slots.length) return this.executor.fire(slots, mode);
+        const fired = await this.executor.fire(mine, mode);
+        const byIndex = new Map<SlotToFire, FireResult>(mine.map((s, i) => [s, fired[i]]));
+        return slots.map((s) => byIndex.get(s) ?? { outcome: 'STALE', cursorRow: null });
+      },
+    };
+  }
+
+  /**
+   * New partitions: a pass now reads their triggers from the database (cursors included: they
+   * have no job here, so nothing cached is used) and catches up their gap.
+   */
+  private takeOver(partitions: number[]): void {
+    if (!this.core || this.stopped) return;
+    this.logger.log(`took over ${partitions.length} partition(s)`);
+    this.resyncSoon();
+  }
+
+  /** Partitions gone to another instance: their jobs stop at once. */
+  private letGo(partitions: number[]): void {
+    const core = this.core;
+    if (!core) return;
+    const gone = new Set(partitions);
+    core.evict((id) => gone.has(partitionOf(id)));
+    this.metrics.setSchedulerJobs(core.jobCount);
+  }
+
+  private mine(triggerId: string): boolean {
+    return this.ownership.owns(triggerId);
   }
 
   /** This instance's trigger changes: apply at once, then tell the other replicas. */
@@ -119,6 +163,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     core.supersede(change.triggerId, change.revision);
+    if (!this.mine(change.triggerId)) return; // its partition's owner applies it
     await this.refresh(change.triggerId, change.revision);
   }
 
@@ -128,7 +173,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     if (!core || this.stopped) return;
     try {
       const row = await this.triggers.findActiveSchedule(triggerId);
-      if (row) core.upsert(row, null);
+      if (row && this.mine(triggerId)) core.upsert(row, null);
       else core.remove(triggerId, revision);
       this.metrics.setSchedulerJobs(core.jobCount);
     } catch (e) {
@@ -178,52 +223,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     const started = performance.now();
     try {
       const pass = core.beginPass();
-      const changed: string[] = [];
-      let changedCount = 0;
-      let after: string | null = null;
-      let listMs = 0;
-      let detailMs = 0;
-      let applyMs = 0;
-      let mark = performance.now();
-      const lap = (): number => {
-        const now = performance.now();
-        const ms = now - mark;
-        mark = now;
-        return ms;
-      };
-      for (;;) {
-        const page = await this.triggers.listActiveScheduleRevisions(after, PAGE_SIZE);
-        listMs += lap();
-        const changedHere: string[] = [];
-        for (let i = 0; i < page.ids.length; i++) {
-          if (!core.seen(page.ids[i], page.revisions[i], pass)) changedHere.push(page.ids[i]);
-        }
-        applyMs += lap();
-        if (changedHere.length > page.ids.length / 2) {
-          // mostly new (start-up): read the page's details by range, not by a long id list
-          const rows = await this.triggers.findActiveSchedulesInRange(
-            after,
-            page.ids[page.ids.length - 1],
-          );
-          detailMs += lap();
-          for (const row of rows)
-            if (!core.seen(row.id, row.revision, pass)) core.upsert(row, pass);
-          applyMs += lap();
-        } else {
-          changed.push(...changedHere);
-        }
-        changedCount += changedHere.length;
-        if (page.ids.length < PAGE_SIZE) break;
-        after = page.ids[page.ids.length - 1];
-      }
-      for (let i = 0; i < changed.length; i += DETAIL_BATCH) {
-        const rows = await this.triggers.findActiveSchedules(changed.slice(i, i + DETAIL_BATCH));
-        detailMs += lap();
-        for (const row of rows) core.upsert(row, pass);
-        applyMs += lap();
-      }
+      // owning every partition (a lone instance), one walk of all triggers is cheaper than 64
+      const owned = this.ownership.owned();
+      const scopes = this.ownership.ownsAll || owned.length === PARTITION_COUNT ? [null] : owned;
+      const read = await readForPass(core, this.triggers, pass, scopes, (id) => this.mine(id));
+      const mark = performance.now();
       core.endPass(pass);
-      applyMs += lap();
+      const applyMs = read.applyMs + (performance.now() - mark);
       const reconciledMs = performance.now() - started;
       this.metrics.observeReconcile(reconciledMs / 1000);
       this.metrics.setSchedulerJobs(core.jobCount);
@@ -233,10 +239,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
         durationMs: reconciledMs,
         jobs: core.jobCount,
         groups: core.groupCount,
-        changed: changedCount,
+        changed: read.changed,
         catchUpCreated: catchUp.created,
-        listMs,
-        detailMs,
+        listMs: read.listMs,
+        detailMs: read.detailMs,
         applyMs,
       };
     } catch (e) {

@@ -103,14 +103,17 @@ export interface SchedulerLogger {
 
 /** The triggers the scheduler reads (the real one: triggers' TriggerReadsRepository). */
 export interface ScheduleSource {
+  /** `partition`: only that scheduler partition's (null: all) */
   listActiveScheduleRevisions(
     afterId: string | null,
     limit: number,
+    partition?: number | null,
   ): Promise<{ ids: string[]; revisions: number[] }>;
   findActiveSchedules(ids: string[]): Promise<ScheduleTriggerRow[]>;
   findActiveSchedulesInRange(
     afterId: string | null,
     throughId: string,
+    partition?: number | null,
   ): Promise<ScheduleTriggerRow[]>;
   findActiveSchedule(id: string): Promise<ScheduleTriggerRow | null>;
 }

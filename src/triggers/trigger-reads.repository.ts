@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ScheduleSource, ScheduleTriggerRow } from '../scheduler/scheduler.types';
+import { partitionSql } from '../scheduler/partitions';
 import type { TriggerName } from './trigger-events';
 
 /** What the runs endpoints need to know about a trigger (deleted ones included). */
@@ -30,6 +31,13 @@ interface NameColumns {
   name: string;
 }
 
+/** The condition "in scheduler partition p" (an integer, never user input), or nothing. */
+function inPartition(partition: number | null): string {
+  if (partition === null) return '';
+  if (!Number.isInteger(partition) || partition < 0) throw new Error(`bad partition ${partition}`);
+  return `AND ${partitionSql('t.id')} = ${partition}`;
+}
+
 function nameOf(row: NameColumns): TriggerName {
   return { project: row.project, domain: row.domain, taskName: row.taskName, name: row.name };
 }
@@ -45,16 +53,19 @@ export class TriggerReadsRepository implements ScheduleSource {
   /**
    * Ids and revisions of active, undeleted SCHEDULE triggers with id > afterId, by id, at most
    * limit. Sent as one text value per page: a reconciliation pass reads every trigger, and one
-   * value costs far less to transfer and decode than one row each.
+   * value costs far less to transfer and decode than one row each. With `partition`, only that
+   * scheduler partition's (docs/scale-out.md; an index walk of ix_triggers_schedule_partition).
    */
   async listActiveScheduleRevisions(
     afterId: string | null,
     limit: number,
+    partition: number | null = null,
   ): Promise<{ ids: string[]; revisions: number[] }> {
     const rows: { page: string | null }[] = await this.dataSource.query(
       `SELECT string_agg(p.id::text || ':' || p.latest_revision::text, ',' ORDER BY p.id) AS page
        FROM (SELECT t.id, t.latest_revision FROM triggers t
-             WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ORDER BY t.id LIMIT $2) p`,
+             WHERE ${ACTIVE_SCHEDULE} AND t.id > $1::bigint ${inPartition(partition)}
+             ORDER BY t.id LIMIT $2) p`,
       [afterId ?? '0', limit],
     );
     const ids: string[] = [];
@@ -75,12 +86,16 @@ export class TriggerReadsRepository implements ScheduleSource {
     return this.scheduleRows(`t.id = ANY($1::bigint[])`, [ids]);
   }
 
-  /** The same for every active schedule trigger with afterId < id <= throughId (a whole page). */
+  /**
+   * The same for every active schedule trigger with afterId < id <= throughId (a whole page), of
+   * one scheduler partition when `partition` is set.
+   */
   async findActiveSchedulesInRange(
     afterId: string | null,
     throughId: string,
+    partition: number | null = null,
   ): Promise<ScheduleTriggerRow[]> {
-    return this.scheduleRows(`t.id > $1::bigint AND t.id <= $2::bigint`, [
+    return this.scheduleRows(`t.id > $1::bigint AND t.id <= $2::bigint ${inPartition(partition)}`, [
       afterId ?? '0',
       throughId,
     ]);

@@ -16,6 +16,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
 @Index('ix_triggers_list_deployed', { synchronize: false })
 @Index('ix_triggers_list_task', { synchronize: false })
 @Index('ix_triggers_event_filter', { synchronize: false })
+@Index('ix_triggers_schedule_partition', { synchronize: false })
 export class TriggerEntity {
   /** bigint: kept as a string */
   @PrimaryGeneratedColumn({ type: 'bigint' })

@@ -6,8 +6,6 @@ import { LeaseService } from '../../src/runs/lease/lease.service';
 import { RunLifecycleService } from '../../src/runs/lifecycle/run-lifecycle.service';
 import type { RunRecord } from '../../src/runs/lifecycle/run-record';
 import { useTestApp } from '../support/test-app';
-import { MIGRATIONS } from '../../migrations';
-import { RunLifecycle1765000100000 } from '../../migrations/1765000100000-RunLifecycle';
 
 const sha = (key: string): string => createHash('sha256').update(key).digest('hex');
 const KEYS = {
@@ -98,9 +96,14 @@ describe('worker role and project scope (e2e)', () => {
   it('an upgrade makes every existing run SKIPPED (BEFORE_DELIVERY)', async () => {
     const ds = ctx.app().app.get(DataSource);
     const id = await deployAndFire('a');
-    // undo every migration down to and including RunLifecycle (later ones depend on it)
-    const later = MIGRATIONS.length - MIGRATIONS.indexOf(RunLifecycle1765000100000);
-    for (let i = 0; i < later; i++) await ds.undoLastMigration();
+    // back to before the run lifecycle: the migrations after it first, then it
+    for (;;) {
+      const [last] = await ds.query<{ name: string }[]>(
+        `SELECT name FROM migrations ORDER BY id DESC LIMIT 1`,
+      );
+      await ds.undoLastMigration();
+      if (last.name === 'RunLifecycle1765000100000') break;
+    }
     await ds.query(
       `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, task_version)
        SELECT id, 1, 'old-run', 'MANUAL', now(), 'v1' FROM triggers WHERE project = 'a' LIMIT 1`,

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { scheduledRunName } from '../../src/runs/run-name';
+import { partitionOf } from '../../src/scheduler/partitions';
 import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
@@ -161,20 +162,30 @@ describe('scheduler with real time (e2e)', () => {
     async () => {
       const a = await start();
       const b = await start();
+      // the partitions split between them (docs/scale-out.md)
+      const owned = (app: TestApp): number[] => app.app.get(SchedulerService).partitions;
+      await waitFor(() => owned(a).length === 32 && owned(b).length === 32, 15_000);
       const triggers: TriggerRow[] = [];
       for (let i = 0; i < 20; i++) {
         triggers.push(
           await deployTrigger(i % 2 ? a.app : b.app, `pair-${i}`, { cron: '* * * * * *' }),
         );
       }
-      // a deploy through one instance is live on the other within 1 s (LISTEN/NOTIFY)
+      // a deploy through either instance is live on its partition's owner within 1 s
+      // (LISTEN/NOTIFY), and only there
+      const ownerOf = (t: TriggerRow): TestApp => (owned(a).includes(partitionOf(t.id)) ? a : b);
       await waitFor(
         () =>
-          triggers.every(
-            (t) => registry(a).revisionOf(t.id) === 1 && registry(b).revisionOf(t.id) === 1,
-          ),
+          triggers.every((t) => {
+            const other = ownerOf(t) === a ? b : a;
+            return (
+              registry(ownerOf(t)).revisionOf(t.id) === 1 &&
+              registry(other).revisionOf(t.id) === undefined
+            );
+          }),
         1000,
       );
+      expect(new Set(triggers.map(ownerOf)).size).toBe(2);
       await sleep(10_000);
       for (const t of triggers) {
         const runs = await runsOf(a.app, t);
@@ -198,7 +209,15 @@ describe('scheduler with real time (e2e)', () => {
 
       await setActiveViaApi(a.app, triggers, false);
       const deactivatedAt = Date.now();
-      await waitFor(() => triggers.every((t) => registry(b).revisionOf(t.id) === undefined), 2000);
+      await waitFor(
+        () =>
+          triggers.every(
+            (t) =>
+              registry(a).revisionOf(t.id) === undefined &&
+              registry(b).revisionOf(t.id) === undefined,
+          ),
+        2000,
+      );
       expect(Date.now() - deactivatedAt).toBeLessThan(2000);
       const counts = await Promise.all(triggers.map(async (t) => (await runsOf(a.app, t)).length));
       await sleep(2000);

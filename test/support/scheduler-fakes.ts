@@ -142,14 +142,20 @@ export class RecordingPort implements FirePort {
     if (this.failing) return slots.map(() => ({ outcome: 'FAILED', cursorRow: null }));
     // As the statement does: first the runs, slot by slot; then each trigger's cursor row once,
     // from all its slots in the call (lowest floor, highest through), and every slot of that
-    // trigger reports the row's state after the call.
+    // trigger reports the row's state after the call. A slot at or before the persisted cursor
+    // (as it was before the call) counts as fired, whether or not its run still exists.
+    const firedThrough = new Map(
+      slots.map((s) => [s.triggerId, this.persistedCursor(s.triggerId)]),
+    );
     const results = slots.map((s): FireResult => {
       const current = this.revisions.get(s.triggerId);
       if (current !== undefined && current !== s.revision) {
         return { outcome: 'STALE', cursorRow: null };
       }
       const key = `${s.triggerId}|${s.scheduledAt.toISOString()}`;
-      const exists = this.runs.has(key);
+      const through = firedThrough.get(s.triggerId);
+      const exists =
+        this.runs.has(key) || (through !== undefined && s.scheduledAt.getTime() <= through);
       if (!exists) {
         this.runs.set(key, {
           triggerId: s.triggerId,
