@@ -4,8 +4,8 @@ import { CreateRuns1764000200000 } from './1764000200000-CreateRuns';
 import { CreateServiceSecrets1765000000000 } from './1765000000000-CreateServiceSecrets';
 import { RunLifecycle1765000100000 } from './1765000100000-RunLifecycle';
 import { TriggerPolicies1765001300000 } from './1765001300000-TriggerPolicies';
-import { EventTriggers1765001700000 } from './1765001700000-EventTriggers';
 import { ScaleOut1765001400000 } from './1765001400000-ScaleOut';
+import { EventTriggers1765001700000 } from './1765001700000-EventTriggers';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
 export const MIGRATIONS: (new () => object)[] = [
@@ -15,6 +15,6 @@ export const MIGRATIONS: (new () => object)[] = [
   CreateServiceSecrets1765000000000,
   RunLifecycle1765000100000,
   TriggerPolicies1765001300000,
-  EventTriggers1765001700000,
   ScaleOut1765001400000,
+  EventTriggers1765001700000,
 ];
