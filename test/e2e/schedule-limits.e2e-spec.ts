@@ -32,7 +32,11 @@ describe('schedule limits (e2e)', () => {
         .send({ automationSpec: cron('0 0 1 1 *'), from: '2198-06-01T00:00:00Z', count: 5 })
         .expect(200);
       expect(res.body.fireTimes).toEqual([
-        { at: '2199-01-01T00:00:00.000Z', local: '2199-01-01T00:00:00+00:00' },
+        {
+          at: '2199-01-01T00:00:00.000Z',
+          local: '2199-01-01T00:00:00+00:00',
+          notBefore: '2199-01-01T00:00:00.000Z',
+        },
       ]);
     });
 
