@@ -85,7 +85,7 @@ export function checkShape(spec: AutomationSpecLike): Shape {
   if (present(spec.event)) {
     throw malformed(
       FIELD.event,
-      `automationSpec.event must be absent unless automationSpec.type is EVENT`,
+      'automationSpec.event must be absent unless automationSpec.type is EVENT',
     );
   }
   if (type === 'NONE') return { kind: 'NONE' };
