@@ -11,20 +11,29 @@
  *    second, the limiter opened wide.
  * 3. Sustained runs created per second: N every-second triggers for a few seconds.
  * 4. Change → live in the registry: same instance, and (PostgreSQL) another instance.
+ *
+ * The embedded database is the one `npm start` opens: a fresh DATA_DIR (a temporary directory,
+ * removed afterwards). The app listens on an ephemeral port: during the fires a probe in a worker
+ * thread asks `GET /health/live` and `GET /triggers/{key}` every 10 ms (bench/probe.ts).
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
+import { type EmbeddedDatabase, openEmbeddedDatabase } from '../src/database/embedded';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
 import { createScratchDatabase } from '../test/support/scratch-database';
+import { startProbe } from './probe';
 
 const TOTAL = Number(process.env.BENCH_TRIGGERS ?? 100_000);
 const SUSTAINED_TRIGGERS = Number(process.env.BENCH_SUSTAINED ?? 3_000);
@@ -60,19 +69,21 @@ function line(label: string, value: string, target = ''): void {
 interface Target {
   kind: 'embedded' | 'postgres';
   url: string | null;
-  pglite: PGlite | null;
+  /** the embedded database, owned (and closed) by the app */
+  embedded: EmbeddedDatabase | null;
   drop(): Promise<void>;
 }
 
 async function openTarget(): Promise<Target> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
+    const dataDir = mkdtempSync(join(tmpdir(), 'sundial-bench-'));
+    const embedded = await openEmbeddedDatabase(dataDir);
+    const drop = async () => rmSync(dataDir, { recursive: true, force: true });
+    return { kind: 'embedded', url: null, embedded, drop };
   }
   const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
-  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
+  return { kind: 'postgres', url: scratch.url, embedded: null, drop: scratch.drop };
 }
 
 async function startApp(target: Target): Promise<INestApplication> {
@@ -92,12 +103,17 @@ async function startApp(target: Target): Promise<INestApplication> {
     cwd: null,
   });
   const app = await NestFactory.create(
-    AppModule.register({ config, pglite: target.pglite ?? undefined }),
+    AppModule.register({ config, embedded: target.embedded ?? undefined }),
     { bodyParser: false, logger: ['fatal', 'error'] },
   );
   configureApp(app);
-  await app.init();
+  await app.listen(0, '127.0.0.1');
   return app;
+}
+
+function baseUrl(app: INestApplication): string {
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
 }
 
 function scheduler(app: INestApplication): SchedulerService {
@@ -271,6 +287,8 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   }));
   await insertTriggers(ds, rows, project);
   await svc.resyncNow();
+  await sleep(Math.max(0, slot.getTime() - Date.now() - 1000));
+  const probe = startProbe(baseUrl(app), ['/health/live', `/triggers/${project}/bench/task/t0`]);
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
   for (let i = 0; i < 50; i++) {
     const [{ n }]: { n: number }[] = await ds.query(
@@ -281,6 +299,7 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
     if (n >= count) break;
     await sleep(200);
   }
+  const probed = await probe.stop();
   const late: { ms: number }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms
      FROM runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.project = $1`,
@@ -293,6 +312,24 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   line('fire lateness p50', `${percentile(ms, 50).toFixed(1)} ms`, targets[0]);
   line('fire lateness p99', `${percentile(ms, 99).toFixed(1)} ms`, targets[1]);
   line('fire lateness max', `${ms[ms.length - 1].toFixed(1)} ms`);
+  process.stdout.write(
+    '  from 1 s before the slot until every run is written (probe every 10 ms):\n',
+  );
+  line(
+    'event-loop delay p99 / max',
+    `${probed.loopDelayP99.toFixed(0)} / ${probed.loopDelayMax.toFixed(0)} ms`,
+  );
+  for (const p of probed.paths) {
+    const label = p.path.startsWith('/health') ? 'GET /health/live' : 'GET /triggers/{key}';
+    line(
+      `${label} p99 / max (${p.count} answered)`,
+      `${p.p99.toFixed(0)} / ${p.max.toFixed(0)} ms`,
+      '≤ 50 ms',
+    );
+    if (p.errors > 0) line(`${label} failed`, String(p.errors));
+  }
+  if (probed.lateSends > 0)
+    line('probe requests sent late (CPU starved)', String(probed.lateSends));
   await deactivateProject(ds, project);
   await svc.resyncNow();
 }
@@ -410,10 +447,13 @@ async function propagation(
 async function main(): Promise<void> {
   const target = await openTarget();
   process.stdout.write(
-    `scheduler benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, in memory)' : 'PostgreSQL'}` +
+    `scheduler benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, a fresh DATA_DIR)' : 'PostgreSQL'}` +
       ` — Node ${process.version}${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact RSS)'}\n`,
   );
   const app = await startApp(target);
+  gc();
+  await sleep(1000);
+  line('RSS after start-up (this process, with ts-node)', mb(process.memoryUsage().rss));
   let other: INestApplication | null = null;
   const ds = app.get(DataSource);
   try {
