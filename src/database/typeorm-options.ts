@@ -37,6 +37,28 @@ export function buildDataSourceOptions(
   }
   return {
     ...common,
-    extra: { ...createPgConfig(target.pglite), max: 1, idleTimeoutMillis: 0 },
+    extra: { ...createPgConfig(yielding(target.pglite)), max: 1, idleTimeoutMillis: 0 },
   };
+}
+
+/**
+ * PGlite runs each protocol message synchronously on this thread, and the adapter chains them
+ * with promises that resolve at once: a fire of thousands of statements would run as one long
+ * chain of microtasks, during which no HTTP request, timer or lease long-poll is served. Each
+ * message first waits for one turn of the event loop (setImmediate), so other work runs between
+ * statements; their order and the one connection are unchanged (docs/embedded.md).
+ */
+export function yielding(pglite: PGlite): PGlite {
+  return new Proxy(pglite, {
+    get(target, key) {
+      if (key === 'execProtocolStream') {
+        return async (...args: Parameters<PGlite['execProtocolStream']>) => {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          return target.execProtocolStream(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
 }
