@@ -7,7 +7,8 @@
  *    second, 4 workers long-polling `POST /queues/default/lease` over HTTP (max 100, wait 10s);
  *    they complete what they got once everything is received (completions are measured in 2).
  *    Also from the database: run created − scheduledAt, first lease − scheduledAt.
- * 2. Lease + complete throughput over HTTP: 4 workers, batches of 100, completes in parallel.
+ * 2. Lease + complete throughput over HTTP: 4 workers, batches of 100, completed with one
+ *    `POST /runs/complete` per batch, then with one `POST /runs/{id}/complete` per run.
  * 3. Lease latency (in-process LeaseService, max 1) with BENCH_HISTORY (1,000,000) runs in other
  *    queues and states, bulk-inserted with generate_series.
  */
@@ -233,27 +234,38 @@ lease + complete in-process, ${WORKERS} workers, batches of 100
   line('throughput', `${Math.round(done / s).toLocaleString('en')} runs/s`, '≥ 3,000 runs/s');
 }
 
-async function throughput(base: string, ds: DataSource): Promise<void> {
-  await insertRuns(ds, 'tp', THROUGHPUT_RUNS, 'PENDING');
+/** Lease + complete over HTTP: each run completed on its own, or the batch in one request. */
+async function throughput(base: string, ds: DataSource, batch: boolean): Promise<void> {
+  const queue = batch ? 'tpb' : 'tp';
+  await insertRuns(ds, queue, THROUGHPUT_RUNS, 'PENDING');
   await ds.query('ANALYZE runs');
   let done = 0;
   const t = performance.now();
   const worker = async (n: number): Promise<void> => {
     for (;;) {
-      const { leases } = await post<{ leases: Lease[] }>(base, '/queues/tp/lease', {
-        workerId: `tp${n}`,
+      const { leases } = await post<{ leases: Lease[] }>(base, `/queues/${queue}/lease`, {
+        workerId: `${queue}${n}`,
         max: 100,
       });
       if (leases.length === 0) return;
-      await Promise.all(
-        leases.map((l) => post(base, `/runs/${l.run.id}/complete`, { leaseToken: l.leaseToken })),
-      );
+      if (batch) {
+        const runs = leases.map((l) => ({ id: l.run.id, leaseToken: l.leaseToken }));
+        const answer = await post<{ runs: { status: number }[] }>(base, '/runs/complete', { runs });
+        if (answer.runs.some((r) => r.status !== 200)) throw new Error('a completion failed');
+      } else {
+        await Promise.all(
+          leases.map((l) => post(base, `/runs/${l.run.id}/complete`, { leaseToken: l.leaseToken })),
+        );
+      }
       done += leases.length;
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
   const s = (performance.now() - t) / 1000;
-  process.stdout.write(`\nlease + complete over HTTP, ${WORKERS} workers, batches of 100\n`);
+  const how = batch ? 'POST /runs/complete per batch' : 'one POST /runs/{id}/complete per run';
+  process.stdout.write(
+    `\nlease + complete over HTTP, ${WORKERS} workers, batches of 100, ${how}\n`,
+  );
   line('runs completed', done.toLocaleString('en'));
   line('throughput', `${Math.round(done / s).toLocaleString('en')} runs/s`, '≥ 3,000 runs/s');
 }
@@ -305,7 +317,8 @@ async function main(): Promise<void> {
   const ds = app.get(DataSource);
   try {
     await lateness(app, base, ds);
-    await throughput(base, ds);
+    await throughput(base, ds, true);
+    await throughput(base, ds, false);
     await throughputInProcess(app, ds);
     await latencyAtScale(app, ds);
   } finally {

@@ -33,6 +33,7 @@ const RULES: Record<string, Role> = {
   [`POST /queues/:/lease`]: 'worker',
   [`POST /runs/:/heartbeat`]: 'worker',
   [`POST /runs/:/complete`]: 'worker',
+  [`POST /runs/complete`]: 'worker',
   [`POST /runs/:/fail`]: 'worker',
   [`POST /runs/:/release`]: 'worker',
   [`POST /runs/:/cancel`]: 'writer',

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { DomainError } from '../common/errors';
 import { allowedProjects } from '../auth/caller';
 import { durationMs } from '../common/is-duration';
 import { RUN_VIEW_EXAMPLE, RunViewDto } from '../runs/dto/run-view.dto';
@@ -8,6 +9,11 @@ import { RunLifecycleService } from '../runs/lifecycle/run-lifecycle.service';
 import { toRunView, type RunView } from '../runs/lifecycle/run-view';
 import { LeaseService } from '../runs/lease/lease.service';
 import { ApiErrors, BODY_ERRORS, COMMON_ERRORS } from '../common/http/api-errors';
+import {
+  COMPLETE_MANY_EXAMPLE,
+  CompleteManyBodyDto,
+  CompleteManyResponseDto,
+} from './dto/complete-many.dto';
 import {
   CompleteBodyDto,
   FailBodyDto,
@@ -146,6 +152,42 @@ export class LeaseController {
   @ApiErrors(...WORKER_ERRORS)
   async complete(@Param() path: RunIdParams, @Body() body: CompleteBodyDto): Promise<RunView> {
     return toRunView(await this.lifecycle.complete(path.id, body.leaseToken, body.result ?? null));
+  }
+
+  @Post('runs/complete')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Complete up to 500 leased attempts in one request (one commit)',
+    description:
+      'Each completion is fenced by its own lease token, exactly like POST /runs/{id}/complete: ' +
+      'one that does not hold changes nothing and answers its own 409 LEASE_LOST or 404 ' +
+      'RUN_NOT_FOUND in `runs[]`, while the others succeed. The answer is 200 whenever the ' +
+      'body is valid.',
+  })
+  @ApiOkResponse({ type: CompleteManyResponseDto, example: COMPLETE_MANY_EXAMPLE })
+  @ApiErrors('VALIDATION_FAILED', ...BODY_ERRORS, ...COMMON_ERRORS)
+  async completeMany(@Body() body: CompleteManyBodyDto): Promise<{
+    runs: {
+      id: string;
+      status: number;
+      run?: RunView;
+      error?: { code: string; message: string };
+    }[];
+  }> {
+    const outcomes = await this.lifecycle.completeMany(
+      body.runs.map((r) => ({ id: r.id, leaseToken: r.leaseToken, result: r.result ?? null })),
+    );
+    return {
+      runs: outcomes.map((o, i) =>
+        o instanceof DomainError
+          ? {
+              id: body.runs[i].id,
+              status: o.code === 'LEASE_LOST' ? 409 : 404,
+              error: { code: o.code, message: o.message },
+            }
+          : { id: o.publicId, status: 200, run: toRunView(o) },
+      ),
+    };
   }
 
   @Post('runs/:id/fail')

@@ -19,6 +19,9 @@ function generate(...args: string[]): Promise<{ code: number; stderr: string }> 
   });
 }
 
+// Each check spawns ts-node with the app and openapi-typescript: slow on a loaded machine.
+jest.setTimeout(150_000);
+
 describe('the typed client (src/cli/client/api.d.ts) matches the API (e2e)', () => {
   const ctx = useTestApp();
   let dir: string;

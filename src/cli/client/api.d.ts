@@ -234,6 +234,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/runs/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Complete up to 500 leased attempts in one request (one commit)
+     * @description Each completion is fenced by its own lease token, exactly like POST /runs/{id}/complete: one that does not hold changes nothing and answers its own 409 LEASE_LOST or 404 RUN_NOT_FOUND in `runs[]`, while the others succeed. The answer is 200 whenever the body is valid.
+     */
+    post: operations['LeaseController_completeMany'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/schedules/preview': {
     parameters: {
       query?: never;
@@ -601,6 +621,53 @@ export interface components {
        *     }
        */
       result?: Record<string, never>;
+    };
+    CompleteManyBodyDto: {
+      /** @description 1–500 completions, each fenced by its own lease token */
+      runs: components['schemas']['CompletionDto'][];
+    };
+    CompleteManyResponseDto: {
+      /** @description in the request's order */
+      runs: components['schemas']['CompletionOutcomeDto'][];
+    };
+    CompletionDto: {
+      /**
+       * @description the run's id
+       * @example 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55
+       */
+      id: string;
+      /** @example lt_Q2hlY2sgdGhlIGRvY3M */
+      leaseToken: string;
+      /**
+       * @description any JSON, at most 64 KiB: the run's result
+       * @example {
+       *       "rows": 1200
+       *     }
+       */
+      result?: Record<string, never>;
+    };
+    CompletionErrorDto: {
+      /**
+       * @example LEASE_LOST
+       * @enum {string}
+       */
+      code: 'LEASE_LOST' | 'RUN_NOT_FOUND';
+      /** @example the lease token is not the current, unexpired lease of run … */
+      message: string;
+    };
+    CompletionOutcomeDto: {
+      /** @description why not (404, 409) */
+      error?: components['schemas']['CompletionErrorDto'];
+      /** @example 0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55 */
+      id: string;
+      /** @description the run, SUCCEEDED (status 200) */
+      run?: components['schemas']['RunViewDto'];
+      /**
+       * @description what POST /runs/{id}/complete would answer
+       * @example 200
+       * @enum {number}
+       */
+      status: 200 | 404 | 409;
     };
     CronDto: {
       /**
@@ -2467,6 +2534,115 @@ export interface operations {
       };
       /** @description LEASE_LOST */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  LeaseController_completeMany: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CompleteManyBodyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "runs": [
+           *         {
+           *           "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *           "status": 200,
+           *           "run": {
+           *             "id": "0f8e2c1a-5b7d-4c3e-9a41-2d6f8b0e7c55",
+           *             "name": "r33e6dc05117cbf71",
+           *             "trigger": {
+           *               "name": {
+           *                 "project": "p",
+           *                 "domain": "d",
+           *                 "taskName": "task",
+           *                 "name": "k1"
+           *               },
+           *               "revision": 4
+           *             },
+           *             "taskVersion": "v7",
+           *             "source": "SCHEDULE",
+           *             "scheduledAt": "2026-07-01T09:00:00.000Z",
+           *             "createdAt": "2026-07-01T09:00:00.012Z",
+           *             "inputs": {
+           *               "region": "eu",
+           *               "kickoff_time": "2026-07-01T09:00:00.000Z"
+           *             },
+           *             "runSpec": {},
+           *             "state": "SUCCEEDED",
+           *             "queue": "default",
+           *             "attempt": 1,
+           *             "notBefore": "2026-07-01T09:00:00.000Z",
+           *             "startedAt": "2026-07-01T09:00:00.020Z",
+           *             "finishedAt": null,
+           *             "skipReason": null,
+           *             "result": null,
+           *             "error": null,
+           *             "cancelRequested": false
+           *           }
+           *         },
+           *         {
+           *           "id": "7d0c5b9e-1f2a-4e3b-8c6d-5a4b3c2d1e0f",
+           *           "status": 409,
+           *           "error": {
+           *             "code": "LEASE_LOST",
+           *             "message": "the lease token is not the current, unexpired lease of run 7d0c5b9e-1f2a-4e3b-8c6d-5a4b3c2d1e0f (the run is PENDING)"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['CompleteManyResponseDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
         headers: {
           [name: string]: unknown;
         };

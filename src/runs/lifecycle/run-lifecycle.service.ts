@@ -5,6 +5,7 @@ import { Clock } from '../../common/clock';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RunSignals } from '../lease/run-signals';
 import { decideAttemptEnd, EXPIRED_ERROR_TYPE, type AttemptEnd } from './attempt-end';
+import { Completions, type Completion } from './completions';
 import { resolveRetryPolicy } from './retry-policy';
 import type { RunRecord } from './run-record';
 import { RunQueriesRepository } from './run-queries.repository';
@@ -40,6 +41,7 @@ const asList = (out: RunRecord | RunRecord[] | null): RunRecord[] =>
 @Injectable()
 export class RunLifecycleService {
   private readonly finalHooks: FinalStateHook[] = [];
+  private readonly completions: Completions;
 
   constructor(
     private readonly states: RunStateRepository,
@@ -48,7 +50,17 @@ export class RunLifecycleService {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly signals: RunSignals,
-  ) {}
+  ) {
+    this.completions = new Completions(
+      states,
+      queries,
+      clock,
+      metrics,
+      hashLeaseToken,
+      checkRunId,
+      (c) => this.settle(c),
+    );
+  }
 
   /** Registers a hook on runs reaching a final state (runs in the same transaction). */
   onFinal(hook: FinalStateHook): void {
@@ -78,8 +90,14 @@ export class RunLifecycleService {
     return out;
   }
 
+  /** Completes the attempt `token` leases (coalesced with concurrent completions). */
   complete(id: string, token: string, result: unknown): Promise<RunRecord> {
-    return this.endAttempt(id, token, { kind: 'COMPLETE', result });
+    return this.completions.one(id, token, result ?? null);
+  }
+
+  /** Completes up to 500 attempts in one statement: per item, the run or its error. */
+  completeMany(items: Completion[]): Promise<(RunRecord | RunNotFoundError | LeaseLostError)[]> {
+    return this.completions.many(items);
   }
 
   fail(

@@ -39,6 +39,15 @@ export class RunQueriesRepository {
     return rows[0] ?? null;
   }
 
+  /** The states of those of these runs that exist (one round trip for a batch's failures). */
+  async statesOf(publicIds: string[]): Promise<{ publicId: string; state: RunState }[]> {
+    if (publicIds.length === 0) return [];
+    return this.dataSource.query<{ publicId: string; state: RunState }[]>(
+      `SELECT public_id::text AS "publicId", state FROM runs WHERE public_id = ANY($1::uuid[])`,
+      [publicIds],
+    );
+  }
+
   /** A run's attempts, first to last. */
   async attempts(runId: string): Promise<AttemptRecord[]> {
     return this.dataSource.query<AttemptRecord[]>(

@@ -119,6 +119,50 @@ export class RunStateRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Completes many leased attempts in one statement (one commit for a batch of workers'
+   * completions): each run whose token is its current, unexpired lease becomes SUCCEEDED with its
+   * result, exactly as endAttempt does for a COMPLETE. Returns the runs that changed, each with the
+   * token hash that ended it; a run missing from the answer was not changed (stale token,
+   * expired lease, final, unknown). The first of duplicate (run, token) items wins.
+   */
+  async completeMany(
+    sql: Sql,
+    items: { publicId: string; tokenHash: string; result: unknown }[],
+    now: Date,
+  ): Promise<(RunRecord & { doneToken: string })[]> {
+    if (items.length === 0) return [];
+    return sql.query<(RunRecord & { doneToken: string })[]>(
+      `WITH input AS (
+         SELECT DISTINCT ON (i.public_id, i.token_hash) i.public_id, i.token_hash, i.result
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY
+              AS i(public_id, token_hash, result, ord)
+         ORDER BY i.public_id, i.token_hash, i.ord
+       ),
+       upd AS (
+         UPDATE runs r SET state = 'SUCCEEDED', finished_at = $4::timestamptz, expires_at = NULL,
+           result = i.result, lease_token_hash = NULL, lease_expires_at = NULL,
+           lease_duration_ms = NULL, worker_id = NULL
+         FROM input i
+         WHERE r.public_id = i.public_id AND r.state = 'RUNNING'
+           AND r.lease_token_hash = i.token_hash AND r.lease_expires_at > $4::timestamptz
+         RETURNING r.*, i.token_hash AS done_token
+       ),
+       att AS (
+         UPDATE run_attempts a SET ended_at = $4::timestamptz, outcome = 'SUCCEEDED', error = NULL
+         FROM upd WHERE a.run_id = upd.id AND a.number = upd.attempt
+       )
+       SELECT ${RUN_RECORD_COLUMNS}, r.done_token AS "doneToken"
+       FROM upd r JOIN triggers t ON t.id = r.trigger_id`,
+      [
+        items.map((i) => i.publicId),
+        items.map((i) => i.tokenHash),
+        items.map((i) => json(i.result)),
+        now.toISOString(),
+      ],
+    );
+  }
+
   /** PENDING or BUFFERED → CANCELLED (final); null when the run is in neither state. */
   async cancelWaiting(
     sql: Sql,
