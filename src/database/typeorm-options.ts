@@ -44,16 +44,23 @@ export function buildDataSourceOptions(
 /**
  * PGlite runs each protocol message synchronously on this thread, and the adapter chains them
  * with promises that resolve at once: a fire of thousands of statements would run as one long
- * chain of microtasks, during which no HTTP request, timer or lease long-poll is served. Each
- * message first waits for one turn of the event loop (setImmediate), so other work runs between
- * statements; their order and the one connection are unchanged (docs/embedded.md).
+ * chain of microtasks, during which no HTTP request, timer or lease long-poll is served. A
+ * statement's first message (Parse, or a simple Query) first waits for one turn of the event loop
+ * (setImmediate), so other work runs between statements; the messages of one statement (Parse,
+ * Bind, Describe, Execute, Sync, sent together) still run back to back, never interleaved with
+ * another client's on the same PGlite (docs/embedded.md).
  */
 export function yielding(pglite: PGlite): PGlite {
+  const PARSE = 0x50;
+  const QUERY = 0x51;
   return new Proxy(pglite, {
     get(target, key) {
       if (key === 'execProtocolStream') {
         return async (...args: Parameters<PGlite['execProtocolStream']>) => {
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          const first = args[0][0];
+          if (first === PARSE || first === QUERY) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
           return target.execProtocolStream(...args);
         };
       }
