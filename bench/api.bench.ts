@@ -18,10 +18,13 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
+import { openEmbeddedDatabase } from '../src/database/embedded';
 import { createScratchDatabase } from '../test/support/scratch-database';
 
 const SEEDED = 1000;
@@ -222,7 +225,9 @@ async function seed(app: INestApplication, base: string): Promise<void> {
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   const scratch = serverUrl ? await createScratchDatabase(serverUrl, 'sundial_bench') : null;
-  const pglite = scratch ? null : new PGlite();
+  // the embedded database as `npm start` opens it: a fresh DATA_DIR, removed afterwards
+  const dataDir = scratch ? null : mkdtempSync(join(tmpdir(), 'sundial-bench-'));
+  const embedded = dataDir ? await openEmbeddedDatabase(dataDir) : null;
   const config = loadConfig({
     env: {
       TRIGGER_SCHEDULER_ENABLED: 'false',
@@ -233,13 +238,16 @@ async function main(): Promise<void> {
     cwd: null,
   });
   const app = await NestFactory.create(
-    AppModule.register({ config, pglite: pglite ?? undefined }),
+    AppModule.register({ config, embedded: embedded ?? undefined }),
     { bodyParser: false, logger: ['fatal', 'error'] },
   );
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
+  const startupRss = process.memoryUsage().rss;
   try {
     await seed(app, base);
     const all = Array.from({ length: SEEDED }, (_, i) => path(i));
@@ -303,9 +311,12 @@ async function main(): Promise<void> {
       results.push(await measured(() => runInChild(base, scenario)));
     }
     print(scratch ? 'PostgreSQL' : 'embedded (PGlite)', results);
+    process.stdout.write(
+      `\nRSS after start-up (this process, with ts-node): ${(startupRss / 1048576).toFixed(0)} MB\n`,
+    );
   } finally {
     await app.close();
-    await pglite?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     await scratch?.drop();
   }
 }

@@ -2,7 +2,12 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EmbeddedDatabase, openEmbeddedDatabase } from '../src/database/embedded';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
@@ -40,19 +45,22 @@ export function line(label: string, value: string, target = ''): void {
 export interface Target {
   kind: 'embedded' | 'postgres';
   url: string | null;
-  pglite: PGlite | null;
+  /** the embedded database, owned (and closed) by the app */
+  embedded: EmbeddedDatabase | null;
   drop(): Promise<void>;
 }
 
 export async function openTarget(): Promise<Target> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
+    // the database `npm start` opens: a fresh DATA_DIR (removed afterwards)
+    const dataDir = mkdtempSync(join(tmpdir(), 'sundial-bench-'));
+    const embedded = await openEmbeddedDatabase(dataDir);
+    const drop = async () => rmSync(dataDir, { recursive: true, force: true });
+    return { kind: 'embedded', url: null, embedded, drop };
   }
   const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
-  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
+  return { kind: 'postgres', url: scratch.url, embedded: null, drop: scratch.drop };
 }
 
 export async function startApp(
@@ -76,12 +84,17 @@ export async function startApp(
     cwd: null,
   });
   const app = await NestFactory.create(
-    AppModule.register({ config, pglite: target.pglite ?? undefined }),
+    AppModule.register({ config, embedded: target.embedded ?? undefined }),
     { bodyParser: false, logger: ['fatal', 'error'] },
   );
   configureApp(app);
-  await app.init();
+  await app.listen(0, '127.0.0.1');
   return app;
+}
+
+export function baseUrl(app: INestApplication): string {
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
 }
 
 export function scheduler(app: INestApplication): SchedulerService {

@@ -16,6 +16,10 @@
  *    stay active (no worker), so after the first slot every slot is a SKIPPED run decided in
  *    the fire statement: fire lateness of those skips over a few seconds.
  *    `BENCH_ONLY=skip` runs this scenario alone.
+ *
+ * The embedded database is the one `npm start` opens: a fresh DATA_DIR (a temporary directory,
+ * removed afterwards). The app listens on an ephemeral port: during the fires a probe in a worker
+ * thread asks `GET /health/live` and `GET /triggers/{key}` every 10 ms (bench/probe.ts).
  * BENCH_INSTANCES=2|4 and BENCH_RETENTION=1: the scale-out and retention modes (scheduler-multi.ts).
  */
 import 'reflect-metadata';
@@ -27,7 +31,9 @@ import { DataSource } from 'typeorm';
 import { partitionOf } from '../src/scheduler/partitions';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
 import { multiInstance, retention } from './scheduler-multi';
+import { startProbe } from './probe';
 import {
+  baseUrl,
   deactivateProject,
   gc,
   insertTriggers,
@@ -108,6 +114,8 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   }));
   await insertTriggers(ds, rows, project);
   await svc.resyncNow();
+  await sleep(Math.max(0, slot.getTime() - Date.now() - 1000));
+  const probe = startProbe(baseUrl(app), ['/health/live', `/triggers/${project}/bench/task/t0`]);
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
   for (let i = 0; i < 50; i++) {
     const [{ n }]: { n: number }[] = await ds.query(
@@ -118,6 +126,7 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
     if (n >= count) break;
     await sleep(200);
   }
+  const probed = await probe.stop();
   const late: { ms: number }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms
      FROM runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.project = $1`,
@@ -130,6 +139,24 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   line('fire lateness p50', `${percentile(ms, 50).toFixed(1)} ms`, targets[0]);
   line('fire lateness p99', `${percentile(ms, 99).toFixed(1)} ms`, targets[1]);
   line('fire lateness max', `${ms[ms.length - 1].toFixed(1)} ms`);
+  process.stdout.write(
+    '  from 1 s before the slot until every run is written (probe every 10 ms):\n',
+  );
+  line(
+    'event-loop delay p99 / max',
+    `${probed.loopDelayP99.toFixed(0)} / ${probed.loopDelayMax.toFixed(0)} ms`,
+  );
+  for (const p of probed.paths) {
+    const label = p.path.startsWith('/health') ? 'GET /health/live' : 'GET /triggers/{key}';
+    line(
+      `${label} p99 / max (${p.count} answered)`,
+      `${p.p99.toFixed(0)} / ${p.max.toFixed(0)} ms`,
+      '≤ 50 ms',
+    );
+    if (p.errors > 0) line(`${label} failed`, String(p.errors));
+  }
+  if (probed.lateSends > 0)
+    line('probe requests sent late (CPU starved)', String(probed.lateSends));
   await deactivateProject(ds, project);
   await svc.resyncNow();
 }
@@ -298,7 +325,7 @@ ${count.toLocaleString('en')} SKIP triggers every second, their runs active (eve
 async function main(): Promise<void> {
   const target = await openTarget();
   process.stdout.write(
-    `scheduler benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, in memory)' : 'PostgreSQL'}` +
+    `scheduler benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, a fresh DATA_DIR)' : 'PostgreSQL'}` +
       ` — Node ${process.version}${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact RSS)'}\n`,
   );
   const instances = Number(process.env.BENCH_INSTANCES ?? 0);
@@ -312,6 +339,9 @@ async function main(): Promise<void> {
     return;
   }
   const app = await startApp(target);
+  gc();
+  await sleep(1000);
+  line('RSS after start-up (this process, with ts-node)', mb(process.memoryUsage().rss));
   let other: INestApplication | null = null;
   const ds = app.get(DataSource);
   try {

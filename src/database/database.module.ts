@@ -55,7 +55,7 @@ export class DatabaseModule {
       useFactory: async (config: AppConfig): Promise<DatabaseHandle> => {
         if (options.pglite) {
           const pglite = options.pglite;
-          return { kind: 'embedded', embedded: { pglite, close: async () => {} } };
+          return { kind: 'embedded', embedded: { pglite, origin: null, close: async () => {} } };
         }
         if (options.embedded) return { kind: 'embedded', embedded: options.embedded };
         if (config.databaseUrl) return { kind: 'postgres', embedded: null };

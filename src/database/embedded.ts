@@ -1,29 +1,46 @@
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, DataDirLockOptions, EmbeddedDatabaseError } from './data-dir-lock';
+import {
+  DataDirOrigin,
+  EMBEDDED_START_PARAMS,
+  EMBEDDED_TEMPLATE_DIR,
+  prepareDataDir,
+} from './embedded-datadir';
 
 export { EmbeddedDatabaseError } from './data-dir-lock';
 
 export interface EmbeddedDatabase {
   pglite: PGlite;
+  /** how the data directory was made at this start (null: a PGlite lent by a test) */
+  origin: DataDirOrigin | null;
   close(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions extends DataDirLockOptions {
+  /** the prepared data directory to copy on a first start (default: the build's) */
+  templateDir?: string;
 }
 
 /**
  * Opens (creating if needed) the embedded PostgreSQL under `<dataDir>/pgdata`, holding the data
- * directory's lock until close(). Failures name DATA_DIR (EmbeddedDatabaseError).
+ * directory's lock until close(). A new directory is copied from the build's template or made by
+ * initdb in a child process, never in this one (docs/embedded.md). Failures name DATA_DIR
+ * (EmbeddedDatabaseError).
  */
 export async function openEmbeddedDatabase(
   dataDir: string,
-  lockOptions: DataDirLockOptions = {},
+  options: EmbeddedDatabaseOptions = {},
 ): Promise<EmbeddedDatabase> {
-  const release = await acquireDataDirLock(dataDir, lockOptions);
+  const release = await acquireDataDirLock(dataDir, options);
   const path = join(resolve(dataDir), 'pgdata');
   try {
-    const pglite = new PGlite({ dataDir: path });
+    const origin = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);
+    const pglite = new PGlite({ dataDir: path, startParams: [...EMBEDDED_START_PARAMS] });
     await pglite.waitReady;
     return {
       pglite,
+      origin,
       close: async () => {
         try {
           if (!pglite.closed) await pglite.close();

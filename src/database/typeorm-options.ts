@@ -37,6 +37,35 @@ export function buildDataSourceOptions(
   }
   return {
     ...common,
-    extra: { ...createPgConfig(target.pglite), max: 1, idleTimeoutMillis: 0 },
+    extra: { ...createPgConfig(yielding(target.pglite)), max: 1, idleTimeoutMillis: 0 },
   };
+}
+
+/**
+ * PGlite runs each protocol message synchronously on this thread, and the adapter chains them
+ * with promises that resolve at once: a fire of thousands of statements would run as one long
+ * chain of microtasks, during which no HTTP request, timer or lease long-poll is served. A
+ * statement's first message (Parse, or a simple Query) first waits for one turn of the event loop
+ * (setImmediate), so other work runs between statements; the messages of one statement (Parse,
+ * Bind, Describe, Execute, Sync, sent together) still run back to back, never interleaved with
+ * another client's on the same PGlite (docs/embedded.md).
+ */
+export function yielding(pglite: PGlite): PGlite {
+  const PARSE = 0x50;
+  const QUERY = 0x51;
+  return new Proxy(pglite, {
+    get(target, key) {
+      if (key === 'execProtocolStream') {
+        return async (...args: Parameters<PGlite['execProtocolStream']>) => {
+          const first = args[0][0];
+          if (first === PARSE || first === QUERY) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          return target.execProtocolStream(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
 }
