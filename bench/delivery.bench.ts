@@ -13,80 +13,18 @@
  *    queues and states, bulk-inserted with generate_series.
  */
 import 'reflect-metadata';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
-import { loadConfig } from '../src/config/load-config';
 import { LeaseService } from '../src/runs/lease/lease.service';
 import { RunLifecycleService } from '../src/runs/lifecycle/run-lifecycle.service';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
-import { createScratchDatabase } from '../test/support/scratch-database';
+import { baseUrl, line, openTarget, percentile, sleep, startApp } from './scheduler-support';
 
 const TRIGGERS = Number(process.env.BENCH_TRIGGERS ?? 1_000);
 const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 10_000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 1_000_000);
 const WORKERS = 4;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function line(label: string, value: string, target = ''): void {
-  process.stdout.write(
-    `  ${label.padEnd(52)} ${value.padStart(12)}${target ? `   (target ${target})` : ''}\n`,
-  );
-}
-
-interface Target {
-  kind: 'embedded' | 'postgres';
-  url: string | null;
-  pglite: PGlite | null;
-  drop(): Promise<void>;
-}
-
-async function openTarget(): Promise<Target> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
-  }
-  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
-  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
-}
-
-async function startApp(target: Target): Promise<{ app: INestApplication; base: string }> {
-  const config = loadConfig({
-    env: {
-      TRIGGER_SCHEDULER_ENABLED: 'true',
-      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
-      TRIGGER_SCHEDULER_EXECUTION_QPS: '1000000',
-      TRIGGER_SCHEDULER_EXECUTION_BURST: '1000000',
-      HTTP_RATE_LIMIT: '0',
-      LOG_LEVEL: 'error',
-      ...(target.url ? { DATABASE_URL: target.url } : {}),
-    },
-    cwd: null,
-  });
-  const app = await NestFactory.create(
-    AppModule.register({ config, pglite: target.pglite ?? undefined }),
-    { bodyParser: false, logger: ['fatal', 'error'] },
-  );
-  configureApp(app);
-  await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
-  const address = server.address() as AddressInfo;
-  return { app, base: `http://127.0.0.1:${address.port}` };
-}
 
 interface Lease {
   run: { id: string; scheduledAt: string };
@@ -313,7 +251,8 @@ async function main(): Promise<void> {
     `delivery benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, in memory)' : 'PostgreSQL'}` +
       ` — Node ${process.version}\n`,
   );
-  const { app, base } = await startApp(target);
+  const app = await startApp(target);
+  const base = baseUrl(app);
   const ds = app.get(DataSource);
   try {
     await lateness(app, base, ds);

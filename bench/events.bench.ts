@@ -15,20 +15,13 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
-import { loadConfig } from '../src/config/load-config';
 import type { CloudEvent } from '../src/events/cloud-event';
 import { matchProbes } from '../src/events/event-key';
 import { EventsService } from '../src/events/events.service';
-import { createScratchDatabase } from '../test/support/scratch-database';
+import { baseUrl, line, openTarget, percentile, startApp } from './scheduler-support';
 
 const TRIGGERS = Number(process.env.BENCH_EVENT_TRIGGERS ?? 100_000);
 const LATENCY_EVENTS = Number(process.env.BENCH_EVENT_LATENCY ?? 1_000);
@@ -36,56 +29,6 @@ const BATCHES = Number(process.env.BENCH_EVENT_BATCHES ?? 200);
 const CLIENTS = Number(process.env.BENCH_EVENT_CLIENTS ?? 4);
 const TYPE = 'com.example.bench.object.created';
 const SOURCE = 'https://storage.example.com/buckets/bench';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function line(label: string, value: string, target = ''): void {
-  process.stdout.write(
-    `  ${label.padEnd(52)} ${value.padStart(12)}${target ? `   (target ${target})` : ''}\n`,
-  );
-}
-
-interface Target {
-  kind: 'embedded' | 'postgres';
-  url: string | null;
-  pglite: PGlite | null;
-  drop(): Promise<void>;
-}
-
-async function openTarget(): Promise<Target> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
-  }
-  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
-  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
-}
-
-async function startApp(target: Target): Promise<{ app: INestApplication; base: string }> {
-  const config = loadConfig({
-    env: {
-      TRIGGER_SCHEDULER_ENABLED: 'false',
-      WEBHOOK_DISPATCHER_ENABLED: 'false',
-      HTTP_RATE_LIMIT: '0',
-      LOG_LEVEL: 'error',
-      ...(target.url ? { DATABASE_URL: target.url } : {}),
-    },
-    cwd: null,
-  });
-  const app = await NestFactory.create(
-    AppModule.register({ config, pglite: target.pglite ?? undefined }),
-    { bodyParser: false, logger: ['fatal', 'error'] },
-  );
-  configureApp(app);
-  await app.listen(0, '127.0.0.1');
-  const address = (app.getHttpServer() as Server).address() as AddressInfo;
-  return { app, base: `http://127.0.0.1:${address.port}` };
-}
 
 /** TRIGGERS live EVENT triggers of TYPE that the benchmark's events do not match. */
 async function insertTriggers(ds: DataSource): Promise<void> {
@@ -215,7 +158,11 @@ async function main(): Promise<void> {
     `event benchmark on ${target.kind === 'embedded' ? 'the embedded database (PGlite, in memory)' : 'PostgreSQL'}` +
       ` — Node ${process.version}\n`,
   );
-  const { app, base } = await startApp(target);
+  const app = await startApp(target, {
+    TRIGGER_SCHEDULER_ENABLED: 'false',
+    WEBHOOK_DISPATCHER_ENABLED: 'false',
+  });
+  const base = baseUrl(app);
   const ds = app.get(DataSource);
   try {
     const res = await fetch(`${base}/triggers/bench/d/task/match`, {

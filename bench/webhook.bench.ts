@@ -14,75 +14,14 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { PGlite } from '@electric-sql/pglite';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
-import { loadConfig } from '../src/config/load-config';
-import { createScratchDatabase } from '../test/support/scratch-database';
+import { line, openTarget, percentile, sleep, startApp } from './scheduler-support';
 import { WebhookReceiver } from '../test/support/webhook-receiver';
 
 const DUE = Number(process.env.BENCH_WEBHOOK_TRIGGERS ?? 1_000);
 const SUSTAINED = Number(process.env.BENCH_WEBHOOK_SUSTAINED ?? 3_000);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
 const KEY = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function line(label: string, value: string, target = ''): void {
-  process.stdout.write(
-    `  ${label.padEnd(56)} ${value.padStart(12)}${target ? `   (target ${target})` : ''}\n`,
-  );
-}
-
-interface Target {
-  kind: 'embedded' | 'postgres';
-  url: string | null;
-  pglite: PGlite | null;
-  drop(): Promise<void>;
-}
-
-async function openTarget(): Promise<Target> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    return { kind: 'embedded', url: null, pglite, drop: () => pglite.close() };
-  }
-  const scratch = await createScratchDatabase(serverUrl, 'sundial_bench');
-  return { kind: 'postgres', url: scratch.url, pglite: null, drop: scratch.drop };
-}
-
-async function startApp(target: Target): Promise<INestApplication> {
-  const config = loadConfig({
-    env: {
-      TRIGGER_SCHEDULER_ENABLED: 'true',
-      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
-      TRIGGER_SCHEDULER_EXECUTION_QPS: '1000000',
-      TRIGGER_SCHEDULER_EXECUTION_BURST: '1000000',
-      TRIGGER_SCHEDULER_MAX_CATCHUP_RUNS_PER_LOOP: '100000',
-      HTTP_RATE_LIMIT: '0',
-      LOG_LEVEL: 'error',
-      WEBHOOK_SIGNING_KEYS: `*=${KEY}`,
-      WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
-      ...(target.url ? { DATABASE_URL: target.url } : {}),
-    },
-    cwd: null,
-  });
-  const app = await NestFactory.create(
-    AppModule.register({ config, pglite: target.pglite ?? undefined }),
-    { bodyParser: false, logger: ['fatal', 'error'] },
-  );
-  configureApp(app);
-  await app.init();
-  return app;
-}
 
 /** Deploys webhook triggers with `cron`, 16 at a time; `url(i)` picks each one's receiver. */
 async function deploy(
@@ -173,7 +112,10 @@ async function main(): Promise<void> {
     ),
   );
   const slow = await WebhookReceiver.start(() => ({ status: 200, delayMs: 5_000 }));
-  const app = await startApp(target);
+  const app = await startApp(target, {
+    WEBHOOK_SIGNING_KEYS: `*=${KEY}`,
+    WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
+  });
   process.stdout.write(`webhook delivery on ${target.kind} (${DUE} triggers due at once)\n`);
   try {
     // 1. all fast
