@@ -75,6 +75,13 @@ describe('embedded data directory', () => {
     const rows = await query<{ name: string }>(pgdata, 'SELECT name FROM migrations ORDER BY id');
     expect(rows).toHaveLength(MIGRATIONS.length);
     expect(await query(pgdata, 'SELECT name FROM service_secrets')).toEqual([]);
+    // the scheduler's partitions come with the schema, owned by nobody
+    expect(
+      await query(
+        pgdata,
+        'SELECT count(*)::int AS n, count(owner)::int AS owned FROM scheduler_partitions',
+      ),
+    ).toEqual([{ n: 64, owned: 0 }]);
     expect(await prepareDataDir(pgdata, templateDir)).toBe('existing');
   });
 

@@ -16,6 +16,14 @@ function openModes(path: string): void {
   }
 }
 
+/**
+ * Rows a migration writes as part of the schema, and what would make such a row data: the
+ * partitions of the scheduler (docs/scale-out.md) exist from the start, owned by nobody.
+ */
+const SCHEMA_ROWS: Record<string, string> = {
+  scheduler_partitions: 'owner IS NOT NULL OR lease_expires_at IS NOT NULL',
+};
+
 /** Every install copies the template: it must hold no data (secrets are made at first start). */
 async function refuseRows(dataSource: DataSource): Promise<void> {
   const tables: { name: string }[] = await dataSource.query(
@@ -23,8 +31,9 @@ async function refuseRows(dataSource: DataSource): Promise<void> {
       WHERE schemaname = current_schema() AND tablename <> 'migrations'`,
   );
   for (const { name } of tables) {
+    const data = SCHEMA_ROWS[name] ?? 'true';
     const [row]: { found: boolean }[] = await dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM "${name}") AS found`,
+      `SELECT EXISTS (SELECT 1 FROM "${name}" WHERE ${data}) AS found`,
     );
     if (row.found) throw new Error(`the embedded template would ship rows of ${name}`);
   }
