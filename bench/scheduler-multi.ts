@@ -28,6 +28,7 @@ import {
   sleep,
   startApp,
   type Target,
+  waitForRuns,
 } from './scheduler-support';
 
 async function conflicts(apps: INestApplication[]): Promise<number> {
@@ -66,15 +67,7 @@ async function dueTogether(apps: INestApplication[], ds: DataSource, count: numb
   await Promise.all(apps.map((a) => scheduler(a).resyncNow()));
   const before = await conflicts(apps);
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
-  for (let i = 0; i < 50; i++) {
-    const [{ n }]: { n: number }[] = await ds.query(
-      `SELECT count(*)::int AS n FROM runs r JOIN triggers t ON t.id = r.trigger_id
-       WHERE t.project = $1`,
-      [project],
-    );
-    if (n >= count) break;
-    await sleep(200);
-  }
+  await waitForRuns(ds, project, count);
   const late: { ms: number; by: string }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms, r.fired_by AS by
      FROM runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.project = $1`,

@@ -204,6 +204,19 @@ export async function insertTriggers(
   return ids;
 }
 
+/** Waits (up to 10 s) until the triggers of `project` have `count` runs. */
+export async function waitForRuns(ds: DataSource, project: string, count: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const [{ n }]: { n: number }[] = await ds.query(
+      `SELECT count(*)::int AS n FROM runs r JOIN triggers t ON t.id = r.trigger_id
+       WHERE t.project = $1`,
+      [project],
+    );
+    if (n >= count) return;
+    await sleep(200);
+  }
+}
+
 export async function deactivateProject(ds: DataSource, project: string): Promise<void> {
   await ds.query(
     // locks in id order, as fires do: a bulk update in another order deadlocks with a fire

@@ -45,6 +45,7 @@ import {
   scheduler,
   sleep,
   startApp,
+  waitForRuns,
 } from './scheduler-support';
 
 const TOTAL = Number(process.env.BENCH_TRIGGERS ?? 100_000);
@@ -117,15 +118,7 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   await sleep(Math.max(0, slot.getTime() - Date.now() - 1000));
   const probe = startProbe(baseUrl(app), ['/health/live', `/triggers/${project}/bench/task/t0`]);
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
-  for (let i = 0; i < 50; i++) {
-    const [{ n }]: { n: number }[] = await ds.query(
-      `SELECT count(*)::int AS n FROM runs r JOIN triggers t ON t.id = r.trigger_id
-       WHERE t.project = $1`,
-      [project],
-    );
-    if (n >= count) break;
-    await sleep(200);
-  }
+  await waitForRuns(ds, project, count);
   const probed = await probe.stop();
   const late: { ms: number }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms

@@ -104,6 +104,14 @@ export function formatKey(k: TriggerKey): string {
 }
 
 /** A whole number option within bounds (the API checks the bounds again). */
+/** The `limit` / `token` query of a paged list, as the CLI's options give them. */
+export function pageQuery(o: { limit?: number; token?: string }): {
+  limit?: string;
+  token?: string;
+} {
+  return { limit: o.limit === undefined ? undefined : String(o.limit), token: o.token };
+}
+
 export function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {

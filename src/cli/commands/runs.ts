@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { send, unwrap, type Schemas } from '../client/client';
-import { intOption, parseTriggerKey, UsageError } from '../context';
+import { intOption, pageQuery, parseTriggerKey, UsageError } from '../context';
 import { runsTable, table } from '../format';
 import type { Register } from '../program';
 
@@ -119,10 +119,7 @@ export const registerRunCommands: Register = (program, run) => {
     .action((key: string, o: { limit?: number; token?: string }, cmd: Command) =>
       run(cmd, async (ctx) => {
         const path = parseTriggerKey(key);
-        const query = {
-          limit: o.limit === undefined ? undefined : String(o.limit),
-          token: o.token,
-        };
+        const query = pageQuery(o);
         const page = await unwrap(
           ctx.client.GET(`${KEY_PATH}/runs`, { params: { path, query } }),
           ctx.url,

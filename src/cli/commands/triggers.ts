@@ -5,6 +5,7 @@ import {
   CommandFailed,
   formatKey,
   intOption,
+  pageQuery,
   parseTriggerKey,
   UsageError,
   type CliContext,
@@ -53,8 +54,7 @@ export const registerTriggerCommands: Register = (program, run) => {
           active: o.active,
           automationType: o.type,
           sort: o.sort,
-          limit: o.limit === undefined ? undefined : String(o.limit),
-          token: o.token,
+          ...pageQuery(o),
         } as paths['/triggers']['get']['parameters']['query'];
         const page = await unwrap(ctx.client.GET('/triggers', { params: { query } }), ctx.url);
         ctx.print(page, () =>
@@ -85,10 +85,7 @@ export const registerTriggerCommands: Register = (program, run) => {
     .action((key: string, o: { limit?: number; token?: string }, cmd: Command) =>
       run(cmd, async (ctx) => {
         const path = parseTriggerKey(key);
-        const query = {
-          limit: o.limit === undefined ? undefined : String(o.limit),
-          token: o.token,
-        };
+        const query = pageQuery(o);
         const page = await unwrap(
           ctx.client.GET(`${KEY_PATH}/revisions`, { params: { path, query } }),
           ctx.url,

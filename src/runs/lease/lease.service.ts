@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { MetricsService } from '../../metrics/metrics.service';
-import { checkRunId, hashLeaseToken } from '../lifecycle/run-lifecycle.service';
+import { checkRunId, hashLeaseToken } from '../lifecycle/run-ids';
 import { RunQueriesRepository } from '../lifecycle/run-queries.repository';
 import type { RunRecord } from '../lifecycle/run-record';
 import { LeaseLostError, RunNotFoundError } from '../lifecycle/run.errors';

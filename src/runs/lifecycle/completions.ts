@@ -1,6 +1,7 @@
 import type { Clock } from '../../common/clock';
 import { MicroBatcher } from '../../common/micro-batch';
 import type { MetricsService } from '../../metrics/metrics.service';
+import { checkRunId, hashLeaseToken } from './run-ids';
 import type { RunRecord } from './run-record';
 import type { RunQueriesRepository } from './run-queries.repository';
 import type { RunStateRepository, Sql } from './run-state.repository';
@@ -39,8 +40,6 @@ export class Completions {
     private readonly queries: RunQueriesRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly hash: (token: string) => string,
-    private readonly checkId: (id: string) => string,
     /** RunLifecycleService.settle: final-state hooks in the same transaction */
     private readonly settle: (
       change: (sql: Sql) => Promise<RunRecord[]>,
@@ -53,8 +52,8 @@ export class Completions {
 
   /** Completes one attempt (coalesced with concurrent ones); throws its error. */
   async one(idText: string, token: string, result: unknown): Promise<RunRecord> {
-    const publicId = this.checkId(idText);
-    const run = await this.batcher.add({ publicId, tokenHash: this.hash(token), result });
+    const publicId = checkRunId(idText);
+    const run = await this.batcher.add({ publicId, tokenHash: hashLeaseToken(token), result });
     if (run) return run;
     throw (await this.errorsFor([publicId])).get(publicId) ?? new RunNotFoundError(publicId);
   }
@@ -69,8 +68,8 @@ export class Completions {
     for (const c of completions) {
       try {
         items.push({
-          publicId: this.checkId(c.id),
-          tokenHash: this.hash(c.leaseToken),
+          publicId: checkRunId(c.id),
+          tokenHash: hashLeaseToken(c.leaseToken),
           result: c.result,
         });
         at.push(answers.length);

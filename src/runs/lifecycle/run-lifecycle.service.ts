@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EMBEDDED_DATABASE, type DatabaseHandle } from '../../database/database.module';
 import { DataSource } from 'typeorm';
@@ -7,6 +6,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { RunSignals } from '../lease/run-signals';
 import { decideAttemptEnd, EXPIRED_ERROR_TYPE, type AttemptEnd } from './attempt-end';
 import { Completions, type Completion } from './completions';
+import { checkRunId, hashLeaseToken } from './run-ids';
 import { resolveRetryPolicy } from './retry-policy';
 import type { RunRecord } from './run-record';
 import { RunQueriesRepository } from './run-queries.repository';
@@ -26,19 +26,6 @@ export type FinalStateHook = (ended: RunRecord[], sql: Sql) => Promise<FinalHook
 /** What a change locks before it runs (see RunLifecycleService.settle). */
 export type SettleLock =
   { run: string } | { runs: string[] } | { expiring: { now: Date; limit: number } } | null;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Lease tokens are secrets: only their SHA-256 is stored or compared. */
-export function hashLeaseToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A run id must look like one before it reaches SQL (a malformed id names no run: 404). */
-export function checkRunId(id: string): string {
-  if (!UUID.test(id)) throw new RunNotFoundError(id);
-  return id.toLowerCase();
-}
 
 const asList = (out: RunRecord | RunRecord[] | null): RunRecord[] =>
   out === null ? [] : Array.isArray(out) ? out : [out];
@@ -67,14 +54,8 @@ export class RunLifecycleService {
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
   ) {
     this.locking = database.kind !== 'embedded';
-    this.completions = new Completions(
-      states,
-      queries,
-      clock,
-      metrics,
-      hashLeaseToken,
-      checkRunId,
-      (c, runs) => this.settle(c, { runs }),
+    this.completions = new Completions(states, queries, clock, metrics, (c, runs) =>
+      this.settle(c, { runs }),
     );
   }
 
@@ -185,34 +166,37 @@ export class RunLifecycleService {
   }
 
   /**
-   * Ends the attempt that `token` leases. Complete needs nothing from the run (one statement);
-   * the others read the run, decide, and apply guarded by what they read, re-reading if a cancel
-   * request slipped in between.
+   * Fails or releases the attempt that `token` leases: reads the run, decides, and applies
+   * guarded by what it read, re-reading if a cancel request slipped in between. (Completions need
+   * nothing from the run: Completions, one batched statement.)
    */
-  private async endAttempt(idText: string, token: string, end: AttemptEnd): Promise<RunRecord> {
+  private async endAttempt(
+    idText: string,
+    token: string,
+    end: Exclude<AttemptEnd, { kind: 'COMPLETE' | 'LEASE_EXPIRED' }>,
+  ): Promise<RunRecord> {
     const id = checkRunId(idText);
     const tokenHash = hashLeaseToken(token);
     for (let i = 0; i < 5; i++) {
       const now = new Date(this.clock.now());
-      const ctx =
-        end.kind === 'COMPLETE'
-          ? null
-          : await this.states.attemptContext(id, tokenHash, now, false);
-      if (end.kind !== 'COMPLETE' && ctx === null) break;
+      const ctx = await this.states.attemptContext(id, tokenHash, now, false);
+      if (ctx === null) break;
       const change = decideAttemptEnd(
         {
-          failures: ctx?.failures ?? 0,
-          startedAt: ctx?.startedAt ?? null,
-          cancelRequested: ctx?.cancelRequested ?? false,
-          retry: resolveRetryPolicy(ctx?.retryConfig),
+          failures: ctx.failures,
+          startedAt: ctx.startedAt,
+          cancelRequested: ctx.cancelRequested,
+          retry: resolveRetryPolicy(ctx.retryConfig),
         },
         end,
         now.getTime(),
         Math.random,
       );
-      const seen = ctx
-        ? { attempt: ctx.attempt, failures: ctx.failures, cancelRequested: ctx.cancelRequested }
-        : null;
+      const seen = {
+        attempt: ctx.attempt,
+        failures: ctx.failures,
+        cancelRequested: ctx.cancelRequested,
+      };
       const run = await this.settle(
         (sql) =>
           this.states.endAttempt(
@@ -227,7 +211,6 @@ export class RunLifecycleService {
         this.metrics.attemptEnded(change.outcome);
         return run;
       }
-      if (end.kind === 'COMPLETE') break;
     }
     const current = await this.queries.findByPublicId(id);
     if (!current) throw new RunNotFoundError(id);

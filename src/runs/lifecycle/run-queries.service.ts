@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationFailedError } from '../../common/errors';
 import { PageTokenCodec } from '../../common/page-token';
-import { checkRunId } from './run-lifecycle.service';
+import { checkRunId } from './run-ids';
 import { RunQueriesRepository, type RunFilter } from './run-queries.repository';
 import type { RunRecord } from './run-record';
 import { toAttemptView, toRunView, type AttemptView, type RunView } from './run-view';
