@@ -57,9 +57,9 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        eligible AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                 t.last_scheduled_at, t.project, t.remaining_runs
-         FROM (SELECT DISTINCT trigger_id FROM due) d
-         JOIN triggers t ON t.id = d.trigger_id
-         WHERE ${ACTIVE_SCHEDULE}
+         FROM triggers t
+         -- an index probe per id (a join with \`due\` was planned as a scan of every active trigger)
+         WHERE t.id = ANY($1::bigint[]) AND ${ACTIVE_SCHEDULE}
        ),
        ok AS (
          SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,
@@ -112,16 +112,22 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
                        THEN 'deactivated: policies.maxRuns reached'
                      ELSE 'deactivated: the one-time schedule fired' END`,
              )}
-         FROM fired f WHERE t.id = f.trigger_id AND t.id = ANY($1::bigint[])
+         FROM fired f WHERE t.id = f.trigger_id
          RETURNING t.id, CASE WHEN NOT t.active THEN to_jsonb(t) END AS after
        ),
        self_revisions AS (${selfDeactivationRevisionsSql('moved')}),
+       -- one aggregate over both sets, never a join of two CTEs: the planner estimates a CTE at
+       -- one row and would join them in a nested loop (quadratic in the batch)
        cursor_plan AS (
-         SELECT ok.trigger_id, min(ok.floor) AS floor, max(ok.through) AS through,
-                GREATEST(max(ok.last_scheduled_at), max(f.last_scheduled)) AS last_scheduled
-         FROM ok LEFT JOIN fired f ON f.trigger_id = ok.trigger_id
-         WHERE ok.floor IS NOT NULL OR ok.through IS NOT NULL
-         GROUP BY ok.trigger_id
+         SELECT s.trigger_id, min(s.floor) AS floor, max(s.through) AS through,
+                max(s.last_scheduled) AS last_scheduled
+         FROM (SELECT ok.trigger_id, ok.floor, ok.through, ok.last_scheduled_at AS last_scheduled,
+                      ok.floor IS NOT NULL OR ok.through IS NOT NULL AS moves
+               FROM ok
+               UNION ALL
+               SELECT f.trigger_id, NULL, NULL, f.last_scheduled, false FROM fired f) s
+         GROUP BY s.trigger_id
+         HAVING bool_or(s.moves)
        ),
        opened AS (
          INSERT INTO scheduler_cursors (trigger_id, scheduled_through)

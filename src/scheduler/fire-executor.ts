@@ -20,8 +20,15 @@ function failed(): FireResult {
   return { outcome: 'FAILED', cursorRow: null };
 }
 
-/** At most this many slots per statement: larger batches are split and sent in parallel. */
+/**
+ * At most this many slots per statement: larger batches are split and sent in parallel. A batch
+ * is spread over up to LIVE_STATEMENTS statements of at least MIN_STATEMENT_SLOTS, so the
+ * database works on it with more than one core.
+ */
 const MAX_STATEMENT_SLOTS = 2500;
+const MIN_STATEMENT_SLOTS = 250;
+/** Live statements in flight at once (each a connection of the pool). */
+const LIVE_STATEMENTS = 4;
 /** Slots a misfire policy skips: this many per statement, past the rate limiter. */
 const SKIP_STATEMENT_SLOTS = 2000;
 
@@ -63,8 +70,17 @@ export class ScheduledFireExecutor implements FirePort {
     const chunks = this.chunks(slots);
     let outcomes: FireResult[][];
     if (mode === 'live') {
-      // A live batch holds one slot per trigger: its chunks are independent.
-      outcomes = await Promise.all(chunks.map((c) => this.fireChunk(c)));
+      // A live batch holds one slot per trigger: its chunks are independent, fired at most
+      // LIVE_STATEMENTS at a time (more only queue for the same cores and locks).
+      outcomes = new Array<FireResult[]>(chunks.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < chunks.length) {
+          const i = next++;
+          outcomes[i] = await this.fireChunk(chunks[i]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(LIVE_STATEMENTS, chunks.length) }, lane));
     } else {
       // Catch-up slots of one trigger may span chunks: in order, stopping at a failure, so a
       // cursor never moves past a slot that has no run.
@@ -90,9 +106,11 @@ export class ScheduledFireExecutor implements FirePort {
     const chunks: SlotToFire[][] = [];
     let current: SlotToFire[] = [];
     let skipping = false;
+    const spread = Math.max(MIN_STATEMENT_SLOTS, Math.ceil(slots.length / LIVE_STATEMENTS));
+    const size = Math.min(this.chunkSize, spread);
     for (const slot of slots) {
       const skip = (slot.skipReason ?? null) !== null;
-      const limit = skip ? SKIP_STATEMENT_SLOTS : this.chunkSize;
+      const limit = skip ? SKIP_STATEMENT_SLOTS : size;
       if (current.length > 0 && (skip !== skipping || current.length >= limit)) {
         chunks.push(current);
         current = [];
