@@ -21,6 +21,8 @@ import { WebhookReceiver } from '../test/support/webhook-receiver';
 const DUE = Number(process.env.BENCH_WEBHOOK_TRIGGERS ?? 1_000);
 const SUSTAINED = Number(process.env.BENCH_WEBHOOK_SUSTAINED ?? 3_000);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
+/** `BENCH_WEBHOOK_ONLY=1,3` runs only those parts. */
+const ONLY = (process.env.BENCH_WEBHOOK_ONLY ?? '1,2,3').split(',').map(Number);
 const KEY = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** Deploys webhook triggers with `cron`, 16 at a time; `url(i)` picks each one's receiver. */
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
   process.stdout.write(`webhook delivery on ${target.kind} (${DUE} triggers due at once)\n`);
   try {
     // 1. all fast
-    {
+    if (ONLY.includes(1)) {
       const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
       await deploy(app, 'fast', DUE, cron, (i) => fast[i % 4].url());
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
       for (const r of fast) r.calls.length = 0;
     }
     // 2. one slow receiver among them (a tenth of the triggers)
-    {
+    if (ONLY.includes(2)) {
       const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
       await deploy(app, 'mixed', DUE, cron, (i) => (i % 10 === 0 ? slow.url() : fast[i % 4].url()));
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
       for (const r of fast) r.calls.length = 0;
     }
     // 3. sustained
-    {
+    if (ONLY.includes(3)) {
       await deploy(app, 'sustained', SUSTAINED, '* * * * * *', (i) => fast[i % 4].url());
       await sleep(3_000); // warm up
       const before = fast.reduce((s, r) => s + r.calls.length, 0);

@@ -132,6 +132,26 @@ describe('overlap policies with a worker holding a run (e2e)', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it('a run BUFFERED under an earlier policy is still promoted after the policy is removed', async () => {
+    const path = await deploy(http, 'ov-changed', { overlapPolicy: 'BUFFER_ONE' });
+    const first = await fireRun(http, path);
+    const [held] = await lease(http, 'ov-changed', { leaseDuration: '60s' });
+    const buffered = await fireRun(http, path);
+    expect(buffered.state).toBe('BUFFERED');
+    await http() // ALLOW_ALL from now on
+      .put(path)
+      .send({
+        spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: 'ov-changed' } },
+        automationSpec: { type: 'NONE' },
+      })
+      .expect(200);
+    await http()
+      .post(`/runs/${first.id}/complete`)
+      .send({ leaseToken: held.leaseToken })
+      .expect(200);
+    expect((await getRun(http, buffered.id)).state).toBe('PENDING');
+  });
+
   it('a lease that expires promotes the buffered run', async () => {
     const path = await deploy(
       http,

@@ -10,6 +10,7 @@ import { checkRunId, hashLeaseToken } from './run-ids';
 import { resolveRetryPolicy } from './retry-policy';
 import type { RunRecord } from './run-record';
 import { RunQueriesRepository } from './run-queries.repository';
+import { overlapPolicySql } from '../overlap.sql';
 import { isFinal, type RunError } from './run-state';
 import { RunStateRepository, type Sql } from './run-state.repository';
 import { LeaseLostError, RunFinalError, RunNotFoundError } from './run.errors';
@@ -26,6 +27,15 @@ export type FinalStateHook = (ended: RunRecord[], sql: Sql) => Promise<FinalHook
 /** What a change locks before it runs (see RunLifecycleService.settle). */
 export type SettleLock =
   { run: string } | { runs: string[] } | { expiring: { now: Date; limit: number } } | null;
+
+/**
+ * SQL (triggers `t`): a trigger whose runs' ends a policy acts on (docs/policies.md): an overlap
+ * policy other than ALLOW_ALL (promotion), pauseOnFailure, or BUFFERED runs left from an earlier
+ * policy. Only these are locked when a run ends.
+ */
+export const POLICY_TRIGGER = `(${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL'
+  OR t.automation_spec->'policies'->>'pauseOnFailure' = 'true'
+  OR EXISTS (SELECT 1 FROM runs b WHERE b.trigger_id = t.id AND b.state = 'BUFFERED'))`;
 
 const asList = (out: RunRecord | RunRecord[] | null): RunRecord[] =>
   out === null ? [] : Array.isArray(out) ? out : [out];
@@ -60,17 +70,20 @@ export class RunLifecycleService {
   }
 
   /**
-   * Locks the trigger rows `ids` (id order) in the transaction `sql`, the lock every statement
-   * that creates runs takes (RunWritesRepository.locked): the overlap decision and the promotion
-   * of BUFFERED runs never run at once for one trigger (docs/policies.md "Two replicas").
+   * Of the triggers `ids`, those whose runs' ends matter to a policy (POLICY_TRIGGER), locked
+   * (id order) in the transaction `sql` with the lock every statement that creates runs takes
+   * (RunWritesRepository.locked): the overlap decision and the promotion of BUFFERED runs never
+   * run at once for one trigger (docs/policies.md "Two replicas"). The others are not locked, so
+   * ending their runs never waits for their fires. On the embedded database: all of `ids`.
    */
-  async lockTriggers(sql: Sql, ids: string[]): Promise<void> {
-    if (!this.locking || ids.length === 0) return;
-    await sql.query(
-      `SELECT t.id FROM triggers t WHERE t.id = ANY($1::bigint[]) ORDER BY t.id
-       FOR NO KEY UPDATE OF t`,
+  async lockTriggers(sql: Sql, ids: string[]): Promise<string[]> {
+    if (!this.locking || ids.length === 0) return ids;
+    const rows = await sql.query<{ id: string }[]>(
+      `SELECT t.id::text AS id FROM triggers t WHERE t.id = ANY($1::bigint[]) AND ${POLICY_TRIGGER}
+       ORDER BY t.id FOR NO KEY UPDATE OF t`,
       [ids],
     );
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -84,6 +97,7 @@ export class RunLifecycleService {
       await sql.query(
         `SELECT t.id FROM triggers t
          WHERE t.id IN (SELECT r.trigger_id FROM runs r WHERE r.public_id = ANY($1::uuid[]))
+           AND ${POLICY_TRIGGER}
          ORDER BY t.id FOR NO KEY UPDATE OF t`,
         ['run' in lock ? [lock.run] : lock.runs],
       );
@@ -94,6 +108,7 @@ export class RunLifecycleService {
        WHERE t.id IN (SELECT r.trigger_id FROM runs r
                       WHERE r.state = 'PENDING' AND r.expires_at <= $1::timestamptz
                       ORDER BY r.expires_at LIMIT $2)
+         AND ${POLICY_TRIGGER}
        ORDER BY t.id FOR NO KEY UPDATE OF t`,
       [lock.expiring.now.toISOString(), lock.expiring.limit],
     );

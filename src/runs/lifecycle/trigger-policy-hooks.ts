@@ -81,14 +81,18 @@ export class TriggerPolicyHooks implements OnModuleInit {
   }
 
   async onEnded(ended: RunRecord[], sql: Sql): Promise<FinalHookResult> {
-    const ids = [...new Set(ended.map((r) => r.triggerId))].sort((a, b) => Number(a) - Number(b));
-    await this.lifecycle.lockTriggers(sql, ids);
+    const all = [...new Set(ended.map((r) => r.triggerId))].sort((a, b) => Number(a) - Number(b));
+    // only triggers with a policy (or buffered runs) are locked and looked at
+    const ids = await this.lifecycle.lockTriggers(sql, all);
+    if (ids.length === 0) return { queues: [] };
     const now = new Date(this.clock.now());
     const queues = (
       await sql.query<{ queue: string }[]>(PROMOTE_SQL, [ids, now.toISOString()])
     ).map((r) => r.queue);
+    const locked = new Set(ids);
     const failed = new Map<string, RunRecord>();
-    for (const r of ended) if (r.state === 'FAILED') failed.set(r.triggerId, r);
+    for (const r of ended)
+      if (r.state === 'FAILED' && locked.has(r.triggerId)) failed.set(r.triggerId, r);
     if (failed.size === 0) return { queues };
     const paused = await sql.query<{ triggerId: string; revision: number }[]>(PAUSE_SQL, [
       [...failed.keys()],
