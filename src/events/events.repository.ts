@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { eventInputsSql, runSpecSql } from '../runs/run-inputs.sql';
 import {
+  literalState,
   RUN_LIFECYCLE_INSERT_COLUMNS,
   runLifecycleInsertValues,
+  type InitialStateSql,
 } from '../runs/lifecycle/delivery-spec';
-import type { Sql } from '../runs/lifecycle/run-state.repository';
+import { START_PENDING } from '../runs/lifecycle/run-state';
 import {
   decidedState,
   maxConcurrentSql,
@@ -51,8 +53,12 @@ const MATCH_KEY = `(length(t.automation_spec->'event'->>'type')::text || ':' ||
 const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
-/** The events of a publish and the keys they match, as the statements take them. */
-function eventParams(events: EventToPublish[]): { ord: number[]; key: string[] } {
+/** A statement's parameters for `events`: $1–$7 the events, $8/$11 their probes. */
+function publishParams(
+  events: EventToPublish[],
+  projects: string[] | null,
+  receivedAt: Date,
+): unknown[] {
   const ord: number[] = [];
   const key: string[] = [];
   events.forEach((e, i) => {
@@ -61,7 +67,19 @@ function eventParams(events: EventToPublish[]): { ord: number[]; key: string[] }
       key.push(k);
     }
   });
-  return { ord, key };
+  return [
+    events.map((e) => e.key),
+    events.map((e) => e.source),
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => e.subject),
+    events.map((e) => e.scheduledAt.toISOString()),
+    events.map((e) => e.payload),
+    ord,
+    projects,
+    receivedAt.toISOString(),
+    key,
+  ];
 }
 
 const EVENTS_CTE = `ev AS (
@@ -84,78 +102,83 @@ const MATCHES = `JOIN triggers t ON ${MATCH_KEY} = p.k
              AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))`;
 
 /**
- * The events table and the one statement that creates EVENT runs (docs/events.md), with each
- * run's state decided by its trigger's overlap policy (docs/policies.md "Overlap").
+ * Inserts the runs of `cand` (ord, trigger_id, event_key; joined with `ev` and the trigger rows
+ * `l`), their state `state`, as `ins`; moves the triggers' triggered_at (at most once a second) and
+ * answers each event of `ev`: its key, whether `fresh` inserted it, its runs.
  */
-@Injectable()
-export class EventsRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly writes: RunWritesRepository,
-  ) {}
+function insertRunsSql(from: string, state: InitialStateSql): string {
+  return `ins AS (
+           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                             task_version, inputs, run_spec, event_source, event_id, event_key,
+                             ${RUN_LIFECYCLE_INSERT_COLUMNS})
+           SELECT l.id, l.latest_revision,
+                  'e' || substr(encode(sha256(ev.key || int8send(l.id)), 'hex'), 1, 16),
+                  'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
+                  ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
+                  ev.source, ev.id, ev.key,
+                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)', state)}
+           ${from}
+           ORDER BY c.ord
+           RETURNING trigger_id, event_key, public_id::text AS id, queue, state
+         ),
+         moved AS (
+           UPDATE triggers t SET triggered_at = $10::timestamptz
+           FROM (SELECT DISTINCT trigger_id FROM ins) i
+           WHERE t.id = i.trigger_id
+             AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
+         )`;
+}
 
-  /**
-   * Records each event that was not received before (its key is the primary key of `events`: of
-   * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
-   * and, for each such event, creates one EVENT run per live, active EVENT trigger of
-   * `projects` (null: every project) whose filter matches. The triggers of each event are found
-   * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
-   * equality: index lookups among many triggers, or one pass over few (the key is computed once
-   * per trigger, never per event); the subject is checked on the triggers found. Events are
-   * inserted in key order, so concurrent batches do not deadlock on each other. Each run's state
-   * is the overlap decision of its trigger (overlap.sql.ts). Only triggers with an overlap policy
-   * are locked (first, in id order, as a fire locks them); the others are not (a publish that
-   * races a deactivation is as if it came just before it), and their triggered_at moves at most
-   * once a second, so concurrent publishes to one trigger do not queue on its row.
-   */
-  async publish(
-    events: EventToPublish[],
-    projects: string[] | null,
-    receivedAt: Date,
-  ): Promise<PublishedEvent[]> {
-    if (events.length === 0) return [];
-    const probes = eventParams(events);
-    const params = [
-      events.map((e) => e.key),
-      events.map((e) => e.source),
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.subject),
-      events.map((e) => e.scheduledAt.toISOString()),
-      events.map((e) => e.payload),
-      probes.ord,
-      projects,
-      receivedAt.toISOString(),
-      probes.key,
-    ];
-    // Triggers with an overlap policy are locked before their runs are decided, like a fire
-    // (RunWritesRepository.locked); the common case, no policy, takes no lock.
-    const policed: { id: string }[] = await this.dataSource.query(
-      `WITH ${EVENTS_CTE}
-       SELECT DISTINCT t.id::text AS id, $10::timestamptz AS at -- (every parameter typed)
-       FROM probe p ${MATCHES}
-         AND ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL'`,
-      params,
-    );
-    const run = (sql: Sql) => this.insert(sql, params);
-    const rows =
-      policed.length === 0
-        ? await run(this.dataSource)
-        : await this.writes.locked(
-            policed.map((p) => p.id),
-            run,
-          );
-    return rows.map((r) => ({ key: r.key, fresh: r.fresh, runs: r.runs }));
-  }
+const RUNS_OF_EVENT = `coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
+                                                            'state', i.state)
+                                          ORDER BY i.trigger_id)
+                          FROM ins i WHERE i.event_key = ev.key), '[]'::json)`;
 
-  private insert(
-    sql: Sql,
-    params: unknown[],
-  ): Promise<
-    { key: string; fresh: boolean; runs: { id: string; queue: string; state: string }[] }[]
-  > {
-    return sql.query(
-      `WITH ${EVENTS_CTE},
+/**
+ * The statement of every publish: matches all the events; records those whose matched triggers
+ * all have no overlap policy, with one PENDING run per match (ALLOW_ALL: the overlap decision
+ * would start every run); answers the others' policed triggers (`policed`, ids) and records
+ * nothing of them (POLICED_SQL does, holding those triggers' locks).
+ */
+const PUBLISH_SQL = `WITH ${EVENTS_CTE},
+         hit AS (
+           SELECT ev.ord, t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
+                  t.project, ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL' AS policed
+           FROM probe p
+           ${MATCHES}
+         ),
+         deferred AS (
+           SELECT h.ord, array_agg(DISTINCT h.id::text) AS ids FROM hit h WHERE h.policed
+           GROUP BY h.ord
+         ),
+         fresh AS (
+           INSERT INTO events (key, source, id, type, received_at)
+           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev
+           WHERE ev.ord NOT IN (SELECT ord FROM deferred)
+           ORDER BY ev.key
+           ON CONFLICT (key) DO NOTHING
+           RETURNING key
+         ),
+         cand AS (
+           SELECT row_number() OVER (ORDER BY ev.key, h.id) AS ord, h.ord AS ev_ord, h.id
+           FROM hit h JOIN ev ON ev.ord = h.ord
+           WHERE ev.key IN (SELECT key FROM fresh)
+         ),
+         ${insertRunsSql(
+           'FROM cand c JOIN ev ON ev.ord = c.ev_ord JOIN hit l ON l.ord = c.ev_ord AND l.id = c.id',
+           literalState(START_PENDING),
+         )}
+         SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
+                ${RUNS_OF_EVENT} AS runs, d.ids AS policed
+         FROM ev LEFT JOIN fresh ON fresh.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
+         ORDER BY ev.ord`;
+
+/**
+ * The events PUBLISH_SQL left (each matched a trigger with an overlap policy), run holding the
+ * locks of those triggers: records them and creates one run per matched trigger, its state the
+ * overlap decision (the same as a fire's).
+ */
+const POLICED_SQL = `WITH ${EVENTS_CTE},
          fresh AS (
            INSERT INTO events (key, source, id, type, received_at)
            SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev ORDER BY ev.key
@@ -181,36 +204,109 @@ export class EventsRepository {
            FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
          ),
          ${overlapDecisionSql('cand')},
-         ins AS (
-           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                             task_version, inputs, run_spec, event_source, event_id, event_key,
-                             ${RUN_LIFECYCLE_INSERT_COLUMNS})
-           SELECT l.id, l.latest_revision,
-                  'e' || substr(encode(sha256(ev.key || int8send(l.id)), 'hex'), 1, 16),
-                  'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
-                  ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
-                  ev.source, ev.id, ev.key,
-                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)', decidedState('dd'))}
-           FROM cand c JOIN ov_decided dd ON dd.ord = c.ord
-           JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id
-           ORDER BY c.ord
-           RETURNING trigger_id, event_key, public_id::text AS id, queue, state
-         ),
-         moved AS (
-           UPDATE triggers t SET triggered_at = $10::timestamptz
-           FROM (SELECT DISTINCT trigger_id FROM ins) i
-           WHERE t.id = i.trigger_id
-             AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
-         )
+         ${insertRunsSql(
+           `FROM cand c JOIN ov_decided dd ON dd.ord = c.ord
+           JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id`,
+           decidedState('dd'),
+         )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
-                                                            'state', i.state)
-                                          ORDER BY i.trigger_id)
-                          FROM ins i WHERE i.event_key = ev.key), '[]'::json) AS runs
+                ${RUNS_OF_EVENT} AS runs, NULL::text[] AS policed
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key
-         ORDER BY ev.ord`,
-      params,
+         ORDER BY ev.ord`;
+
+interface PublishRow {
+  key: string;
+  fresh: boolean;
+  runs: { id: string; queue: string; state: string }[];
+  /** PUBLISH_SQL: the event's matched triggers with an overlap policy (ids), else null */
+  policed: string[] | null;
+}
+
+function published(row: PublishRow): PublishedEvent {
+  return { key: row.key, fresh: row.fresh, runs: row.runs };
+}
+
+function sqlState(error: unknown): string | null {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { driverError?: unknown }).driverError;
+  }
+  return null;
+}
+
+/**
+ * Runs a statement (or a transaction) again when it deadlocked or failed to serialize: it wrote
+ * nothing. Concurrent batches are ordered so they do not deadlock; should one anyway, it is retried.
+ */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const state = sqlState(e);
+      if (attempt >= 3 || (state !== '40P01' && state !== '40001')) throw e;
+    }
+  }
+}
+
+/**
+ * The events table and the one statement that creates EVENT runs (docs/events.md), with each
+ * run's state decided by its trigger's overlap policy (docs/policies.md "Overlap").
+ */
+@Injectable()
+export class EventsRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writes: RunWritesRepository,
+  ) {}
+
+  /**
+   * Records each event that was not received before (its key is the primary key of `events`: of
+   * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
+   * and, for each such event, creates one EVENT run per live, active EVENT trigger of
+   * `projects` (null: every project) whose filter matches. The triggers of each event are found
+   * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
+   * equality: index lookups among many triggers, or one pass over few (the key is computed once
+   * per trigger, never per event); the subject is checked on the triggers found. Events are
+   * inserted in key order, so concurrent batches do not deadlock on each other.
+   *
+   * One statement (PUBLISH_SQL) records the events whose matched triggers have no overlap policy
+   * (ALLOW_ALL: every run starts PENDING, no lock is needed) with their runs, and answers, for
+   * the other events, the matched triggers that have a policy; it records nothing of those.
+   * Only when there are some, a second statement (POLICED_SQL) records them and creates their
+   * runs, each run's state the overlap decision of its trigger (overlap.sql.ts), holding the
+   * locks of those triggers (taken first, in id order, as a fire takes them:
+   * RunWritesRepository.locked). An event and its runs always commit together. Triggers
+   * without a policy are never locked (a publish that races a deactivation is as if it came
+   * just before it), and their triggered_at moves at most once a second, so concurrent
+   * publishes to one trigger do not queue on its row. A statement that deadlocks (or fails to
+   * serialize) wrote nothing and is retried, up to 3 times in all.
+   */
+  async publish(
+    events: EventToPublish[],
+    projects: string[] | null,
+    receivedAt: Date,
+  ): Promise<PublishedEvent[]> {
+    if (events.length === 0) return [];
+    const rows = await retried(() =>
+      this.dataSource.query<PublishRow[]>(PUBLISH_SQL, publishParams(events, projects, receivedAt)),
     );
+    const policed = rows.filter((r) => r.policed !== null);
+    if (policed.length === 0) return rows.map(published);
+    const deferred = new Set(policed.map((r) => r.key));
+    const ids = [...new Set(policed.flatMap((r) => r.policed!))];
+    const params = publishParams(
+      events.filter((e) => deferred.has(e.key)),
+      projects,
+      receivedAt,
+    );
+    const later = await retried(() =>
+      this.writes.locked(ids, (sql) => sql.query<PublishRow[]>(POLICED_SQL, params)),
+    );
+    const byKey = new Map(later.map((r) => [r.key, r]));
+    return rows.map((r) => published(byKey.get(r.key) ?? r));
   }
 
   /**

@@ -66,4 +66,75 @@ describe('event triggers with an overlap policy (e2e)', () => {
     expect(states.filter((s) => s === 'PENDING')).toHaveLength(1);
     expect(states.filter((s) => s === 'SKIPPED')).toHaveLength(9);
   });
+
+  it('a batch mixing policed and policy-free matches: every run, answered in order, once', async () => {
+    const plain = `com.example.plain.${randomUUID().slice(0, 8)}`;
+    const both = `com.example.both.${randomUUID().slice(0, 8)}`;
+    await deploy(plain, {});
+    await deploy(both, { overlapPolicy: 'SKIP' });
+    const skip = n;
+    await deploy(both, {});
+    const batch = [plain, both, plain, both].map((type) => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'src/o',
+      type,
+    }));
+    const send = async () =>
+      (
+        await http()
+          .post('/events')
+          .set('Content-Type', 'application/cloudevents-batch+json')
+          .send(JSON.stringify(batch))
+          .expect(202)
+      ).body as { accepted: { id: string; runs: string[]; duplicate: boolean }[] };
+    const first = await send();
+    expect(first.accepted.map((a) => a.id)).toEqual(batch.map((e) => e.id));
+    expect(first.accepted.map((a) => a.runs.length)).toEqual([1, 2, 1, 2]);
+    expect(first.accepted.every((a) => !a.duplicate)).toBe(true);
+    const states = await Promise.all(
+      first.accepted
+        .flatMap((a) => a.runs)
+        .map(async (id) => {
+          const r = (await run(id)) as { state: string; queue: string };
+          return `${r.queue}:${r.state}`;
+        }),
+    );
+    // the SKIP trigger: the first event's run starts, the second's is skipped (still active)
+    expect(states.filter((s) => s.startsWith(`evo-${skip}:`)).sort()).toEqual([
+      `evo-${skip}:PENDING`,
+      `evo-${skip}:SKIPPED`,
+    ]);
+    expect(
+      states.filter((s) => !s.startsWith(`evo-${skip}:`) && s.endsWith(':PENDING')),
+    ).toHaveLength(4);
+    const again = await send();
+    expect(again.accepted.every((a) => a.duplicate)).toBe(true);
+    expect(again.accepted.map((a) => [...a.runs].sort())).toEqual(
+      first.accepted.map((a) => [...a.runs].sort()),
+    );
+  });
+
+  it('10 concurrent publishes of one event with SKIP: one run per trigger, the same answer', async () => {
+    const type = `com.example.once.${randomUUID().slice(0, 8)}`;
+    await deploy(type, { overlapPolicy: 'SKIP' });
+    await deploy(type, {});
+    const body = JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'src/o', type });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const res = await http()
+          .post('/events')
+          .set('Content-Type', 'application/cloudevents+json')
+          .send(body)
+          .expect(202);
+        return (res.body as { accepted: { runs: string[]; duplicate: boolean }[] }).accepted[0];
+      }),
+    );
+    expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
+    const runs = [...answers[0].runs].sort();
+    expect(runs).toHaveLength(2);
+    for (const a of answers) expect([...a.runs].sort()).toEqual(runs);
+    const states = await Promise.all(runs.map(async (id) => (await run(id)).state as string));
+    expect(states).toEqual(['PENDING', 'PENDING']);
+  });
 });
