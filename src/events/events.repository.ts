@@ -14,6 +14,7 @@ import {
   overlapDecisionSql,
   overlapPolicySql,
 } from '../runs/overlap.sql';
+import { RunSignals } from '../runs/lease/run-signals';
 import { RunWritesRepository } from '../runs/run-writes.repository';
 
 /** One event to publish, as the statement takes it. */
@@ -53,11 +54,15 @@ const MATCH_KEY = `(length(t.automation_spec->'event'->>'type')::text || ':' ||
 const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
-/** A statement's parameters for `events`: $1–$7 the events, $8/$11 their probes. */
+/**
+ * A statement's parameters for `events`: $1–$7 the events, $8/$11 their probes, $9 the
+ * projects, $10 the receipt, $12 the NOTIFY channel.
+ */
 function publishParams(
   events: EventToPublish[],
   projects: string[] | null,
   receivedAt: Date,
+  channel: string | null,
 ): unknown[] {
   const ord: number[] = [];
   const key: string[] = [];
@@ -79,6 +84,7 @@ function publishParams(
     projects,
     receivedAt.toISOString(),
     key,
+    channel,
   ];
 }
 
@@ -129,6 +135,14 @@ function insertRunsSql(from: string, state: InitialStateSql): string {
          )`;
 }
 
+/**
+ * Sends the NOTIFY of the queues that got PENDING runs (RunSignals: delivered at commit), once
+ * per statement (an InitPlan); $12 the channel, or null (no other process listens).
+ */
+const NOTIFY = `(SELECT count(pg_notify($12::text, q.queue))
+                  FROM (SELECT DISTINCT i.queue FROM ins i WHERE i.state = 'PENDING') q
+                  WHERE $12::text IS NOT NULL)`;
+
 const RUNS_OF_EVENT = `coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
                                                             'state', i.state)
                                           ORDER BY i.trigger_id)
@@ -169,7 +183,7 @@ const PUBLISH_SQL = `WITH ${EVENTS_CTE},
            literalState(START_PENDING),
          )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                ${RUNS_OF_EVENT} AS runs, d.ids AS policed
+                ${RUNS_OF_EVENT} AS runs, d.ids AS policed, ${NOTIFY} AS notified
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
          ORDER BY ev.ord`;
 
@@ -210,7 +224,7 @@ const POLICED_SQL = `WITH ${EVENTS_CTE},
            decidedState('dd'),
          )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                ${RUNS_OF_EVENT} AS runs, NULL::text[] AS policed
+                ${RUNS_OF_EVENT} AS runs, NULL::text[] AS policed, ${NOTIFY} AS notified
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key
          ORDER BY ev.ord`;
 
@@ -260,6 +274,7 @@ export class EventsRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly writes: RunWritesRepository,
+    private readonly signals: RunSignals,
   ) {}
 
   /**
@@ -291,7 +306,10 @@ export class EventsRepository {
   ): Promise<PublishedEvent[]> {
     if (events.length === 0) return [];
     const rows = await retried(() =>
-      this.dataSource.query<PublishRow[]>(PUBLISH_SQL, publishParams(events, projects, receivedAt)),
+      this.dataSource.query<PublishRow[]>(
+        PUBLISH_SQL,
+        publishParams(events, projects, receivedAt, this.signals.channel),
+      ),
     );
     const policed = rows.filter((r) => r.policed !== null);
     if (policed.length === 0) return rows.map(published);
@@ -301,6 +319,7 @@ export class EventsRepository {
       events.filter((e) => deferred.has(e.key)),
       projects,
       receivedAt,
+      this.signals.channel,
     );
     const later = await retried(() =>
       this.writes.locked(ids, (sql) => sql.query<PublishRow[]>(POLICED_SQL, params)),

@@ -88,7 +88,8 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
       return { id: r.event.id, source: r.event.source, runs, duplicate };
     });
     this.metrics.runsCreated('EVENT', created);
-    await this.signals.publish(queues);
+    // the statements sent the NOTIFY with their runs (EventsRepository.publish)
+    this.signals.notified(queues);
     return answer;
   }
 

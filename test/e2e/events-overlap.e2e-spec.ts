@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { RUNS_CHANNEL } from '../../src/runs/lease/run-signals';
 import { useTestApp } from '../support/test-app';
 import { lease } from '../support/workers';
 
@@ -136,5 +138,34 @@ describe('event triggers with an overlap policy (e2e)', () => {
     for (const a of answers) expect([...a.runs].sort()).toEqual(runs);
     const states = await Promise.all(runs.map(async (id) => (await run(id)).state as string));
     expect(states).toEqual(['PENDING', 'PENDING']);
+  });
+
+  it('other replicas hear of a PENDING event run (PostgreSQL: NOTIFY with its queue)', async () => {
+    const url = ctx.db().url;
+    if (!url) return; // the embedded database: one process, woken in process
+    const listener = new Client({ connectionString: url });
+    await listener.connect();
+    try {
+      const heard = new Set<string>();
+      listener.on('notification', (m) => {
+        if (m.channel === RUNS_CHANNEL && m.payload) heard.add(m.payload);
+      });
+      await listener.query(`LISTEN ${RUNS_CHANNEL}`);
+      const hears = async (queue: string) => {
+        for (let i = 0; i < 100 && !heard.has(queue); i++)
+          await new Promise((r) => setTimeout(r, 20));
+        return heard.has(queue);
+      };
+      const plain = `com.example.heard.${randomUUID().slice(0, 8)}`;
+      await deploy(plain, {});
+      await publish(plain);
+      expect(await hears(`evo-${n}`)).toBe(true);
+      const policed = `com.example.heard.${randomUUID().slice(0, 8)}`;
+      await deploy(policed, { overlapPolicy: 'SKIP' });
+      await publish(policed);
+      expect(await hears(`evo-${n}`)).toBe(true);
+    } finally {
+      await listener.end();
+    }
   });
 });
