@@ -55,8 +55,10 @@ const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
 /**
- * A statement's parameters for `events`: $1–$7 the events, $8/$11 their probes, $9 the
- * projects, $10 the receipt, $12 the NOTIFY channel.
+ * A statement's parameters for `events`: $1–$7 the events and $13 each one's probe set; $8/$11
+ * the probe sets (set, key): events of one type and source probe the same keys (matchProbes), so
+ * each set is looked up once however many events of a batch share it; $9 the projects, $10 the
+ * receipt, $12 the NOTIFY channel.
  */
 function publishParams(
   events: EventToPublish[],
@@ -64,14 +66,23 @@ function publishParams(
   receivedAt: Date,
   channel: string | null,
 ): unknown[] {
-  const ord: number[] = [];
-  const key: string[] = [];
-  events.forEach((e, i) => {
-    for (const k of e.probes) {
-      ord.push(i + 1);
-      key.push(k);
+  const sets = new Map<string, number>();
+  const eventSet: number[] = [];
+  const probeSet: number[] = [];
+  const probeKey: string[] = [];
+  for (const e of events) {
+    const of = JSON.stringify([e.type, e.source]);
+    let set = sets.get(of);
+    if (set === undefined) {
+      set = sets.size + 1;
+      sets.set(of, set);
+      for (const k of e.probes) {
+        probeSet.push(set);
+        probeKey.push(k);
+      }
     }
-  });
+    eventSet.push(set);
+  }
   return [
     events.map((e) => e.key),
     events.map((e) => e.source),
@@ -80,32 +91,47 @@ function publishParams(
     events.map((e) => e.subject),
     events.map((e) => e.scheduledAt.toISOString()),
     events.map((e) => e.payload),
-    ord,
+    probeSet,
     projects,
     receivedAt.toISOString(),
-    key,
+    probeKey,
     channel,
+    eventSet,
   ];
 }
 
+/**
+ * The events (`ev`), and the live EVENT triggers of the projects that each probe set finds
+ * (`found`: index lookups, once per set, never per event).
+ */
 const EVENTS_CTE = `ev AS (
            SELECT decode(e.k, 'hex') AS key, e.source, e.id, e.type, e.subject,
-                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord
+                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord,
+                  e.probe_set
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::text[]) WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, ord)
+                       $7::text[], $13::int[])
+                WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, probe_set, ord)
          ),
-         probe AS (
-           SELECT p.ord, p.k FROM unnest($8::int[], $11::text[]) AS p(ord, k)
+         found AS MATERIALIZED (
+           SELECT p.probe_set, t.*
+           FROM unnest($8::int[], $11::text[]) AS p(probe_set, k)
+           -- one index lookup per probe: OFFSET 0 keeps the planner from making this a join,
+           -- which it may hash over a scan of all triggers (it has no statistics of the partial
+           -- index's key, so it guesses 0.5% of the triggers per key)
+           CROSS JOIN LATERAL (
+             SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
+             FROM triggers t
+             WHERE ${MATCH_KEY} = p.k AND ${LIVE_EVENT_TRIGGER}
+               AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))
+             OFFSET 0
+           ) t
          )`;
 
-/** The live EVENT triggers `t` that an event `ev` matches through its probes `p`. */
-const MATCHES = `JOIN triggers t ON ${MATCH_KEY} = p.k
-           JOIN ev ON ev.ord = p.ord
-           WHERE ${LIVE_EVENT_TRIGGER}
-             AND (${SUBJECT} IS NULL
+/** The triggers `t` of `found` that each event `ev` matches (its probe set's, and its subject). */
+const MATCHES = `found t JOIN ev ON ev.probe_set = t.probe_set
+           WHERE (${SUBJECT} IS NULL
                   OR (right(${SUBJECT}, 1) = '*' AND starts_with(ev.subject, left(${SUBJECT}, -1)))
-                  OR ${SUBJECT} = ev.subject)
-             AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))`;
+                  OR ${SUBJECT} = ev.subject)`;
 
 /**
  * Inserts the runs of `cand` (ord, trigger_id, event_key; joined with `ev` and the trigger rows
@@ -143,10 +169,11 @@ const NOTIFY = `(SELECT count(pg_notify($12::text, q.queue))
                   FROM (SELECT DISTINCT i.queue FROM ins i WHERE i.state = 'PENDING') q
                   WHERE $12::text IS NOT NULL)`;
 
-const RUNS_OF_EVENT = `coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
-                                                            'state', i.state)
-                                          ORDER BY i.trigger_id)
-                          FROM ins i WHERE i.event_key = ev.key), '[]'::json)`;
+/** Each event's runs (`er.runs`, json), joined on `er.event_key`: one pass over `ins`. */
+const RUNS_OF_EVENTS = `(SELECT i.event_key,
+                       json_agg(json_build_object('id', i.id, 'queue', i.queue, 'state', i.state)
+                                ORDER BY i.trigger_id) AS runs
+                FROM ins i GROUP BY i.event_key) er`;
 
 /**
  * The statement of every publish: matches all the events; records those whose matched triggers
@@ -158,8 +185,7 @@ const PUBLISH_SQL = `WITH ${EVENTS_CTE},
          hit AS (
            SELECT ev.ord, t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                   t.project, ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL' AS policed
-           FROM probe p
-           ${MATCHES}
+           FROM ${MATCHES}
          ),
          deferred AS (
            SELECT h.ord, array_agg(DISTINCT h.id::text) AS ids FROM hit h WHERE h.policed
@@ -183,8 +209,9 @@ const PUBLISH_SQL = `WITH ${EVENTS_CTE},
            literalState(START_PENDING),
          )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                ${RUNS_OF_EVENT} AS runs, d.ids AS policed, ${NOTIFY} AS notified
+                coalesce(er.runs, '[]'::json) AS runs, d.ids AS policed, ${NOTIFY} AS notified
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
+         LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
          ORDER BY ev.ord`;
 
 /**
@@ -201,8 +228,7 @@ const POLICED_SQL = `WITH ${EVENTS_CTE},
          ),
          matched AS (
            SELECT DISTINCT ev.ord, t.id AS trigger_id
-           FROM probe p
-           ${MATCHES}
+           FROM ${MATCHES}
              AND ev.key IN (SELECT key FROM fresh)
          ),
          locked AS (
@@ -224,8 +250,10 @@ const POLICED_SQL = `WITH ${EVENTS_CTE},
            decidedState('dd'),
          )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                ${RUNS_OF_EVENT} AS runs, NULL::text[] AS policed, ${NOTIFY} AS notified
+                coalesce(er.runs, '[]'::json) AS runs, NULL::text[] AS policed,
+                ${NOTIFY} AS notified
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key
+         LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
          ORDER BY ev.ord`;
 
 interface PublishRow {
