@@ -294,8 +294,8 @@ async function retried<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The events table and the one statement that creates EVENT runs (docs/events.md), with each
- * run's state decided by its trigger's overlap policy (docs/policies.md "Overlap").
+ * The events table and the statements that create EVENT runs (docs/events.md), with each run's
+ * state decided by its trigger's overlap policy (docs/policies.md "Overlap").
  */
 @Injectable()
 export class EventsRepository {
@@ -310,10 +310,10 @@ export class EventsRepository {
    * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
    * and, for each such event, creates one EVENT run per live, active EVENT trigger of
    * `projects` (null: every project) whose filter matches. The triggers of each event are found
-   * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
-   * equality: index lookups among many triggers, or one pass over few (the key is computed once
-   * per trigger, never per event); the subject is checked on the triggers found. Events are
-   * inserted in key order, so concurrent batches do not deadlock on each other.
+   * by looking up the keys it matches (matchProbes) in ix_triggers_event_filter, one index
+   * lookup per key, once per (type, source) of the batch; the subject is checked on the
+   * triggers found. Events are inserted in key order, so concurrent batches do not deadlock on
+   * each other.
    *
    * One statement (PUBLISH_SQL) records the events whose matched triggers have no overlap policy
    * (ALLOW_ALL: every run starts PENDING, no lock is needed) with their runs, and answers, for
