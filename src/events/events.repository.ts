@@ -2,16 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { eventInputsSql, runSpecSql } from '../runs/run-inputs.sql';
 import {
+  literalState,
   RUN_LIFECYCLE_INSERT_COLUMNS,
   runLifecycleInsertValues,
+  type InitialStateSql,
 } from '../runs/lifecycle/delivery-spec';
-import type { Sql } from '../runs/lifecycle/run-state.repository';
+import { START_PENDING } from '../runs/lifecycle/run-state';
 import {
   decidedState,
   maxConcurrentSql,
   overlapDecisionSql,
   overlapPolicySql,
 } from '../runs/overlap.sql';
+import { RunSignals } from '../runs/lease/run-signals';
 import { RunWritesRepository } from '../runs/run-writes.repository';
 
 /** One event to publish, as the statement takes it. */
@@ -51,111 +54,172 @@ const MATCH_KEY = `(length(t.automation_spec->'event'->>'type')::text || ':' ||
 const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
-/** The events of a publish and the keys they match, as the statements take them. */
-function eventParams(events: EventToPublish[]): { ord: number[]; key: string[] } {
-  const ord: number[] = [];
-  const key: string[] = [];
-  events.forEach((e, i) => {
-    for (const k of e.probes) {
-      ord.push(i + 1);
-      key.push(k);
+/**
+ * A statement's parameters for `events`: $1–$7 the events and $13 each one's probe set; $8/$11
+ * the probe sets (set, key): events of one type and source probe the same keys (matchProbes), so
+ * each set is looked up once however many events of a batch share it; $9 the projects, $10 the
+ * receipt, $12 the NOTIFY channel.
+ */
+function publishParams(
+  events: EventToPublish[],
+  projects: string[] | null,
+  receivedAt: Date,
+  channel: string | null,
+): unknown[] {
+  const sets = new Map<string, number>();
+  const eventSet: number[] = [];
+  const probeSet: number[] = [];
+  const probeKey: string[] = [];
+  for (const e of events) {
+    const of = JSON.stringify([e.type, e.source]);
+    let set = sets.get(of);
+    if (set === undefined) {
+      set = sets.size + 1;
+      sets.set(of, set);
+      for (const k of e.probes) {
+        probeSet.push(set);
+        probeKey.push(k);
+      }
     }
-  });
-  return { ord, key };
+    eventSet.push(set);
+  }
+  return [
+    events.map((e) => e.key),
+    events.map((e) => e.source),
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => e.subject),
+    events.map((e) => e.scheduledAt.toISOString()),
+    events.map((e) => e.payload),
+    probeSet,
+    projects,
+    receivedAt.toISOString(),
+    probeKey,
+    channel,
+    eventSet,
+  ];
 }
 
+/**
+ * The events (`ev`), and the live EVENT triggers of the projects that each probe set finds
+ * (`found`: index lookups, once per set, never per event).
+ */
 const EVENTS_CTE = `ev AS (
            SELECT decode(e.k, 'hex') AS key, e.source, e.id, e.type, e.subject,
-                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord
+                  e.at::timestamptz AS scheduled_at, e.payload::jsonb AS payload, e.ord,
+                  e.probe_set
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::text[]) WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, ord)
+                       $7::text[], $13::int[])
+                WITH ORDINALITY AS e(k, source, id, type, subject, at, payload, probe_set, ord)
          ),
-         probe AS (
-           SELECT p.ord, p.k FROM unnest($8::int[], $11::text[]) AS p(ord, k)
+         found AS MATERIALIZED (
+           SELECT p.probe_set, t.*
+           FROM unnest($8::int[], $11::text[]) AS p(probe_set, k)
+           -- one index lookup per probe: OFFSET 0 keeps the planner from making this a join,
+           -- which it may hash over a scan of all triggers (it has no statistics of the partial
+           -- index's key, so it guesses 0.5% of the triggers per key)
+           CROSS JOIN LATERAL (
+             SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
+             FROM triggers t
+             WHERE ${MATCH_KEY} = p.k AND ${LIVE_EVENT_TRIGGER}
+               AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))
+             OFFSET 0
+           ) t
          )`;
 
-/** The live EVENT triggers `t` that an event `ev` matches through its probes `p`. */
-const MATCHES = `JOIN triggers t ON ${MATCH_KEY} = p.k
-           JOIN ev ON ev.ord = p.ord
-           WHERE ${LIVE_EVENT_TRIGGER}
-             AND (${SUBJECT} IS NULL
+/** The triggers `t` of `found` that each event `ev` matches (its probe set's, and its subject). */
+const MATCHES = `found t JOIN ev ON ev.probe_set = t.probe_set
+           WHERE (${SUBJECT} IS NULL
                   OR (right(${SUBJECT}, 1) = '*' AND starts_with(ev.subject, left(${SUBJECT}, -1)))
-                  OR ${SUBJECT} = ev.subject)
-             AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))`;
+                  OR ${SUBJECT} = ev.subject)`;
 
 /**
- * The events table and the one statement that creates EVENT runs (docs/events.md), with each
- * run's state decided by its trigger's overlap policy (docs/policies.md "Overlap").
+ * Inserts the runs of `cand` (ord, trigger_id, event_key; joined with `ev` and the trigger rows
+ * `l`), their state `state`, as `ins`; moves the triggers' triggered_at (at most once a second) and
+ * answers each event of `ev`: its key, whether `fresh` inserted it, its runs.
  */
-@Injectable()
-export class EventsRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly writes: RunWritesRepository,
-  ) {}
+function insertRunsSql(from: string, state: InitialStateSql): string {
+  return `ins AS (
+           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                             task_version, inputs, run_spec, event_source, event_id, event_key,
+                             ${RUN_LIFECYCLE_INSERT_COLUMNS})
+           SELECT l.id, l.latest_revision,
+                  'e' || substr(encode(sha256(ev.key || int8send(l.id)), 'hex'), 1, 16),
+                  'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
+                  ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
+                  ev.source, ev.id, ev.key,
+                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)', state)}
+           ${from}
+           ORDER BY c.ord
+           RETURNING trigger_id, event_key, public_id::text AS id, queue, state
+         ),
+         moved AS (
+           UPDATE triggers t SET triggered_at = $10::timestamptz
+           FROM (SELECT DISTINCT trigger_id FROM ins) i
+           WHERE t.id = i.trigger_id
+             AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
+         )`;
+}
 
-  /**
-   * Records each event that was not received before (its key is the primary key of `events`: of
-   * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
-   * and, for each such event, creates one EVENT run per live, active EVENT trigger of
-   * `projects` (null: every project) whose filter matches. The triggers of each event are found
-   * by joining the keys the events match (matchProbes) with ix_triggers_event_filter on one
-   * equality: index lookups among many triggers, or one pass over few (the key is computed once
-   * per trigger, never per event); the subject is checked on the triggers found. Events are
-   * inserted in key order, so concurrent batches do not deadlock on each other. Each run's state
-   * is the overlap decision of its trigger (overlap.sql.ts). Only triggers with an overlap policy
-   * are locked (first, in id order, as a fire locks them); the others are not (a publish that
-   * races a deactivation is as if it came just before it), and their triggered_at moves at most
-   * once a second, so concurrent publishes to one trigger do not queue on its row.
-   */
-  async publish(
-    events: EventToPublish[],
-    projects: string[] | null,
-    receivedAt: Date,
-  ): Promise<PublishedEvent[]> {
-    if (events.length === 0) return [];
-    const probes = eventParams(events);
-    const params = [
-      events.map((e) => e.key),
-      events.map((e) => e.source),
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.subject),
-      events.map((e) => e.scheduledAt.toISOString()),
-      events.map((e) => e.payload),
-      probes.ord,
-      projects,
-      receivedAt.toISOString(),
-      probes.key,
-    ];
-    // Triggers with an overlap policy are locked before their runs are decided, like a fire
-    // (RunWritesRepository.locked); the common case, no policy, takes no lock.
-    const policed: { id: string }[] = await this.dataSource.query(
-      `WITH ${EVENTS_CTE}
-       SELECT DISTINCT t.id::text AS id, $10::timestamptz AS at -- (every parameter typed)
-       FROM probe p ${MATCHES}
-         AND ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL'`,
-      params,
-    );
-    const run = (sql: Sql) => this.insert(sql, params);
-    const rows =
-      policed.length === 0
-        ? await run(this.dataSource)
-        : await this.writes.locked(
-            policed.map((p) => p.id),
-            run,
-          );
-    return rows.map((r) => ({ key: r.key, fresh: r.fresh, runs: r.runs }));
-  }
+/**
+ * Sends the NOTIFY of the queues that got PENDING runs (RunSignals: delivered at commit), once
+ * per statement (an InitPlan); $12 the channel, or null (no other process listens).
+ */
+const NOTIFY = `(SELECT count(pg_notify($12::text, q.queue))
+                  FROM (SELECT DISTINCT i.queue FROM ins i WHERE i.state = 'PENDING') q
+                  WHERE $12::text IS NOT NULL)`;
 
-  private insert(
-    sql: Sql,
-    params: unknown[],
-  ): Promise<
-    { key: string; fresh: boolean; runs: { id: string; queue: string; state: string }[] }[]
-  > {
-    return sql.query(
-      `WITH ${EVENTS_CTE},
+/** Each event's runs (`er.runs`, json), joined on `er.event_key`: one pass over `ins`. */
+const RUNS_OF_EVENTS = `(SELECT i.event_key,
+                       json_agg(json_build_object('id', i.id, 'queue', i.queue, 'state', i.state)
+                                ORDER BY i.trigger_id) AS runs
+                FROM ins i GROUP BY i.event_key) er`;
+
+/**
+ * The statement of every publish: matches all the events; records those whose matched triggers
+ * all have no overlap policy, with one PENDING run per match (ALLOW_ALL: the overlap decision
+ * would start every run); answers the others' policed triggers (`policed`, ids) and records
+ * nothing of them (POLICED_SQL does, holding those triggers' locks).
+ */
+const PUBLISH_SQL = `WITH ${EVENTS_CTE},
+         hit AS (
+           SELECT ev.ord, t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
+                  t.project, ${overlapPolicySql('t.automation_spec')} <> 'ALLOW_ALL' AS policed
+           FROM ${MATCHES}
+         ),
+         deferred AS (
+           SELECT h.ord, array_agg(DISTINCT h.id::text) AS ids FROM hit h WHERE h.policed
+           GROUP BY h.ord
+         ),
+         fresh AS (
+           INSERT INTO events (key, source, id, type, received_at)
+           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev
+           WHERE ev.ord NOT IN (SELECT ord FROM deferred)
+           ORDER BY ev.key
+           ON CONFLICT (key) DO NOTHING
+           RETURNING key
+         ),
+         cand AS (
+           SELECT row_number() OVER (ORDER BY ev.key, h.id) AS ord, h.ord AS ev_ord, h.id
+           FROM hit h JOIN ev ON ev.ord = h.ord
+           WHERE ev.key IN (SELECT key FROM fresh)
+         ),
+         ${insertRunsSql(
+           'FROM cand c JOIN ev ON ev.ord = c.ev_ord JOIN hit l ON l.ord = c.ev_ord AND l.id = c.id',
+           literalState(START_PENDING),
+         )}
+         SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
+                coalesce(er.runs, '[]'::json) AS runs, d.ids AS policed, ${NOTIFY} AS notified
+         FROM ev LEFT JOIN fresh ON fresh.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
+         LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
+         ORDER BY ev.ord`;
+
+/**
+ * The events PUBLISH_SQL left (each matched a trigger with an overlap policy), run holding the
+ * locks of those triggers: records them and creates one run per matched trigger, its state the
+ * overlap decision (the same as a fire's).
+ */
+const POLICED_SQL = `WITH ${EVENTS_CTE},
          fresh AS (
            INSERT INTO events (key, source, id, type, received_at)
            SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev ORDER BY ev.key
@@ -164,8 +228,7 @@ export class EventsRepository {
          ),
          matched AS (
            SELECT DISTINCT ev.ord, t.id AS trigger_id
-           FROM probe p
-           ${MATCHES}
+           FROM ${MATCHES}
              AND ev.key IN (SELECT key FROM fresh)
          ),
          locked AS (
@@ -181,36 +244,116 @@ export class EventsRepository {
            FROM matched m JOIN ev ON ev.ord = m.ord JOIN locked l ON l.id = m.trigger_id
          ),
          ${overlapDecisionSql('cand')},
-         ins AS (
-           INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                             task_version, inputs, run_spec, event_source, event_id, event_key,
-                             ${RUN_LIFECYCLE_INSERT_COLUMNS})
-           SELECT l.id, l.latest_revision,
-                  'e' || substr(encode(sha256(ev.key || int8send(l.id)), 'hex'), 1, 16),
-                  'EVENT', ev.scheduled_at, clock_timestamp(), l.task_version,
-                  ${eventInputsSql('l', 'ev.payload')}, ${runSpecSql('l')},
-                  ev.source, ev.id, ev.key,
-                  ${runLifecycleInsertValues('l', 'LEAST(ev.scheduled_at, $10::timestamptz)', decidedState('dd'))}
-           FROM cand c JOIN ov_decided dd ON dd.ord = c.ord
-           JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id
-           ORDER BY c.ord
-           RETURNING trigger_id, event_key, public_id::text AS id, queue, state
-         ),
-         moved AS (
-           UPDATE triggers t SET triggered_at = $10::timestamptz
-           FROM (SELECT DISTINCT trigger_id FROM ins) i
-           WHERE t.id = i.trigger_id
-             AND (t.triggered_at IS NULL OR t.triggered_at < $10::timestamptz - interval '1 second')
-         )
+         ${insertRunsSql(
+           `FROM cand c JOIN ov_decided dd ON dd.ord = c.ord
+           JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id`,
+           decidedState('dd'),
+         )}
          SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
-                coalesce((SELECT json_agg(json_build_object('id', i.id, 'queue', i.queue,
-                                                            'state', i.state)
-                                          ORDER BY i.trigger_id)
-                          FROM ins i WHERE i.event_key = ev.key), '[]'::json) AS runs
+                coalesce(er.runs, '[]'::json) AS runs, NULL::text[] AS policed,
+                ${NOTIFY} AS notified
          FROM ev LEFT JOIN fresh ON fresh.key = ev.key
-         ORDER BY ev.ord`,
-      params,
+         LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
+         ORDER BY ev.ord`;
+
+interface PublishRow {
+  key: string;
+  fresh: boolean;
+  runs: { id: string; queue: string; state: string }[];
+  /** PUBLISH_SQL: the event's matched triggers with an overlap policy (ids), else null */
+  policed: string[] | null;
+}
+
+function published(row: PublishRow): PublishedEvent {
+  return { key: row.key, fresh: row.fresh, runs: row.runs };
+}
+
+function sqlState(error: unknown): string | null {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { driverError?: unknown }).driverError;
+  }
+  return null;
+}
+
+/**
+ * Runs a statement (or a transaction) again when it deadlocked or failed to serialize: it wrote
+ * nothing. Concurrent batches are ordered so they do not deadlock; should one anyway, it is retried.
+ */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const state = sqlState(e);
+      if (attempt >= 3 || (state !== '40P01' && state !== '40001')) throw e;
+    }
+  }
+}
+
+/**
+ * The events table and the statements that create EVENT runs (docs/events.md), with each run's
+ * state decided by its trigger's overlap policy (docs/policies.md "Overlap").
+ */
+@Injectable()
+export class EventsRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writes: RunWritesRepository,
+    private readonly signals: RunSignals,
+  ) {}
+
+  /**
+   * Records each event that was not received before (its key is the primary key of `events`: of
+   * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
+   * and, for each such event, creates one EVENT run per live, active EVENT trigger of
+   * `projects` (null: every project) whose filter matches. The triggers of each event are found
+   * by looking up the keys it matches (matchProbes) in ix_triggers_event_filter, one index
+   * lookup per key, once per (type, source) of the batch; the subject is checked on the
+   * triggers found. Events are inserted in key order, so concurrent batches do not deadlock on
+   * each other.
+   *
+   * One statement (PUBLISH_SQL) records the events whose matched triggers have no overlap policy
+   * (ALLOW_ALL: every run starts PENDING, no lock is needed) with their runs, and answers, for
+   * the other events, the matched triggers that have a policy; it records nothing of those.
+   * Only when there are some, a second statement (POLICED_SQL) records them and creates their
+   * runs, each run's state the overlap decision of its trigger (overlap.sql.ts), holding the
+   * locks of those triggers (taken first, in id order, as a fire takes them:
+   * RunWritesRepository.locked). An event and its runs always commit together. Triggers
+   * without a policy are never locked (a publish that races a deactivation is as if it came
+   * just before it), and their triggered_at moves at most once a second, so concurrent
+   * publishes to one trigger do not queue on its row. A statement that deadlocks (or fails to
+   * serialize) wrote nothing and is retried, up to 3 times in all.
+   */
+  async publish(
+    events: EventToPublish[],
+    projects: string[] | null,
+    receivedAt: Date,
+  ): Promise<PublishedEvent[]> {
+    if (events.length === 0) return [];
+    const rows = await retried(() =>
+      this.dataSource.query<PublishRow[]>(
+        PUBLISH_SQL,
+        publishParams(events, projects, receivedAt, this.signals.channel),
+      ),
     );
+    const policed = rows.filter((r) => r.policed !== null);
+    if (policed.length === 0) return rows.map(published);
+    const deferred = new Set(policed.map((r) => r.key));
+    const ids = [...new Set(policed.flatMap((r) => r.policed!))];
+    const params = publishParams(
+      events.filter((e) => deferred.has(e.key)),
+      projects,
+      receivedAt,
+      this.signals.channel,
+    );
+    const later = await retried(() =>
+      this.writes.locked(ids, (sql) => sql.query<PublishRow[]>(POLICED_SQL, params)),
+    );
+    const byKey = new Map(later.map((r) => [r.key, r]));
+    return rows.map((r) => published(byKey.get(r.key) ?? r));
   }
 
   /**

@@ -26,16 +26,6 @@ export interface AcceptedEvent {
   duplicate: boolean;
 }
 
-function sqlState(error: unknown): string | null {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { driverError?: unknown }).driverError;
-  }
-  return null;
-}
-
 /** Publishing events (POST /events) and forgetting old ones (docs/events.md). */
 @Injectable()
 export class EventsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,9 +62,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
         probes: matchProbes(r.event.type, r.event.source),
       });
     });
-    const published = await this.withRetry(() =>
-      this.events.publish([...unique.values()], projects, receivedAt),
-    );
+    const published = await this.events.publish([...unique.values()], projects, receivedAt);
     const byKey = new Map(published.map((p) => [p.key, p]));
     const earlier = await this.events.runsOf(
       published.filter((p) => !p.fresh).map((p) => p.key),
@@ -100,7 +88,8 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
       return { id: r.event.id, source: r.event.source, runs, duplicate };
     });
     this.metrics.runsCreated('EVENT', created);
-    await this.signals.publish(queues);
+    // the statements sent the NOTIFY with their runs (EventsRepository.publish)
+    this.signals.notified(queues);
     return answer;
   }
 
@@ -136,17 +125,5 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
         .catch((e: unknown) => this.logger.warn(`event purge failed: ${String(e)}`))
         .finally(() => this.arm());
     });
-  }
-
-  /** Concurrent batches are ordered so they do not deadlock; should one anyway, it is retried. */
-  private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        const state = sqlState(e);
-        if (attempt >= 3 || (state !== '40P01' && state !== '40001')) throw e;
-      }
-    }
   }
 }

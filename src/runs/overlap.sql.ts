@@ -22,7 +22,8 @@ export function maxConcurrentSql(automationSpec: string): string {
 /**
  * The overlap decision (docs/policies.md "Overlap"): the one place that decides a new run's state
  * from its trigger's active runs. Every statement that creates runs (scheduled fire, manual fire,
- * backfill; later events) puts its new runs in a CTE named by `cand` with the columns
+ * backfill, events of triggers with a policy; events of triggers without one start PENDING, as
+ * ALLOW_ALL decides) puts its new runs in a CTE named by `cand` with the columns
  * `ord, trigger_id, scheduled_at, policy, max_conc, pre_skip` (pre_skip: a skip reason decided
  * before, e.g. MISFIRE, or NULL) — only runs that will really be inserted (the slot or idempotency
  * key is free) — and appends these CTEs:

@@ -258,6 +258,25 @@ describe('event triggers (e2e)', () => {
     expect(await counts()).toEqual([2, 3, 4, 4, 1, 1]);
   });
 
+  it('a batch matches each event by its own type, source and subject (shared probes too)', async () => {
+    const type = aType();
+    const exact = await deploy({ type, source: 'https://y.example/a' });
+    const prefix = await deploy({ type, source: 'https://y.example/*' });
+    const subject = await deploy({ type, subject: 'reports/*' });
+    const events = [
+      event(type, { source: 'https://y.example/a' }),
+      event(type, { source: 'https://y.example/b', subject: 'reports/1' }),
+      event(type, { source: 'https://y.example/a', subject: 'other' }),
+      event(aType(), { source: 'https://y.example/a' }),
+      event(type, { source: 'https://z.example/a', subject: 'reports/2' }),
+    ];
+    const answers = await accepted(events, 'application/cloudevents-batch+json');
+    expect(answers.map((a) => a.runs.length)).toEqual([2, 2, 2, 0, 1]);
+    expect(
+      await Promise.all([exact, prefix, subject].map(async (p) => (await runsOf(p)).length)),
+    ).toEqual([2, 3, 2]);
+  });
+
   it('a duplicate and 10 concurrent publishes of one event create one run per trigger', async () => {
     const type = aType();
     const a = await deploy({ type });

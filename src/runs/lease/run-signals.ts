@@ -15,6 +15,12 @@ export abstract class RunSignals {
 
   /** Tell waiters (here and, on PostgreSQL, on every replica) that these queues have runs. */
   abstract publish(queues: Iterable<string>): Promise<void>;
+  /**
+   * The channel on which a statement that creates runs may send the NOTIFY itself, committed
+   * with its runs (one round trip and one transaction fewer than publish): null when no other
+   * process listens (the embedded database). The caller then calls notified().
+   */
+  abstract readonly channel: string | null;
   abstract start(): void;
   abstract stop(): Promise<void>;
 
@@ -34,6 +40,11 @@ export abstract class RunSignals {
     };
   }
 
+  /** The statement that created runs in these queues sent the NOTIFY (channel): wakes this process. */
+  notified(queues: Iterable<string>): void {
+    for (const q of new Set(queues)) this.wakeLocal(q);
+  }
+
   /** Wakes this process's waiters on `queue` (every queue when null). */
   protected wakeLocal(queue: string | null): void {
     const sets = queue === null ? [...this.listeners.values()] : [this.listeners.get(queue)];
@@ -48,6 +59,7 @@ export abstract class RunSignals {
 
 /** The embedded database: one process, so the in-process listeners are all there is. */
 export class InProcessRunSignals extends RunSignals {
+  readonly channel = null;
   start(): void {}
   async stop(): Promise<void> {
     this.wakeAll();
@@ -59,6 +71,7 @@ export class InProcessRunSignals extends RunSignals {
 
 /** PostgreSQL: NOTIFY through the pool, LISTEN on one dedicated connection (reconnecting). */
 export class PgRunSignals extends RunSignals {
+  readonly channel = RUNS_CHANNEL;
   private readonly logger = new Logger('RunSignals');
   private client: Client | null = null;
   private stopped = false;
