@@ -57,9 +57,9 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        eligible AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                 t.last_scheduled_at, t.project, t.remaining_runs
-         FROM triggers t
-         -- an index probe per id (a join with \`due\` was planned as a scan of every active trigger)
-         WHERE t.id = ANY($1::bigint[]) AND ${ACTIVE_SCHEDULE}
+         FROM (SELECT DISTINCT trigger_id FROM due) d
+         JOIN triggers t ON t.id = d.trigger_id
+         WHERE ${ACTIVE_SCHEDULE}
        ),
        ok AS (
          SELECT d.*, e.task_version, e.spec, e.automation_spec, e.last_scheduled_at, e.project,

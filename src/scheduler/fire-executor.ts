@@ -21,12 +21,11 @@ function failed(): FireResult {
 }
 
 /**
- * At most this many slots per statement: larger batches are split and sent in parallel. A batch
- * is spread over up to LIVE_STATEMENTS statements of at least MIN_STATEMENT_SLOTS, so the
- * database works on it with more than one core.
+ * At most this many slots per statement: larger batches are split and sent in parallel. (Smaller
+ * statements in parallel were slower: 1,000 slots as 4 × 250 took p50 150 ms against 92 ms as
+ * one, their inserts contending for the same index pages.)
  */
 const MAX_STATEMENT_SLOTS = 2500;
-const MIN_STATEMENT_SLOTS = 250;
 /** Live statements in flight at once (each a connection of the pool). */
 const LIVE_STATEMENTS = 4;
 /** Slots a misfire policy skips: this many per statement, past the rate limiter. */
@@ -106,11 +105,9 @@ export class ScheduledFireExecutor implements FirePort {
     const chunks: SlotToFire[][] = [];
     let current: SlotToFire[] = [];
     let skipping = false;
-    const spread = Math.max(MIN_STATEMENT_SLOTS, Math.ceil(slots.length / LIVE_STATEMENTS));
-    const size = Math.min(this.chunkSize, spread);
     for (const slot of slots) {
       const skip = (slot.skipReason ?? null) !== null;
-      const limit = skip ? SKIP_STATEMENT_SLOTS : size;
+      const limit = skip ? SKIP_STATEMENT_SLOTS : this.chunkSize;
       if (current.length > 0 && (skip !== skipping || current.length >= limit)) {
         chunks.push(current);
         current = [];
