@@ -1,8 +1,23 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+
+/**
+ * The pool's connections never leave an 'error' event unheard: a connection the server ends
+ * (restart, `pg_terminate_backend`) can emit a second error after TypeORM has let it go back to
+ * the pool to be discarded, which without a listener would end the process. The query in flight,
+ * TypeORM and the pool still get every error as before; this only keeps the stray one from
+ * crashing the process (the pool replaces the connection).
+ */
+class ListeningClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
 
 /**
  * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance, which is
@@ -32,6 +47,7 @@ export function buildDataSourceOptions(
         connectionTimeoutMillis: 5_000,
         idleTimeoutMillis: 30_000,
         options: '-c jit=off',
+        Client: ListeningClient,
       },
     };
   }
