@@ -41,7 +41,8 @@ async function conflicts(apps: INestApplication[]): Promise<number> {
   return total;
 }
 
-async function balanced(apps: INestApplication[]): Promise<number> {
+/** Waits (up to 60 s) until the apps own every partition in even shares; returns how long. */
+export async function balanced(apps: INestApplication[]): Promise<number> {
   const t = performance.now();
   const low = Math.floor(PARTITION_COUNT / apps.length);
   for (;;) {

@@ -28,9 +28,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { PARTITION_COUNT, partitionOf } from '../src/scheduler/partitions';
+import { partitionOf } from '../src/scheduler/partitions';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
-import { multiInstance, retention } from './scheduler-multi';
+import { balanced, multiInstance, retention } from './scheduler-multi';
 import { startProbe } from './probe';
 import {
   baseUrl,
@@ -263,15 +263,6 @@ async function propagation(
   }
 }
 
-/** Waits (up to 60 s) until `app` owns every scheduler partition. */
-async function ownsAll(app: INestApplication): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (scheduler(app).partitions.length < PARTITION_COUNT) {
-    if (Date.now() > until) throw new Error('the partitions did not come back');
-    await sleep(100);
-  }
-}
-
 async function skipLateness(app: INestApplication, ds: DataSource, count: number): Promise<void> {
   const svc = scheduler(app);
   const project = `skip-${count}`;
@@ -363,7 +354,7 @@ async function main(): Promise<void> {
       // the SKIP runs are one instance's figures too: it takes back every partition first
       await other.close();
       other = null;
-      await ownsAll(app);
+      await balanced([app]);
     }
     await skipLateness(app, ds, 1_000);
     await skipLateness(app, ds, 10_000);

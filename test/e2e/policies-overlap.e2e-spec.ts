@@ -16,6 +16,7 @@ async function deploy(
   name: string,
   policies: Record<string, unknown>,
   spec: Record<string, unknown> = {},
+  status = 201,
 ): Promise<string> {
   const path = `/triggers/p/d/task/${name}`;
   await http()
@@ -24,7 +25,7 @@ async function deploy(
       spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: name }, ...spec },
       automationSpec: { type: 'NONE', policies },
     })
-    .expect(201);
+    .expect(status);
   return path;
 }
 
@@ -138,13 +139,7 @@ describe('overlap policies with a worker holding a run (e2e)', () => {
     const [held] = await lease(http, 'ov-changed', { leaseDuration: '60s' });
     const buffered = await fireRun(http, path);
     expect(buffered.state).toBe('BUFFERED');
-    await http() // ALLOW_ALL from now on
-      .put(path)
-      .send({
-        spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: 'ov-changed' } },
-        automationSpec: { type: 'NONE' },
-      })
-      .expect(200);
+    await deploy(http, 'ov-changed', {}, {}, 200); // ALLOW_ALL from now on
     await http()
       .post(`/runs/${first.id}/complete`)
       .send({ leaseToken: held.leaseToken })
