@@ -20,6 +20,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CloudEvent } from '../src/events/cloud-event';
 import { matchProbes } from '../src/events/event-key';
+import { matchLookup } from '../src/events/events.repository';
 import { EventsService } from '../src/events/events.service';
 import { baseUrl, line, openTarget, percentile, startApp } from './scheduler-support';
 
@@ -135,17 +136,10 @@ async function throughput(base: string): Promise<void> {
 }
 
 async function plan(ds: DataSource): Promise<void> {
-  const rows: { 'QUERY PLAN': string }[] = await ds.query(
-    `EXPLAIN SELECT t.id FROM triggers t
-     WHERE (length(t.automation_spec->'event'->>'type')::text || ':' ||
-        (t.automation_spec->'event'->>'type') ||
-        CASE WHEN t.automation_spec->'event'->>'source' IS NULL THEN '^'
-             WHEN right(t.automation_spec->'event'->>'source', 1) = '*'
-               THEN '^' || left(t.automation_spec->'event'->>'source', -1)
-             ELSE '=' || (t.automation_spec->'event'->>'source') END) = ANY($1::text[])
-       AND t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`,
-    [matchProbes(TYPE, SOURCE)],
-  );
+  const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN ${matchLookup('$1', '$2')}`, [
+    matchProbes(TYPE, SOURCE)[0],
+    null,
+  ]);
   const text = rows.map((r) => r['QUERY PLAN']).join('\n');
   process.stdout.write('3. plan of the matching lookup\n');
   line('uses ix_triggers_event_filter', text.includes('ix_triggers_event_filter') ? 'yes' : 'NO');

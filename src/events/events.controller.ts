@@ -30,15 +30,18 @@ import {
 import { EventsService, type AcceptedEvent } from './events.service';
 
 const BATCH_TYPE = /^application\/cloudevents-batch\+json\s*(;|$)/i;
-const STRUCTURED_TYPE = /^application\/(cloudevents\+)?json\s*(;|$)/i;
+const CLOUDEVENTS_TYPE = /^application\/cloudevents\+json\s*(;|$)/i;
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** How a request sends its events (CloudEvents HTTP binding): batch, structured or binary. */
 function readEvents(req: Request): ReceivedEvent[] {
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const type = req.headers['content-type'] ?? '';
   if (BATCH_TYPE.test(type)) return readBatch(parseJsonBody(body));
+  // the binding: the cloudevents media type means structured mode, whatever ce-* headers say
+  if (CLOUDEVENTS_TYPE.test(type)) return [readStructuredEvent(parseJsonBody(body))];
   if (req.headers['ce-specversion'] !== undefined) return [readBinaryEvent(req.headers, body)];
-  if (STRUCTURED_TYPE.test(type)) return [readStructuredEvent(parseJsonBody(body))];
+  if (JSON_TYPE.test(type)) return [readStructuredEvent(parseJsonBody(body))];
   // neither structured (a JSON type) nor binary (ce-* headers): name what binary mode misses
   return [readBinaryEvent(req.headers, body)];
 }

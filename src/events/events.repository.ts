@@ -55,6 +55,17 @@ const SUBJECT = `(t.automation_spec->'event'->>'subject')`;
 export const LIVE_EVENT_TRIGGER = `t.automation_type = 'EVENT' AND t.active AND t.deleted_at IS NULL`;
 
 /**
+ * The live EVENT triggers whose filter has match key `key` (an SQL expression), in `projects`
+ * (a text[] parameter, NULL for all): one lookup in ix_triggers_event_filter, run once per probe.
+ */
+export function matchLookup(key: string, projects: string): string {
+  return `SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
+             FROM triggers t
+             WHERE ${MATCH_KEY} = ${key} AND ${LIVE_EVENT_TRIGGER}
+               AND (${projects}::text[] IS NULL OR t.project = ANY(${projects}::text[]))`;
+}
+
+/**
  * A statement's parameters for `events`: $1–$7 the events and $13 each one's probe set; $8/$11
  * the probe sets (set, key): events of one type and source probe the same keys (matchProbes), so
  * each set is looked up once however many events of a batch share it; $9 the projects, $10 the
@@ -118,13 +129,7 @@ const EVENTS_CTE = `ev AS (
            -- one index lookup per probe: OFFSET 0 keeps the planner from making this a join,
            -- which it may hash over a scan of all triggers (it has no statistics of the partial
            -- index's key, so it guesses 0.5% of the triggers per key)
-           CROSS JOIN LATERAL (
-             SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
-             FROM triggers t
-             WHERE ${MATCH_KEY} = p.k AND ${LIVE_EVENT_TRIGGER}
-               AND ($9::text[] IS NULL OR t.project = ANY($9::text[]))
-             OFFSET 0
-           ) t
+           CROSS JOIN LATERAL (${matchLookup('p.k', '$9')} OFFSET 0) t
          )`;
 
 /** The triggers `t` of `found` that each event `ev` matches (its probe set's, and its subject). */

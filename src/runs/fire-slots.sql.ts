@@ -73,10 +73,14 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
          FROM ok
          -- at or before the persisted cursor: fired, whether or not its run still exists
          WHERE (ok.fired_through IS NULL OR ok.scheduled_at > ok.fired_through)
+           -- OFFSET 0: a lookup in uq_runs_slot per slot, never an anti join, which the
+           -- planner (CTEs estimated at one row, runs.source without statistics) may make a
+           -- scan of every scheduled run per slot: quadratic, 1 s per 2,500 slots
            AND NOT EXISTS (
            SELECT 1 FROM runs r
            WHERE r.trigger_id = ok.trigger_id AND r.scheduled_at = ok.scheduled_at
-             AND r.source IN ('SCHEDULE', 'BACKFILL'))
+             AND r.source IN ('SCHEDULE', 'BACKFILL')
+           OFFSET 0)
        ),
        cand AS (
          SELECT f.*, ${overlapPolicySql('f.automation_spec')} AS policy,
