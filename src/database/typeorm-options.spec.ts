@@ -45,3 +45,30 @@ describe('embedded data source', () => {
     expect(await outside).toEqual([{ n: 1 }]);
   });
 });
+
+describe('embedded data source closed under a statement', () => {
+  it('rejects a statement that reaches PGlite after it closed, and nothing is emitted unheard', async () => {
+    const pglite = new PGlite();
+    const dataSource = new DataSource(buildDataSourceOptions({ pglite }));
+    await dataSource.initialize();
+    const unheard: unknown[] = [];
+    const onUnhandled = (e: unknown) => unheard.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    process.on('uncaughtException', onUnhandled);
+    try {
+      const closing = pglite.close();
+      const late = dataSource.query('SELECT 1 AS one').then(
+        () => 'answered',
+        (e: Error) => e.message,
+      );
+      await closing;
+      expect(await late).toMatch(/closed/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unheard).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      process.off('uncaughtException', onUnhandled);
+      await dataSource.destroy().catch(() => undefined);
+    }
+  });
+});

@@ -51,10 +51,13 @@ export function buildDataSourceOptions(
       },
     };
   }
-  return {
-    ...common,
-    extra: { ...createPgConfig(yielding(target.pglite)), max: 1, idleTimeoutMillis: 0 },
-  };
+  const embedded = createPgConfig(yielding(target.pglite));
+  // the same guard for PGlite's one connection: a statement deferred by `yielding` that reaches
+  // PGlite after it closed (a timer's query during shutdown) rejects, and the adapter emits that
+  // as an 'error' on a connection pg has already stopped listening to; unheard, it ended the
+  // process with exit code 1 on a clean SIGTERM
+  embedded.connection.on('error', () => undefined);
+  return { ...common, extra: { ...embedded, max: 1, idleTimeoutMillis: 0 } };
 }
 
 /**
@@ -77,6 +80,8 @@ export function yielding(pglite: PGlite): PGlite {
           if (first === PARSE || first === QUERY) {
             await new Promise<void>((resolve) => setImmediate(resolve));
           }
+          // closed meanwhile (shutdown): say so, rather than PGlite's TypeError on its freed module
+          if (target.closed) throw new Error('the embedded database is closed');
           return target.execProtocolStream(...args);
         };
       }
