@@ -15,7 +15,7 @@
  * 5. Overlap policy SKIP (docs/policies.md): 1,000 and 10,000 every-second triggers whose runs
  *    stay active (no worker), so after the first slot every slot is a SKIPPED run decided in
  *    the fire statement: fire lateness of those skips over a few seconds.
- *    `BENCH_ONLY=skip` runs this scenario alone (`BENCH_ONLY=fire`: only 2).
+ *    `BENCH_ONLY=skip` runs this scenario alone (`BENCH_ONLY=fire`: only 2; `register`: only 1).
  *
  * The embedded database is the one `npm start` opens: a fresh DATA_DIR (a temporary directory,
  * removed afterwards). The app listens on an ephemeral port: during the fires a probe in a worker
@@ -341,6 +341,10 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY === 'skip') {
       await skipLateness(app, ds, 1_000);
       await skipLateness(app, ds, 10_000);
+      return;
+    }
+    if (process.env.BENCH_ONLY === 'register') {
+      await registration(app, ds);
       return;
     }
     if (process.env.BENCH_ONLY === 'fire') {

@@ -1,4 +1,11 @@
-import { fnv1_64, manualRunName, RunNamer, scheduledRunName, slotTimeKey } from './run-name';
+import {
+  fnv1_64,
+  fnv1_64Hex,
+  manualRunName,
+  RunNamer,
+  scheduledRunName,
+  slotTimeKey,
+} from './run-name';
 
 const trigger = { project: 'p', domain: 'd', taskName: 'task', name: 'k1' };
 
@@ -12,6 +19,36 @@ describe('run names', () => {
     expect(fnv1_64('').toString(16)).toBe('cbf29ce484222325');
     expect(fnv1_64('a').toString(16)).toBe('af63bd4c8601b7be');
     expect(fnv1_64('foobar').toString(16)).toBe('340d8765a4dda9c2');
+  });
+
+  it('hashes on 32-bit halves exactly as the BigInt reference, for any text', () => {
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ':',
+      '-',
+      '_',
+      ' ',
+      'é',
+      'ß',
+      '日',
+      '本',
+      '🙂',
+      '\u007f',
+      '\u0080',
+    ];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const texts = ['', 'a', 'foobar', 'p:d:task:k1:2026:7:1:9:0:0'];
+    for (let i = 0; i < 3000; i++) {
+      const length = Math.floor(random() * 80);
+      texts.push(
+        Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''),
+      );
+    }
+    for (const text of texts)
+      expect([text, fnv1_64Hex(text)]).toEqual([text, fnv1_64(text).toString(16)]);
   });
 
   it('formats the time in UTC without zero padding', () => {
