@@ -69,11 +69,18 @@ async function registration(app: INestApplication, ds: DataSource): Promise<void
   const registerMs = performance.now() - t;
   gc();
   const after = process.memoryUsage();
-  line('load and register (first pass)', `${(registerMs / 1000).toFixed(2)} s`, '≤ 5 s');
+  // the pass itself; then, in the same call, the catch-up of the slots that came due meanwhile
+  // (how many depends on the minute boundaries the pass crosses: work of firing, not registering)
+  const passMs = first?.durationMs ?? registerMs;
+  line('load and register (first pass)', `${(passMs / 1000).toFixed(2)} s`, '≤ 5 s');
   if (first) {
     line(
       '  of which: list / read details / core',
       `${first.listMs.toFixed(0)} / ${first.detailMs.toFixed(0)} / ${first.applyMs.toFixed(0)} ms`,
+    );
+    line(
+      '  then catch-up: runs created / time',
+      `${first.catchUpCreated.toLocaleString('en')} / ${((registerMs - passMs) / 1000).toFixed(2)} s`,
     );
   }
   line(
