@@ -1,3 +1,4 @@
+import { FireWindow } from './retention/fire-window';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PageTokenModule } from '../common/page-token.module';
@@ -42,6 +43,7 @@ import { RunsService } from './runs.service';
     RunSweeper,
     RunRetention,
     RunRetentionRepository,
+    FireWindow,
     {
       provide: RunSignals,
       inject: [AppConfig, EMBEDDED_DATABASE, DataSource],
@@ -53,6 +55,7 @@ import { RunsService } from './runs.service';
   ],
   exports: [
     RunRetention,
+    FireWindow,
     RunsService,
     RunWritesRepository,
     RunLifecycleService,

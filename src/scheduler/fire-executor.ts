@@ -4,6 +4,7 @@ import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { FireWindow } from '../runs/retention/fire-window';
 import { RunWritesRepository } from '../runs/run-writes.repository';
 import { LogThrottle } from '../common/log-throttle';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-events';
@@ -54,6 +55,7 @@ export class ScheduledFireExecutor implements FirePort {
     private readonly runs: RunWritesRepository,
     private readonly metrics: MetricsService,
     private readonly events: EventEmitter2,
+    private readonly window: FireWindow,
   ) {
     const { executionQps, executionBurst } = config.scheduler;
     this.chunkSize = Math.max(1, Math.min(executionBurst, MAX_STATEMENT_SLOTS));
@@ -96,6 +98,18 @@ export class ScheduledFireExecutor implements FirePort {
     return outcomes.flat();
   }
 
+  /** The chunk's statement, with retention told that runs are being written (FireWindow). */
+  private async written(slots: SlotToFire[]): Promise<SlotResult[]> {
+    this.window.begin();
+    try {
+      return slots.every((s) => (s.skipReason ?? null) !== null)
+        ? await this.runs.fireScheduledSlots(slots)
+        : await this.throttled(slots);
+    } finally {
+      this.window.end();
+    }
+  }
+
   /**
    * Splits slots into statements, in order: runs of consecutive slots that a misfire policy
    * skips go together (up to SKIP_STATEMENT_SLOTS, past the rate limiter: they hand no work to
@@ -121,9 +135,7 @@ export class ScheduledFireExecutor implements FirePort {
 
   private async fireChunk(slots: SlotToFire[]): Promise<FireResult[]> {
     try {
-      const results = slots.every((s) => (s.skipReason ?? null) !== null)
-        ? await this.runs.fireScheduledSlots(slots)
-        : await this.throttled(slots);
+      const results = await this.written(slots);
       let created = 0;
       let conflicts = 0;
       for (let i = 0; i < results.length; i++) {

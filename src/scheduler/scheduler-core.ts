@@ -188,6 +188,12 @@ export class SchedulerCore {
     return { revision: job.revision, cursor: new Date(job.cursorMs), lagging: job.lagging };
   }
 
+  /** The instant (epoch ms) of the next live fire, or null when nothing is due (retention). */
+  nextFireMs(): number | null {
+    const top = this.heap.peek();
+    return top && top.nextMs !== NEVER ? top.nextMs : null;
+  }
+
   /** Starts a reconciliation pass; returns its number. */
   beginPass(): number {
     this.pass++;

@@ -14,6 +14,7 @@ import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../triggers/trigger-e
 import { TriggerReadsRepository } from '../triggers/trigger-reads.repository';
 import { ChangeBus, type TriggerChangeMessage } from './change-bus';
 import { Clock } from '../common/clock';
+import { FireWindow } from '../runs/retention/fire-window';
 import { ScheduledFireExecutor } from './fire-executor';
 import { RegistryTimers } from './registry-timers';
 import { SchedulerCore } from './scheduler-core';
@@ -50,6 +51,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ChangeBus) private readonly bus: ChangeBus,
     private readonly metrics: MetricsService,
     @Inject(PartitionOwnership) private readonly ownership: PartitionOwnership,
+    private readonly fireWindow: FireWindow,
   ) {}
 
   /** The partitions this instance schedules now (every one on the embedded database). */
@@ -71,6 +73,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       logger: this.logger,
       onStale: (id) => void this.refresh(id, null),
     });
+    const core = this.core;
+    this.fireWindow.follow(() => core.nextFireMs());
     this.bus.start({
       onChange: (m) => void this.apply(m),
       onReconnect: () => {

@@ -12,6 +12,7 @@ import { LogThrottle } from '../../common/log-throttle';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseHandle, EMBEDDED_DATABASE } from '../../database/database.module';
 import { MetricsService } from '../../metrics/metrics.service';
+import { FireWindow } from './fire-window';
 import { RunRetentionRepository } from './run-retention.repository';
 
 /** How often a pass starts (a run is deleted at most this long after it became due). */
@@ -26,8 +27,8 @@ export interface RetentionPass {
 
 /**
  * Deletes final runs older than RUNS_RETENTION (docs/runs.md "Retention"): every 10 s (sooner
- * for a short retention), batch after batch until none is left, one short statement each, so
- * fires interleave with it. On PostgreSQL every instance tries; the advisory lock lets one
+ * for a short retention), batch after batch until none is left, one short statement each, each
+ * started between this instance's fires (FireWindow), so fires do not share the database with it. On PostgreSQL every instance tries; the advisory lock lets one
  * delete at a time.
  */
 @Injectable()
@@ -38,6 +39,8 @@ export class RunRetention implements OnApplicationBootstrap, OnApplicationShutdo
   private timer: TimerHandle | null = null;
   private running: Promise<RetentionPass> | null = null;
   private stopped = false;
+  /** how long a batch takes (moving average): the gap between fires it needs */
+  private batchMs = 50;
 
   constructor(
     private readonly repo: RunRetentionRepository,
@@ -45,6 +48,7 @@ export class RunRetention implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
+    private readonly fireWindow: FireWindow,
   ) {
     // the embedded database serves fires on the same single connection: smaller batches
     this.batchSize = database.kind === 'embedded' ? 500 : 2_000;
@@ -76,7 +80,11 @@ export class RunRetention implements OnApplicationBootstrap, OnApplicationShutdo
     const retentionMs = this.config.runs.retentionMs;
     if (retentionMs <= 0) return result;
     while (!this.stopped) {
+      // between fires only: a batch sharing the database's cores with a fire slows the fire
+      await this.fireWindow.gap(this.batchMs * 1.5);
+      const started = this.clock.now();
       const batch = await this.repo.deleteBatch(retentionMs, this.batchSize);
+      this.batchMs = 0.8 * this.batchMs + 0.2 * (this.clock.now() - started);
       if (batch.locked) {
         result.skipped = true;
         break;
