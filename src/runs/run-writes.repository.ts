@@ -241,10 +241,12 @@ export class RunWritesRepository implements SlotWriter {
          SELECT due.ord, target.id AS trigger_id, due.scheduled_at, NULL::text AS pre_skip,
                 $5::text AS policy, ${maxConcurrentSql('target.automation_spec')} AS max_conc
          FROM target CROSS JOIN due
+         -- OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot
          WHERE NOT EXISTS (
            SELECT 1 FROM runs r
            WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
-             AND r.scheduled_at = due.scheduled_at)
+             AND r.scheduled_at = due.scheduled_at
+           OFFSET 0)
        ),
        ${overlapDecisionSql('cand')},
        ins AS (
@@ -293,10 +295,12 @@ export class RunWritesRepository implements SlotWriter {
                 ${inputsSql('target', 'due.iso')} AS inputs, ${runSpecSql('target')} AS "runSpec",
                 due.ord
          FROM target CROSS JOIN due
+         -- OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot
          WHERE NOT EXISTS (
            SELECT 1 FROM runs r
            WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
-             AND r.scheduled_at = due.scheduled_at)
+             AND r.scheduled_at = due.scheduled_at
+           OFFSET 0)
        )
        SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')},
               $5::text AS policy`,
