@@ -28,8 +28,8 @@ export interface RetentionPass {
 /**
  * Deletes final runs older than RUNS_RETENTION (docs/runs.md "Retention"): every 10 s (sooner
  * for a short retention), batch after batch until none is left, one short statement each, each
- * started between this instance's fires (FireWindow), so fires do not share the database with it. On PostgreSQL every instance tries; the advisory lock lets one
- * delete at a time.
+ * started between this instance's fires (FireWindow), so fires do not share the database with
+ * it. On PostgreSQL every instance tries; the advisory lock lets one delete at a time.
  */
 @Injectable()
 export class RunRetention implements OnApplicationBootstrap, OnApplicationShutdown {
