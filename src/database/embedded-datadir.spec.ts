@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { openEmbeddedDatabase } from './embedded';
 import {
@@ -19,6 +20,8 @@ import {
   prepareDataDir,
 } from './embedded-datadir';
 import { buildEmbeddedTemplate } from './embedded-template';
+import { RemotePGlite } from './pglite-remote';
+import { buildDataSourceOptions } from './typeorm-options';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sundial-datadir-'));
@@ -111,12 +114,16 @@ describe('embedded data directory', () => {
     );
   }, 60_000);
 
-  it('openEmbeddedDatabase: the small settings, the lock held until close', async () => {
+  it('openEmbeddedDatabase: PGlite in a worker thread, the small settings, the lock held until close', async () => {
     const dataDir = tempDir();
     const db = await openEmbeddedDatabase(dataDir, { templateDir });
     try {
       expect(db.origin).toBe('template');
-      const { rows } = await db.pglite.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(db.pglite).toBeInstanceOf(RemotePGlite);
+      const dataSource = new DataSource(buildDataSourceOptions({ pglite: db.pglite }));
+      await dataSource.initialize();
+      const rows: unknown = await dataSource.query('SHOW shared_buffers');
+      await dataSource.destroy();
       expect(rows).toEqual([{ shared_buffers: '16MB' }]);
       expect(existsSync(join(dataDir, 'sundial.lock'))).toBe(true);
     } finally {

@@ -4,6 +4,7 @@ import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+import { RemotePGlite, remotePgConfig } from './pglite-remote';
 
 /**
  * The pool's connections never leave an 'error' event unheard: a connection the server ends
@@ -20,12 +21,13 @@ class ListeningClient extends Client {
 }
 
 /**
- * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance, which is
- * driven through PGlite's node-postgres adapter: a real one-connection `pg.Pool`, so
- * transactions stay isolated. Never `synchronize`: migrations build the schema.
+ * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance: in a worker
+ * thread (RemotePGlite: the app's) or in this thread (the build's template, the test snapshot's
+ * making, the migration CLI). Either is a real one-connection `pg.Pool`, so transactions stay
+ * isolated. Never `synchronize`: migrations build the schema.
  */
 export function buildDataSourceOptions(
-  target: { url: string } | { pglite: PGlite },
+  target: { url: string } | { pglite: PGlite | RemotePGlite },
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -50,6 +52,12 @@ export function buildDataSourceOptions(
         Client: ListeningClient,
       },
     };
+  }
+  if (target.pglite instanceof RemotePGlite) {
+    const remote = remotePgConfig(target.pglite);
+    // as below: an error of a statement that reached the database after it closed is heard
+    remote.connection.on('error', () => undefined);
+    return { ...common, extra: { ...remote, max: 1, idleTimeoutMillis: 0 } };
   }
   const embedded = createPgConfig(yielding(target.pglite));
   // the same guard for PGlite's one connection: a statement deferred by `yielding` that reaches
