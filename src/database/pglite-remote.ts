@@ -13,10 +13,26 @@ import { Parser } from 'pg-protocol/dist/parser';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { readFileSync } = require('node:fs');
+const { join, dirname } = require('node:path');
 const { PGlite } = require(workerData.pglite);
 const message = (e) => String((e && e.message) || e);
 let pglite = null;
+// meanwhile (the app loading its modules on the main thread): PGlite's WebAssembly compiled,
+// ready for 'open'
+const dist = dirname(workerData.pglite);
+let prepared = Promise.all([
+  WebAssembly.compile(readFileSync(join(dist, 'pglite.wasm'))),
+  WebAssembly.compile(readFileSync(join(dist, 'initdb.wasm'))),
+]).catch(() => null);
 let chain = Promise.resolve();
+// a full collection once open: what start-up read and compiled (~25 MB of buffers) is garbage
+// now, and an idle worker would keep it resident for a long time
+function collect() {
+  try {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    require('node:vm').runInNewContext('gc')();
+  } catch {}
+}
 async function exec(bytes) {
   const out = [];
   let size = 0;
@@ -37,10 +53,15 @@ async function exec(bytes) {
 async function handle(request) {
   switch (request.type) {
     case 'open': {
-      const options = { ...request.options };
+      const ready = await prepared;
+      const options = ready
+        ? { pgliteWasmModule: ready[0], initdbWasmModule: ready[1], ...request.options }
+        : { ...request.options };
       if (options.loadDataDir) options.loadDataDir = new Blob([readFileSync(options.loadDataDir)]);
+      prepared = null;
       pglite = new PGlite(options);
       await pglite.waitReady;
+      collect();
       return null;
     }
     case 'exec':
@@ -78,6 +99,8 @@ export interface RemotePGliteOptions {
   loadDataDir?: string;
 }
 
+let prestarted: RemotePGlite | null = null;
+
 interface Pending {
   resolve: (bytes: Uint8Array) => void;
   reject: (e: Error) => void;
@@ -114,17 +137,37 @@ export class RemotePGlite {
     worker.unref();
   }
 
-  /** Starts the worker and opens the database in it; rejects with PGlite's message. */
-  static async open(options: RemotePGliteOptions): Promise<RemotePGlite> {
+  /**
+   * Starts a worker now, to be opened later (main.ts, before it loads the app's modules): the
+   * worker compiles PGlite's WebAssembly meanwhile, on the other core. The next open() takes it.
+   */
+  static prestart(): void {
+    prestarted ??= RemotePGlite.spawn();
+  }
+
+  /** Ends a prestarted worker that will not be opened (the app is on PostgreSQL). */
+  static async discardPrestarted(): Promise<void> {
+    const spare = prestarted;
+    prestarted = null;
+    await spare?.worker.terminate();
+  }
+
+  private static spawn(): RemotePGlite {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { pglite: require.resolve('@electric-sql/pglite') },
     });
-    const remote = new RemotePGlite(worker);
+    return new RemotePGlite(worker);
+  }
+
+  /** Opens the database in a worker (a prestarted one if any); rejects with PGlite's message. */
+  static async open(options: RemotePGliteOptions): Promise<RemotePGlite> {
+    const remote = prestarted ?? RemotePGlite.spawn();
+    prestarted = null;
     try {
       await remote.request({ type: 'open', options });
     } catch (e) {
-      await worker.terminate();
+      await remote.worker.terminate();
       throw e;
     }
     return remote;
