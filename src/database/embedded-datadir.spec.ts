@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { openEmbeddedDatabase } from './embedded';
 import {
-  EMBEDDED_START_PARAMS,
+  embeddedStartParams,
   initdbInChild,
   pgliteVersion,
   prepareDataDir,
@@ -40,7 +40,7 @@ function modesUnder(path: string): Set<string> {
 }
 
 async function query<T>(pgdata: string, sql: string): Promise<T[]> {
-  const pglite = new PGlite({ dataDir: pgdata, startParams: [...EMBEDDED_START_PARAMS] });
+  const pglite = new PGlite({ dataDir: pgdata, startParams: embeddedStartParams() });
   try {
     return (await pglite.query<T>(sql)).rows;
   } finally {

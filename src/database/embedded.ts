@@ -3,7 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, DataDirLockOptions, EmbeddedDatabaseError } from './data-dir-lock';
 import {
   DataDirOrigin,
-  EMBEDDED_START_PARAMS,
+  EMBEDDED_SETTINGS,
   EMBEDDED_TEMPLATE_DIR,
   prepareDataDir,
 } from './embedded-datadir';
@@ -41,7 +41,7 @@ export async function openEmbeddedDatabase(
     const origin = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);
     const pglite = await RemotePGlite.open({
       dataDir: path,
-      startParams: [...EMBEDDED_START_PARAMS],
+      settings: [...EMBEDDED_SETTINGS],
     });
     return {
       pglite,

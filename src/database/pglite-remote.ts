@@ -57,6 +57,10 @@ async function handle(request) {
       const options = ready
         ? { pgliteWasmModule: ready[0], initdbWasmModule: ready[1], ...request.options }
         : { ...request.options };
+      if (options.settings) {
+        options.startParams = [...PGlite.defaultStartParams, ...options.settings];
+        delete options.settings;
+      }
       if (options.loadDataDir) options.loadDataDir = new Blob([readFileSync(options.loadDataDir)]);
       prepared = null;
       pglite = new PGlite(options);
@@ -95,6 +99,8 @@ parentPort.on('message', (request) => {
 export interface RemotePGliteOptions {
   dataDir?: string;
   startParams?: string[];
+  /** PostgreSQL settings added to PGlite's default start parameters (instead of startParams) */
+  settings?: string[];
   /** a data directory dump (`dumpDataDir`) to restore into memory: the file's path */
   loadDataDir?: string;
 }

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type * as NodePostgres from '@electric-sql/pglite/node-postgres';
 import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
@@ -59,6 +59,9 @@ export function buildDataSourceOptions(
     remote.connection.on('error', () => undefined);
     return { ...common, extra: { ...remote, max: 1, idleTimeoutMillis: 0 } };
   }
+  // loaded here only: the app's thread, on the worker, never needs PGlite's module (~1 MB)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as typeof NodePostgres;
   const embedded = createPgConfig(yielding(target.pglite));
   // the same guard for PGlite's one connection: a statement deferred by `yielding` that reaches
   // PGlite after it closed (a timer's query during shutdown) rejects, and the adapter emits that
