@@ -25,8 +25,8 @@ let prepared = Promise.all([
   WebAssembly.compile(readFileSync(join(dist, 'initdb.wasm'))),
 ]).catch(() => null);
 let chain = Promise.resolve();
-// a full collection once open: what start-up read and compiled (~25 MB of buffers) is garbage
-// now, and an idle worker would keep it resident for a long time
+// a full collection once open: the files start-up read are garbage now, and an idle worker could
+// keep them resident for a long time
 function collect() {
   try {
     require('node:v8').setFlagsFromString('--expose-gc');
