@@ -7,6 +7,7 @@ import { ClockModule } from './common/clock';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import type { EmbeddedDatabase } from './database/embedded';
+import type { RemotePGlite } from './database/pglite-remote';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreviewModule } from './preview/preview.module';
@@ -20,7 +21,7 @@ import { EventsModule } from './events/events.module';
 export interface AppModuleOptions {
   config: AppConfig;
   /** an embedded database owned by the caller (tests) instead of one opened from config */
-  pglite?: PGlite;
+  pglite?: PGlite | RemotePGlite;
   /** the embedded database main.ts opened (and locked) before the app; closed with it */
   embedded?: EmbeddedDatabase;
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './database/pglite-prestart';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';

@@ -11,6 +11,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
+import type { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
 
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
@@ -36,8 +37,11 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 }
 
 export interface DatabaseModuleOptions {
-  /** a PGlite instance owned by the caller (tests); it is not closed with the app */
-  pglite?: PGlite;
+  /**
+   * a PGlite owned by the caller (tests), in its worker thread as the app's own (RemotePGlite)
+   * or in this thread; it is not closed with the app
+   */
+  pglite?: PGlite | RemotePGlite;
   /** an embedded database opened before the app (main.ts); it is closed with the app */
   embedded?: EmbeddedDatabase;
 }

@@ -10,15 +10,18 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { openEmbeddedDatabase } from './embedded';
 import {
-  EMBEDDED_START_PARAMS,
+  embeddedStartParams,
   initdbInChild,
   pgliteVersion,
   prepareDataDir,
 } from './embedded-datadir';
 import { buildEmbeddedTemplate } from './embedded-template';
+import { RemotePGlite } from './pglite-remote';
+import { buildDataSourceOptions } from './typeorm-options';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sundial-datadir-'));
@@ -37,7 +40,7 @@ function modesUnder(path: string): Set<string> {
 }
 
 async function query<T>(pgdata: string, sql: string): Promise<T[]> {
-  const pglite = new PGlite({ dataDir: pgdata, startParams: [...EMBEDDED_START_PARAMS] });
+  const pglite = new PGlite({ dataDir: pgdata, startParams: embeddedStartParams() });
   try {
     return (await pglite.query<T>(sql)).rows;
   } finally {
@@ -111,12 +114,16 @@ describe('embedded data directory', () => {
     );
   }, 60_000);
 
-  it('openEmbeddedDatabase: the small settings, the lock held until close', async () => {
+  it('openEmbeddedDatabase: PGlite in a worker thread, the small settings, the lock held until close', async () => {
     const dataDir = tempDir();
     const db = await openEmbeddedDatabase(dataDir, { templateDir });
     try {
       expect(db.origin).toBe('template');
-      const { rows } = await db.pglite.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(db.pglite).toBeInstanceOf(RemotePGlite);
+      const dataSource = new DataSource(buildDataSourceOptions({ pglite: db.pglite }));
+      await dataSource.initialize();
+      const rows: unknown = await dataSource.query('SHOW shared_buffers');
+      await dataSource.destroy();
       expect(rows).toEqual([{ shared_buffers: '16MB' }]);
       expect(existsSync(join(dataDir, 'sundial.lock'))).toBe(true);
     } finally {

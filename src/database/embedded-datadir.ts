@@ -10,18 +10,25 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 
 /**
- * PostgreSQL settings of the embedded database (docs/embedded.md). PGlite's default shared_buffers
- * (128 MB) is touched as pages are read and stays resident; 16 MB keeps an idle process small, and
- * the data directory's files are in the OS page cache anyway.
+ * PostgreSQL settings of the embedded database (docs/embedded.md), after PGlite's own start
+ * parameters. PGlite's default shared_buffers (128 MB) is touched as pages are read and stays
+ * resident; 16 MB keeps an idle process small, and the data directory's files are in the OS page
+ * cache anyway.
  */
-export const EMBEDDED_START_PARAMS: readonly string[] = [
-  ...PGlite.defaultStartParams,
-  '-c',
-  'shared_buffers=16MB',
-];
+export const EMBEDDED_SETTINGS: readonly string[] = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * PGlite's start parameters with EMBEDDED_SETTINGS, for a PGlite in this thread. (The app's worker
+ * adds the settings itself: this thread does not load PGlite's module, ~4 MB.)
+ */
+export function embeddedStartParams(): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite: pglite } = require('@electric-sql/pglite') as { PGlite: typeof PGlite };
+  return [...pglite.defaultStartParams, ...EMBEDDED_SETTINGS];
+}
 
 /**
  * Where `npm run build` leaves a prepared data directory (initdb run, migrations applied):

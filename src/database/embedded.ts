@@ -1,17 +1,19 @@
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, DataDirLockOptions, EmbeddedDatabaseError } from './data-dir-lock';
 import {
   DataDirOrigin,
-  EMBEDDED_START_PARAMS,
+  EMBEDDED_SETTINGS,
   EMBEDDED_TEMPLATE_DIR,
   prepareDataDir,
 } from './embedded-datadir';
+import { RemotePGlite } from './pglite-remote';
 
 export { EmbeddedDatabaseError } from './data-dir-lock';
 
 export interface EmbeddedDatabase {
-  pglite: PGlite;
+  /** PGlite in its worker thread (or, lent by a test, possibly in this one) */
+  pglite: RemotePGlite | PGlite;
   /** how the data directory was made at this start (null: a PGlite lent by a test) */
   origin: DataDirOrigin | null;
   close(): Promise<void>;
@@ -25,7 +27,8 @@ export interface EmbeddedDatabaseOptions extends DataDirLockOptions {
 /**
  * Opens (creating if needed) the embedded PostgreSQL under `<dataDir>/pgdata`, holding the data
  * directory's lock until close(). A new directory is copied from the build's template or made by
- * initdb in a child process, never in this one (docs/embedded.md). Failures name DATA_DIR
+ * initdb in a child process, never in this one; PGlite then runs in a worker thread, off the
+ * thread that serves requests (docs/embedded.md). Failures name DATA_DIR
  * (EmbeddedDatabaseError).
  */
 export async function openEmbeddedDatabase(
@@ -36,8 +39,10 @@ export async function openEmbeddedDatabase(
   const path = join(resolve(dataDir), 'pgdata');
   try {
     const origin = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);
-    const pglite = new PGlite({ dataDir: path, startParams: [...EMBEDDED_START_PARAMS] });
-    await pglite.waitReady;
+    const pglite = await RemotePGlite.open({
+      dataDir: path,
+      settings: [...EMBEDDED_SETTINGS],
+    });
     return {
       pglite,
       origin,

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { StartupError } from '../config/startup-error';
 import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
+import { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
 
 const UNREACHABLE = new Set([
@@ -79,6 +80,7 @@ async function migrate(dataSource: DataSource): Promise<void> {
  */
 export async function prepareDatabase(config: AppConfig): Promise<EmbeddedDatabase | null> {
   if (config.databaseUrl) {
+    await RemotePGlite.discardPrestarted();
     const dataSource = new DataSource(buildDataSourceOptions({ url: config.databaseUrl }));
     try {
       await migrate(dataSource);

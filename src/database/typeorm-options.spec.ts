@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
+import { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
 
 describe('embedded data source', () => {
@@ -63,6 +64,97 @@ describe('embedded data source closed under a statement', () => {
       );
       await closing;
       expect(await late).toMatch(/closed/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unheard).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      process.off('uncaughtException', onUnhandled);
+      await dataSource.destroy().catch(() => undefined);
+    }
+  });
+});
+
+describe('embedded data source on PGlite in a worker thread', () => {
+  let remote: RemotePGlite;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    remote = await RemotePGlite.open({});
+    dataSource = new DataSource(buildDataSourceOptions({ pglite: remote }));
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await remote.close();
+  });
+
+  it('leaves this thread free while the database works: timers run during a long statement', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const startedAt = Date.now();
+      await dataSource.query('SELECT count(*) FROM generate_series(1, 3000000)');
+      const took = Date.now() - startedAt;
+      expect(took).toBeGreaterThan(50);
+      expect(ticks).toBeGreaterThanOrEqual(Math.floor(took / 5 / 4));
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('keeps one connection: a transaction sees its own writes, others see them after commit', async () => {
+    await dataSource.query('CREATE TEMP TABLE t (v int)');
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('INSERT INTO t VALUES (1)');
+    const outside = dataSource.query('SELECT count(*)::int AS n FROM t');
+    expect(await runner.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
+    await runner.commitTransaction();
+    await runner.release();
+    expect(await outside).toEqual([{ n: 1 }]);
+  });
+
+  it("answers PostgreSQL's errors as pg does, and the connection stays usable", async () => {
+    await expect(dataSource.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    await expect(dataSource.query('SELECT $1::int', ['x'])).rejects.toMatchObject({
+      code: '22P02',
+    });
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await expect(runner.query('SELECT nope')).rejects.toMatchObject({ code: '42703' });
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await dataSource.query('SELECT $1::text AS s', ['ok'])).toEqual([{ s: 'ok' }]);
+  });
+
+  it('carries large answers (several MB) whole', async () => {
+    const rows: { s: string }[] = await dataSource.query(
+      "SELECT repeat('x', 1000) || i AS s FROM generate_series(1, 5000) AS i",
+    );
+    expect(rows).toHaveLength(5000);
+    expect(rows[4999].s).toBe(`${'x'.repeat(1000)}5000`);
+  });
+});
+
+describe('embedded data source on a worker closed under a statement', () => {
+  it('rejects a statement sent after close, and nothing is emitted unheard', async () => {
+    const remote = await RemotePGlite.open({});
+    const dataSource = new DataSource(buildDataSourceOptions({ pglite: remote }));
+    await dataSource.initialize();
+    const unheard: unknown[] = [];
+    const onUnhandled = (e: unknown) => unheard.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    process.on('uncaughtException', onUnhandled);
+    try {
+      const closing = remote.close();
+      const late = dataSource.query('SELECT 1 AS one').then(
+        () => 'answered',
+        (e: Error) => e.message,
+      );
+      await closing;
+      expect(remote.closed).toBe(true);
+      expect(await late).toMatch(/the embedded database is closed/);
       await new Promise((r) => setTimeout(r, 50));
       expect(unheard).toEqual([]);
     } finally {

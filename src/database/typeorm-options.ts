@@ -1,9 +1,10 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type * as NodePostgres from '@electric-sql/pglite/node-postgres';
 import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+import { RemotePGlite, remotePgConfig } from './pglite-remote';
 
 /**
  * The pool's connections never leave an 'error' event unheard: a connection the server ends
@@ -20,12 +21,13 @@ class ListeningClient extends Client {
 }
 
 /**
- * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance, which is
- * driven through PGlite's node-postgres adapter: a real one-connection `pg.Pool`, so
- * transactions stay isolated. Never `synchronize`: migrations build the schema.
+ * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance: in a worker
+ * thread (RemotePGlite: the app's) or in this thread (the build's template, the test snapshot's
+ * making, the migration CLI). Either is a real one-connection `pg.Pool`, so transactions stay
+ * isolated. Never `synchronize`: migrations build the schema.
  */
 export function buildDataSourceOptions(
-  target: { url: string } | { pglite: PGlite },
+  target: { url: string } | { pglite: PGlite | RemotePGlite },
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -51,6 +53,15 @@ export function buildDataSourceOptions(
       },
     };
   }
+  if (target.pglite instanceof RemotePGlite) {
+    const remote = remotePgConfig(target.pglite);
+    // as below: an error of a statement that reached the database after it closed is heard
+    remote.connection.on('error', () => undefined);
+    return { ...common, extra: { ...remote, max: 1, idleTimeoutMillis: 0 } };
+  }
+  // loaded here only: the app's thread, on the worker, never needs PGlite's module (~1 MB)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as typeof NodePostgres;
   const embedded = createPgConfig(yielding(target.pglite));
   // the same guard for PGlite's one connection: a statement deferred by `yielding` that reaches
   // PGlite after it closed (a timer's query during shutdown) rejects, and the adapter emits that

@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
+import { EMBEDDED_DATABASE, type DatabaseHandle } from '../database/database.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { FireWindow } from '../runs/retention/fire-window';
 import { RunWritesRepository } from '../runs/run-writes.repository';
@@ -29,6 +30,13 @@ function failed(): FireResult {
 const MAX_STATEMENT_SLOTS = 2500;
 /** Live statements in flight at once (each a connection of the pool). */
 const LIVE_STATEMENTS = 4;
+/**
+ * The embedded database has one connection, which a request shares with the fire: its
+ * statements queue behind the fire's. Short statements, one at a time, so a request waits for
+ * at most one of them (docs/embedded.md, "Responsiveness during a fire").
+ */
+const EMBEDDED_STATEMENT_SLOTS = 250;
+const EMBEDDED_LIVE_STATEMENTS = 1;
 /** Slots a misfire policy skips: this many per statement, past the rate limiter. */
 const SKIP_STATEMENT_SLOTS = 2000;
 
@@ -48,6 +56,7 @@ export class ScheduledFireExecutor implements FirePort {
   private readonly logger = new Logger('Scheduler');
   private readonly throttled: (slots: SlotToFire[]) => Promise<SlotResult[]>;
   private readonly chunkSize: number;
+  private readonly liveStatements: number;
   private readonly errorLog = new LogThrottle();
 
   constructor(
@@ -56,9 +65,13 @@ export class ScheduledFireExecutor implements FirePort {
     private readonly metrics: MetricsService,
     private readonly events: EventEmitter2,
     private readonly window: FireWindow,
+    @Inject(EMBEDDED_DATABASE) database: DatabaseHandle,
   ) {
     const { executionQps, executionBurst } = config.scheduler;
-    this.chunkSize = Math.max(1, Math.min(executionBurst, MAX_STATEMENT_SLOTS));
+    const embedded = database.kind === 'embedded';
+    const slots = embedded ? EMBEDDED_STATEMENT_SLOTS : MAX_STATEMENT_SLOTS;
+    this.chunkSize = Math.max(1, Math.min(executionBurst, slots));
+    this.liveStatements = embedded ? EMBEDDED_LIVE_STATEMENTS : LIVE_STATEMENTS;
     const throttle = pThrottle({
       limit: executionBurst,
       interval: (executionBurst / executionQps) * 1000,
@@ -72,7 +85,8 @@ export class ScheduledFireExecutor implements FirePort {
     let outcomes: FireResult[][];
     if (mode === 'live') {
       // A live batch holds one slot per trigger: its chunks are independent, fired at most
-      // LIVE_STATEMENTS at a time (more only queue for the same cores and locks).
+      // LIVE_STATEMENTS at a time (more only queue for the same cores and locks); one at a time
+      // on the embedded database.
       outcomes = new Array<FireResult[]>(chunks.length);
       let next = 0;
       const lane = async () => {
@@ -81,7 +95,7 @@ export class ScheduledFireExecutor implements FirePort {
           outcomes[i] = await this.fireChunk(chunks[i]);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(LIVE_STATEMENTS, chunks.length) }, lane));
+      await Promise.all(Array.from({ length: Math.min(this.liveStatements, chunks.length) }, lane));
     } else {
       // Catch-up slots of one trigger may span chunks: in order, stopping at a failure, so a
       // cursor never moves past a slot that has no run.

@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { RemotePGlite } from '../../src/database/pglite-remote';
 import { snapshotPath } from './paths';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-database';
 
 /**
  * A fresh, migrated database for one test file: an in-memory PGlite restored from the run's
- * snapshot, or (with DATABASE_URL) a new database on that server, migrated at app start.
+ * snapshot, in its worker thread as the app runs it, or (with DATABASE_URL) a new database on that server, migrated at app start.
  * Several apps may share it (restarts, replicas).
  */
 export class TestDatabase {
   private constructor(
-    readonly pglite: PGlite | null,
+    readonly pglite: RemotePGlite | null,
     private readonly scratch: ScratchDatabase | null,
   ) {}
 
@@ -19,9 +18,7 @@ export class TestDatabase {
     if (serverUrl) {
       return new TestDatabase(null, await createScratchDatabase(serverUrl, 'sundial_test'));
     }
-    const snapshot = new Blob([readFileSync(snapshotPath())]);
-    const pglite = new PGlite({ loadDataDir: snapshot });
-    await pglite.waitReady;
+    const pglite = await RemotePGlite.open({ loadDataDir: snapshotPath() });
     return new TestDatabase(pglite, null);
   }
 
