@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { openEmbeddedDatabase } from './embedded';
 import {
-  embeddedStartParams,
+  EMBEDDED_SETTINGS,
   initdbInChild,
   pgliteVersion,
   prepareDataDir,
@@ -40,7 +40,8 @@ function modesUnder(path: string): Set<string> {
 }
 
 async function query<T>(pgdata: string, sql: string): Promise<T[]> {
-  const pglite = new PGlite({ dataDir: pgdata, startParams: embeddedStartParams() });
+  const pglite = new PGlite({ dataDir: pgdata, startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+  });
   try {
     return (await pglite.query<T>(sql)).rows;
   } finally {

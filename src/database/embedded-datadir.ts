@@ -10,7 +10,6 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 
 /**
  * PostgreSQL settings of the embedded database (docs/embedded.md), after PGlite's own start
@@ -19,16 +18,6 @@ import type { PGlite } from '@electric-sql/pglite';
  * cache anyway.
  */
 export const EMBEDDED_SETTINGS: readonly string[] = ['-c', 'shared_buffers=16MB'];
-
-/**
- * PGlite's start parameters with EMBEDDED_SETTINGS, for a PGlite in this thread. (The app's worker
- * adds the settings itself: this thread does not load PGlite's module, ~4 MB.)
- */
-export function embeddedStartParams(): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { PGlite: pglite } = require('@electric-sql/pglite') as { PGlite: typeof PGlite };
-  return [...pglite.defaultStartParams, ...EMBEDDED_SETTINGS];
-}
 
 /**
  * Where `npm run build` leaves a prepared data directory (initdb run, migrations applied):

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
 
-describe('embedded data source', () => {
+describe('embedded data source, PGlite in this thread', () => {
   let pglite: PGlite;
   let dataSource: DataSource;
 
@@ -32,45 +32,6 @@ describe('embedded data source', () => {
     await queries;
     expect(doneWhenTimerRan).toBeGreaterThanOrEqual(0);
     expect(doneWhenTimerRan).toBeLessThan(total);
-  });
-
-  it('keeps one connection: a transaction sees its own writes, others see them after commit', async () => {
-    await dataSource.query('CREATE TEMP TABLE t (v int)');
-    const runner = dataSource.createQueryRunner();
-    await runner.startTransaction();
-    await runner.query('INSERT INTO t VALUES (1)');
-    const outside = dataSource.query('SELECT count(*)::int AS n FROM t');
-    expect(await runner.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
-    await runner.commitTransaction();
-    await runner.release();
-    expect(await outside).toEqual([{ n: 1 }]);
-  });
-});
-
-describe('embedded data source closed under a statement', () => {
-  it('rejects a statement that reaches PGlite after it closed, and nothing is emitted unheard', async () => {
-    const pglite = new PGlite();
-    const dataSource = new DataSource(buildDataSourceOptions({ pglite }));
-    await dataSource.initialize();
-    const unheard: unknown[] = [];
-    const onUnhandled = (e: unknown) => unheard.push(e);
-    process.on('unhandledRejection', onUnhandled);
-    process.on('uncaughtException', onUnhandled);
-    try {
-      const closing = pglite.close();
-      const late = dataSource.query('SELECT 1 AS one').then(
-        () => 'answered',
-        (e: Error) => e.message,
-      );
-      await closing;
-      expect(await late).toMatch(/closed/);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(unheard).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-      process.off('uncaughtException', onUnhandled);
-      await dataSource.destroy().catch(() => undefined);
-    }
   });
 });
 
@@ -103,18 +64,6 @@ describe('embedded data source on PGlite in a worker thread', () => {
     }
   });
 
-  it('keeps one connection: a transaction sees its own writes, others see them after commit', async () => {
-    await dataSource.query('CREATE TEMP TABLE t (v int)');
-    const runner = dataSource.createQueryRunner();
-    await runner.startTransaction();
-    await runner.query('INSERT INTO t VALUES (1)');
-    const outside = dataSource.query('SELECT count(*)::int AS n FROM t');
-    expect(await runner.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
-    await runner.commitTransaction();
-    await runner.release();
-    expect(await outside).toEqual([{ n: 1 }]);
-  });
-
   it("answers PostgreSQL's errors as pg does, and the connection stays usable", async () => {
     await expect(dataSource.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
     await expect(dataSource.query('SELECT $1::int', ['x'])).rejects.toMatchObject({
@@ -137,30 +86,60 @@ describe('embedded data source on PGlite in a worker thread', () => {
   });
 });
 
-describe('embedded data source on a worker closed under a statement', () => {
-  it('rejects a statement sent after close, and nothing is emitted unheard', async () => {
-    const remote = await RemotePGlite.open({});
-    const dataSource = new DataSource(buildDataSourceOptions({ pglite: remote }));
+/** The same on both: PGlite in this thread (template, CLI) and in a worker (the app, the tests). */
+describe.each([
+  ['in this thread', (): Promise<PGlite> => PGlite.create()],
+  ['in a worker thread', (): Promise<RemotePGlite> => RemotePGlite.open({})],
+] as const)('embedded data source, PGlite %s', (_where, open) => {
+  let db: PGlite | RemotePGlite;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await open();
+    dataSource = new DataSource(buildDataSourceOptions({ pglite: db }));
     await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.close();
+  });
+
+  it('keeps one connection: a transaction sees its own writes, others see them after commit', async () => {
+    await dataSource.query('CREATE TEMP TABLE t (v int)');
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query('INSERT INTO t VALUES (1)');
+    const outside = dataSource.query('SELECT count(*)::int AS n FROM t');
+    expect(await runner.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
+    await runner.commitTransaction();
+    await runner.release();
+    expect(await outside).toEqual([{ n: 1 }]);
+  });
+
+  it('rejects a statement that reaches PGlite after it closed, and nothing is emitted unheard', async () => {
+    const closing = await open();
+    const late = new DataSource(buildDataSourceOptions({ pglite: closing }));
+    await late.initialize();
     const unheard: unknown[] = [];
     const onUnhandled = (e: unknown) => unheard.push(e);
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtException', onUnhandled);
     try {
-      const closing = remote.close();
-      const late = dataSource.query('SELECT 1 AS one').then(
+      const closed = closing.close();
+      const answer = late.query('SELECT 1 AS one').then(
         () => 'answered',
         (e: Error) => e.message,
       );
-      await closing;
-      expect(remote.closed).toBe(true);
-      expect(await late).toMatch(/the embedded database is closed/);
+      await closed;
+      expect(closing.closed).toBe(true);
+      expect(await answer).toMatch(/the embedded database is closed/);
       await new Promise((r) => setTimeout(r, 50));
       expect(unheard).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
       process.off('uncaughtException', onUnhandled);
-      await dataSource.destroy().catch(() => undefined);
+      await late.destroy().catch(() => undefined);
     }
   });
 });

@@ -54,12 +54,10 @@ export function buildDataSourceOptions(
     };
   }
   if (target.pglite instanceof RemotePGlite) {
-    const remote = remotePgConfig(target.pglite);
-    // as below: an error of a statement that reached the database after it closed is heard
-    remote.connection.on('error', () => undefined);
-    return { ...common, extra: { ...remote, max: 1, idleTimeoutMillis: 0 } };
+    // RemotePgConnection drops an error nobody listens to itself (a statement after close)
+    return { ...common, extra: { ...remotePgConfig(target.pglite), max: 1, idleTimeoutMillis: 0 } };
   }
-  // loaded here only: the app's thread, on the worker, never needs PGlite's module (~1 MB)
+  // loaded here only: the app's thread, on the worker, never needs PGlite's adapter
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as typeof NodePostgres;
   const embedded = createPgConfig(yielding(target.pglite));

@@ -1,27 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TriggerName } from '../triggers/trigger-events';
 
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-
-/** FNV-1 (multiply, then xor) over bytes, continuing from `hash`; 64-bit. */
-function fnv1Continue(hash: bigint, text: string): bigint {
-  let h = hash;
-  let ascii = true;
-  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
-  const bytes = ascii ? null : Buffer.from(text, 'utf8');
-  const length = bytes ? bytes.length : text.length;
-  for (let i = 0; i < length; i++) {
-    h = BigInt.asUintN(64, h * FNV_PRIME) ^ BigInt(bytes ? bytes[i] : text.charCodeAt(i));
-  }
-  return h;
-}
-
-/** 64-bit FNV-1 (not 1a) of the UTF-8 bytes of `text`. */
-export function fnv1_64(text: string): bigint {
-  return fnv1Continue(FNV_OFFSET, text);
-}
-
 /** A 64-bit FNV-1 state as its high and low 32 bits. */
 interface Fnv64 {
   hi: number;
@@ -31,9 +10,10 @@ interface Fnv64 {
 const FNV_OFFSET_HALVES: Fnv64 = { hi: 0xcbf29ce4, lo: 0x84222325 };
 
 /**
- * fnv1Continue on two 32-bit halves in plain numbers: the same hash without a BigInt per byte
- * (registering 250,000 triggers spent most of its time in BigInt arithmetic). The prime is
- * 2^40 + 0x1b3, so h * prime mod 2^64 = h * 0x1b3 + (lo << 40): every step is exact in doubles.
+ * FNV-1 (multiply, then xor) over the UTF-8 bytes of `text`, continuing from `from`; 64-bit, on
+ * two 32-bit halves in plain numbers (a BigInt per byte made registering 250,000 triggers spend
+ * most of its time in BigInt arithmetic). The prime is 2^40 + 0x1b3, so h * prime mod 2^64 =
+ * h * 0x1b3 + (lo << 40): every step is exact in doubles.
  */
 function fnv1Halves(from: Fnv64, text: string): Fnv64 {
   let { hi, lo } = from;
@@ -56,7 +36,7 @@ function hex64({ hi, lo }: Fnv64): string {
   return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
 }
 
-/** fnv1_64 in hex, computed on 32-bit halves (the run names' hash). */
+/** 64-bit FNV-1 (not 1a) of the UTF-8 bytes of `text`, in lowercase hex without padding. */
 export function fnv1_64Hex(text: string): string {
   return hex64(fnv1Halves(FNV_OFFSET_HALVES, text));
 }

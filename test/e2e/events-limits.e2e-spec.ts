@@ -40,6 +40,18 @@ describe('event triggers: bounds, modes, index and docs (e2e)', () => {
   const publish = (body: unknown, contentType = 'application/cloudevents+json') =>
     http().post('/events').set('Content-Type', contentType).send(JSON.stringify(body));
 
+  /** A batch of `n` events of `type`. */
+  const batchOf = (n: number, type: string) => Array.from({ length: n }, () => event(type));
+
+  /** The answer is 400 naming `field`. */
+  function expectRefused(
+    res: { status: number; body: { details: { field: string }[] } },
+    field: string,
+  ) {
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].field).toBe(field);
+  }
+
   async function runCount(path: string): Promise<number> {
     const res = await http().get(`${path}/runs`).query({ limit: 500 });
     expect(res.status).toBe(200);
@@ -50,31 +62,22 @@ describe('event triggers: bounds, modes, index and docs (e2e)', () => {
     const type = aType();
     const path = await deploy(type);
     expect((await publish(eventOfSize(type, MAX_EVENT_BYTES))).status).toBe(202);
-    const over = await publish(eventOfSize(type, MAX_EVENT_BYTES + 1));
-    expect(over.status).toBe(400);
-    expect(over.body.details[0].field).toBe('event');
-    const inBatch = await publish([event(type), eventOfSize(type, MAX_EVENT_BYTES + 1)], BATCH);
-    expect(inBatch.status).toBe(400);
-    expect(inBatch.body.details[0].field).toBe('[1]');
+    expectRefused(await publish(eventOfSize(type, MAX_EVENT_BYTES + 1)), 'event');
+    expectRefused(
+      await publish([event(type), eventOfSize(type, MAX_EVENT_BYTES + 1)], BATCH),
+      '[1]',
+    );
     expect(await runCount(path)).toBe(1);
   });
 
   it('accepts a batch of exactly 100 events and refuses 101, naming the body', async () => {
     const type = aType();
     const path = await deploy(type);
-    const full = await publish(
-      Array.from({ length: MAX_BATCH_EVENTS }, () => event(type)),
-      BATCH,
-    );
+    const full = await publish(batchOf(MAX_BATCH_EVENTS, type), BATCH);
     expect(full.status).toBe(202);
     expect(full.body.accepted).toHaveLength(100);
     expect(await runCount(path)).toBe(100);
-    const tooMany = await publish(
-      Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => event(type)),
-      BATCH,
-    );
-    expect(tooMany.status).toBe(400);
-    expect(tooMany.body.details[0].field).toBe('(body)');
+    expectRefused(await publish(batchOf(MAX_BATCH_EVENTS + 1, type), BATCH), '(body)');
     expect(await runCount(path)).toBe(100);
   });
 

@@ -4,8 +4,8 @@ import { createScratchDatabase, type ScratchDatabase } from './scratch-database'
 
 /**
  * A fresh, migrated database for one test file: an in-memory PGlite restored from the run's
- * snapshot, in its worker thread as the app runs it, or (with DATABASE_URL) a new database on that server, migrated at app start.
- * Several apps may share it (restarts, replicas).
+ * snapshot, in its worker thread as the app runs it, or (with DATABASE_URL) a new database on that
+ * server, migrated at app start. Several apps may share it (restarts, replicas).
  */
 export class TestDatabase {
   private constructor(
