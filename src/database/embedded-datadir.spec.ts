@@ -40,7 +40,9 @@ function modesUnder(path: string): Set<string> {
 }
 
 async function query<T>(pgdata: string, sql: string): Promise<T[]> {
-  const pglite = new PGlite({ dataDir: pgdata, startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+  const pglite = new PGlite({
+    dataDir: pgdata,
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
   });
   try {
     return (await pglite.query<T>(sql)).rows;
