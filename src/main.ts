@@ -1,86 +1,54 @@
 import 'reflect-metadata';
 import './database/pglite-prestart';
-import type { Server } from 'node:http';
-import { createServer } from 'node:net';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
-import { AppConfig } from './config/app-config';
+import type { AppConfig } from './config/app-config';
+import type * as Serve from './serve';
+import type * as TriggersFileLoader from './triggers/triggers-file.loader';
 import { ConfigError, loadConfig } from './config/load-config';
+import { checkPort } from './config/port-check';
 import { StartupError } from './config/startup-error';
-import { prepareDatabase } from './database/preflight';
-import { createLogger } from './logging/logger';
-import { NestPinoLogger } from './logging/nest-logger';
-import { exitOnSignals, HttpDrain } from './shutdown/graceful-shutdown';
-import { readTriggersFile, TriggersFileInvalidError } from './triggers/triggers-file.loader';
+import { onLockCompromised } from './database/data-dir-lock';
+import { startEmbeddedDatabase } from './database/embedded';
 
-/** A listen() failure as one line naming PORT (docs/deployment.md, "Start-up failures"). */
-function portError(port: number, e: unknown): StartupError | null {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new StartupError('PORT', `port ${port} is in use (${code})`);
-  if (code === 'EACCES') return new StartupError('PORT', `port ${port} is not allowed (${code})`);
-  return null;
+/** TriggersFileInvalidError, told by name: its module is loaded only when TRIGGERS_FILE is set. */
+function isTriggersFileError(e: unknown): e is Error {
+  return e instanceof Error && e.name === 'TriggersFileInvalidError';
 }
 
-/** Fails early, before the database opens and anything logs, when PORT cannot be bound. */
-async function checkPort(port: number): Promise<void> {
-  if (port === 0) return;
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (e) => reject(portError(port, e) ?? e));
-    probe.listen(port, () => probe.close(() => resolve()));
-  });
-}
-
+/**
+ * Only light modules are loaded before the database is on its way: the embedded database's
+ * worker copies the template (a first start) and opens PGlite while this thread loads NestJS and
+ * the app (serve.ts), on the other core (docs/embedded.md, "Memory and start-up").
+ */
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
     // A bad triggers file stops start-up before the database opens (docs/triggers-as-code.md).
-    if (config.triggersFile !== null) readTriggersFile(config.triggersFile);
+    if (config.triggersFile !== null) {
+      const { readTriggersFile } =
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('./triggers/triggers-file.loader') as typeof TriggersFileLoader;
+      readTriggersFile(config.triggersFile);
+    }
   } catch (e) {
-    if (!(e instanceof ConfigError) && !(e instanceof TriggersFileInvalidError)) throw e;
+    if (!(e instanceof ConfigError) && !isTriggersFileError(e)) throw e;
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
   // The port, then the database (lock, connection, migrations, privileges), before the app: their
   // failures are one line each.
   await checkPort(config.port);
-  const embedded = await prepareDatabase(config);
-  const root = createLogger({ level: config.logLevel });
-  const logger = new NestPinoLogger(root);
-  const app = await NestFactory.create(
-    AppModule.register({ config, embedded: embedded ?? undefined }),
-    {
-      bodyParser: false,
-      bufferLogs: false,
-      abortOnError: false,
-      logger,
-    },
-  );
-  configureApp(app, { logger: root });
-  const server = app.getHttpServer() as Server;
-  const drain = new HttpDrain(server);
-  exitOnSignals(app, drain, { timeoutMs: config.shutdownTimeoutMs, logger });
-  try {
-    await app.listen(config.port);
-  } catch (e) {
-    const error = portError(config.port, e);
-    if (!error) throw e;
-    await Promise.race([app.close(), new Promise((r) => setTimeout(r, 5_000))]);
-    throw error;
-  }
-  const address = server.address();
-  const port = address !== null && typeof address === 'object' ? address.port : config.port;
-  new Logger('Sundial').log(
-    `listening on port ${port} (${config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`}); Swagger UI at /docs`,
-  );
+  const opening = config.databaseUrl
+    ? undefined
+    : (await startEmbeddedDatabase(config.dataDir, { onCompromised: onLockCompromised })).opened;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { serve } = require('./serve') as typeof Serve;
+  await serve(config, opening);
 }
 
 bootstrap().catch((e: unknown) => {
   const message =
-    e instanceof StartupError || e instanceof TriggersFileInvalidError
+    e instanceof StartupError || isTriggersFileError(e)
       ? e.message
       : `start-up failed: ${e instanceof Error ? e.stack : String(e)}`;
   process.stderr.write(`${message}\n`);

@@ -27,11 +27,15 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sundial-datadir-'));
 }
 
-/** Every mode under a directory: PostgreSQL wants 0700 directories and 0600 files. */
-function modesUnder(path: string): Set<string> {
+/**
+ * Every mode under a directory: PostgreSQL wants 0700 directories and 0600 files. `skip`: files
+ * PostgreSQL wrote itself once open (its relation cache, pg_internal.init).
+ */
+function modesUnder(path: string, skip: string[] = []): Set<string> {
   const modes = new Set<string>();
   const walk = (p: string): void => {
     const st = statSync(p);
+    if (skip.some((name) => p.endsWith(`/${name}`))) return;
     modes.add(`${st.isDirectory() ? 'd' : 'f'}${(st.mode & 0o777).toString(8)}`);
     if (st.isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
   };
@@ -71,13 +75,21 @@ describe('embedded data directory', () => {
     expect(modesUnder(join(templateDir, 'pgdata'))).toEqual(new Set(['d755', 'f644']));
   });
 
-  it('a first start copies the template (0700/0600, migrated, no secrets); a restart keeps it', async () => {
+  it('a first start copies the template in the opening worker (0700/0600, migrated, no secrets); a restart keeps it', async () => {
     const pgdata = join(tempDir(), 'pgdata');
     mkdirSync(`${pgdata}.staging`); // left by a start that crashed midway
     writeFileSync(join(`${pgdata}.staging`, 'junk'), 'x');
-    expect(await prepareDataDir(pgdata, templateDir)).toBe('template');
+    const plan = await prepareDataDir(pgdata, templateDir);
+    expect(plan).toEqual({ origin: 'template', template: join(templateDir, 'pgdata') });
+    expect(existsSync(pgdata)).toBe(false); // nothing copied on this thread
+    const worker = await RemotePGlite.open({
+      dataDir: pgdata,
+      settings: [...EMBEDDED_SETTINGS],
+      fromTemplate: plan.origin === 'template' ? plan.template : undefined,
+    });
+    await worker.close();
     expect(existsSync(`${pgdata}.staging`)).toBe(false);
-    expect(modesUnder(pgdata)).toEqual(new Set(['d700', 'f600']));
+    expect(modesUnder(pgdata, ['pg_internal.init'])).toEqual(new Set(['d700', 'f600']));
     const rows = await query<{ name: string }>(pgdata, 'SELECT name FROM migrations ORDER BY id');
     expect(rows).toHaveLength(MIGRATIONS.length);
     expect(await query(pgdata, 'SELECT name FROM service_secrets')).toEqual([]);
@@ -88,7 +100,7 @@ describe('embedded data directory', () => {
         'SELECT count(*)::int AS n, count(owner)::int AS owned FROM scheduler_partitions',
       ),
     ).toEqual([{ n: 64, owned: 0 }]);
-    expect(await prepareDataDir(pgdata, templateDir)).toBe('existing');
+    expect(await prepareDataDir(pgdata, templateDir)).toEqual({ origin: 'existing' });
   });
 
   it('without a usable template (another PGlite version) runs initdb in a child process, not in this one', async () => {
@@ -102,7 +114,7 @@ describe('embedded data directory', () => {
     const pgdata = join(tempDir(), 'pgdata');
     mkdirSync(pgdata); // an empty pgdata counts as none
     const before = process.memoryUsage().rss;
-    expect(await prepareDataDir(pgdata, stale)).toBe('initdb');
+    expect(await prepareDataDir(pgdata, stale)).toEqual({ origin: 'initdb' });
     // initdb in this process grows it by ~500 MB that it never gives back
     expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
     expect(readFileSync(join(pgdata, 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);

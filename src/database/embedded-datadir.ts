@@ -1,14 +1,5 @@
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -53,19 +44,6 @@ export function usableTemplate(templateDir: string): string | null {
   }
 }
 
-/** PostgreSQL refuses a data directory that others can read: 0700 directories, 0600 files. */
-function restrictModes(path: string): void {
-  const walk = (p: string): void => {
-    if (statSync(p).isDirectory()) {
-      chmodSync(p, 0o700);
-      for (const name of readdirSync(p)) walk(join(p, name));
-    } else {
-      chmodSync(p, 0o600);
-    }
-  };
-  walk(path);
-}
-
 const INITDB_CHILD = `
 const { PGlite } = require(process.env.SUNDIAL_PGLITE);
 (async () => {
@@ -104,29 +82,30 @@ export async function initdbInChild(pgdata: string): Promise<void> {
   }
 }
 
+/** What prepareDataDir found or did; a template still to copy is copied by the opening worker. */
+export type DataDirPlan =
+  { origin: 'existing' } | { origin: 'template'; template: string } | { origin: 'initdb' };
+
 /**
- * Makes `pgdata` a PostgreSQL data directory before PGlite opens it, without running initdb in
- * this process: a copy of the build's template (fast), or initdb in a child process. The new
- * directory is assembled beside it (`pgdata.staging`) and renamed into place, so a crash midway
- * leaves no half-made `pgdata`. A `pgdata` with files but no PG_VERSION is left to PGlite.
+ * How `pgdata` becomes a PostgreSQL data directory before PGlite opens it, without running initdb
+ * in this process: already there; a copy of the build's template (made by the worker that opens
+ * it, while this thread loads the app: RemotePGlite's `fromTemplate`); or initdb, run here in a
+ * child process into `pgdata.staging` and renamed into place. Either way a crash midway leaves
+ * no half-made `pgdata`. A `pgdata` with files but no PG_VERSION is left to PGlite.
  * The caller holds the data directory's lock.
  */
 export async function prepareDataDir(
   pgdata: string,
   templateDir: string = EMBEDDED_TEMPLATE_DIR,
-): Promise<DataDirOrigin> {
-  if (existsSync(join(pgdata, 'PG_VERSION'))) return 'existing';
-  if (existsSync(pgdata) && readdirSync(pgdata).length > 0) return 'existing';
+): Promise<DataDirPlan> {
+  if (existsSync(join(pgdata, 'PG_VERSION'))) return { origin: 'existing' };
+  if (existsSync(pgdata) && readdirSync(pgdata).length > 0) return { origin: 'existing' };
+  const template = usableTemplate(templateDir);
+  if (template) return { origin: 'template', template };
   const staging = `${pgdata}.staging`;
   rmSync(staging, { recursive: true, force: true });
-  const template = usableTemplate(templateDir);
-  if (template) {
-    cpSync(template, staging, { recursive: true });
-    restrictModes(staging);
-  } else {
-    await initdbInChild(staging);
-  }
+  await initdbInChild(staging);
   rmSync(pgdata, { recursive: true, force: true }); // at most an empty directory
   renameSync(staging, pgdata);
-  return template ? 'template' : 'initdb';
+  return { origin: 'initdb' };
 }

@@ -3,6 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, DataDirLockOptions, EmbeddedDatabaseError } from './data-dir-lock';
 import {
   DataDirOrigin,
+  DataDirPlan,
   EMBEDDED_SETTINGS,
   EMBEDDED_TEMPLATE_DIR,
   prepareDataDir,
@@ -35,28 +36,55 @@ export async function openEmbeddedDatabase(
   dataDir: string,
   options: EmbeddedDatabaseOptions = {},
 ): Promise<EmbeddedDatabase> {
+  return (await startEmbeddedDatabase(dataDir, options)).opened;
+}
+
+/**
+ * openEmbeddedDatabase in two steps (main.ts): resolves once the lock is held and the worker has
+ * been asked to open the directory (copying the template first on a first start), so the caller
+ * can load the app's modules while the worker works; `opened` then settles as
+ * openEmbeddedDatabase would (it is never left unhandled: await it).
+ */
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  options: EmbeddedDatabaseOptions = {},
+): Promise<{ opened: Promise<EmbeddedDatabase> }> {
+  const failure = (e: unknown) => {
+    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return new EmbeddedDatabaseError(`cannot open the embedded database in ${path}: ${reason}`);
+  };
   const release = await acquireDataDirLock(dataDir, options);
   const path = join(resolve(dataDir), 'pgdata');
+  let plan: DataDirPlan;
   try {
-    const origin = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);
-    const pglite = await RemotePGlite.open({
-      dataDir: path,
-      settings: [...EMBEDDED_SETTINGS],
-    });
-    return {
-      pglite,
-      origin,
-      close: async () => {
-        try {
-          if (!pglite.closed) await pglite.close();
-        } finally {
-          await release();
-        }
-      },
-    };
+    plan = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);
   } catch (e) {
     await release();
-    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new EmbeddedDatabaseError(`cannot open the embedded database in ${path}: ${reason}`);
+    throw failure(e);
   }
+  const opened = (async (): Promise<EmbeddedDatabase> => {
+    try {
+      const pglite = await RemotePGlite.open({
+        dataDir: path,
+        settings: [...EMBEDDED_SETTINGS],
+        fromTemplate: plan.origin === 'template' ? plan.template : undefined,
+      });
+      return {
+        pglite,
+        origin: plan.origin,
+        close: async () => {
+          try {
+            if (!pglite.closed) await pglite.close();
+          } finally {
+            await release();
+          }
+        },
+      };
+    } catch (e) {
+      await release();
+      throw failure(e);
+    }
+  })();
+  opened.catch(() => undefined); // awaited by the caller, possibly after other work
+  return { opened };
 }

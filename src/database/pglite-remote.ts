@@ -12,7 +12,7 @@ import { Parser } from 'pg-protocol/dist/parser';
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
+const fs = require('node:fs');
 const { join, dirname } = require('node:path');
 const { PGlite } = require(workerData.pglite);
 const message = (e) => String((e && e.message) || e);
@@ -21,8 +21,8 @@ let pglite = null;
 // ready for 'open'
 const dist = dirname(workerData.pglite);
 let prepared = Promise.all([
-  WebAssembly.compile(readFileSync(join(dist, 'pglite.wasm'))),
-  WebAssembly.compile(readFileSync(join(dist, 'initdb.wasm'))),
+  WebAssembly.compile(fs.readFileSync(join(dist, 'pglite.wasm'))),
+  WebAssembly.compile(fs.readFileSync(join(dist, 'initdb.wasm'))),
 ]).catch(() => null);
 let chain = Promise.resolve();
 // a full collection once open: the files start-up read are garbage now, and an idle worker could
@@ -50,9 +50,29 @@ async function exec(bytes) {
   for (const part of out) { all.set(part, offset); offset += part.length; }
   return all;
 }
+// PostgreSQL refuses a data directory that others can read: 0700 directories, 0600 files
+function restrictModes(p) {
+  if (fs.statSync(p).isDirectory()) {
+    fs.chmodSync(p, 0o700);
+    for (const name of fs.readdirSync(p)) restrictModes(join(p, name));
+  } else {
+    fs.chmodSync(p, 0o600);
+  }
+}
+// a first start: the template copied beside dataDir, then renamed into place (a crash midway
+// leaves no half-made dataDir)
+function copyTemplate(template, dataDir) {
+  const staging = dataDir + '.staging';
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(template, staging, { recursive: true });
+  restrictModes(staging);
+  fs.rmSync(dataDir, { recursive: true, force: true }); // at most an empty directory
+  fs.renameSync(staging, dataDir);
+}
 async function handle(request) {
   switch (request.type) {
     case 'open': {
+      if (request.options.fromTemplate) copyTemplate(request.options.fromTemplate, request.options.dataDir);
       const ready = await prepared;
       const options = ready
         ? { pgliteWasmModule: ready[0], initdbWasmModule: ready[1], ...request.options }
@@ -61,7 +81,8 @@ async function handle(request) {
         options.startParams = [...PGlite.defaultStartParams, ...options.settings];
         delete options.settings;
       }
-      if (options.loadDataDir) options.loadDataDir = new Blob([readFileSync(options.loadDataDir)]);
+      delete options.fromTemplate;
+      if (options.loadDataDir) options.loadDataDir = new Blob([fs.readFileSync(options.loadDataDir)]);
       prepared = null;
       pglite = new PGlite(options);
       await pglite.waitReady;
@@ -103,6 +124,11 @@ export interface RemotePGliteOptions {
   settings?: string[];
   /** a data directory dump (`dumpDataDir`) to restore into memory: the file's path */
   loadDataDir?: string;
+  /**
+   * a first start: the worker copies this prepared data directory (the build's template) to
+   * `dataDir` before opening it, off the main thread (embedded-datadir.ts prepareDataDir)
+   */
+  fromTemplate?: string;
 }
 
 let prestarted: RemotePGlite | null = null;

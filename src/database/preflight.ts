@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { StartupError } from '../config/startup-error';
+import { onLockCompromised } from './data-dir-lock';
 import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
 import { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
@@ -76,9 +77,13 @@ async function migrate(dataSource: DataSource): Promise<void> {
  * Before the app is built (main.ts): opens the embedded database (taking its lock) or connects to
  * PostgreSQL, applies the migrations and checks the role's privileges, so that every failure of
  * the environment becomes one StartupError line instead of a stack in a log line. Returns the
- * embedded database for the app to own, or null for PostgreSQL.
+ * embedded database for the app to own, or null for PostgreSQL. `opening`: the embedded
+ * database's opening, when the caller started it already (startEmbeddedDatabase).
  */
-export async function prepareDatabase(config: AppConfig): Promise<EmbeddedDatabase | null> {
+export async function prepareDatabase(
+  config: AppConfig,
+  opening?: Promise<EmbeddedDatabase>,
+): Promise<EmbeddedDatabase | null> {
   if (config.databaseUrl) {
     await RemotePGlite.discardPrestarted();
     const dataSource = new DataSource(buildDataSourceOptions({ url: config.databaseUrl }));
@@ -89,12 +94,8 @@ export async function prepareDatabase(config: AppConfig): Promise<EmbeddedDataba
     }
     return null;
   }
-  const embedded = await openEmbeddedDatabase(config.dataDir, {
-    onCompromised: (e) => {
-      process.stderr.write(`data directory lock lost (${e.message}): stopping\n`);
-      process.exit(1);
-    },
-  });
+  const embedded = await (opening ??
+    openEmbeddedDatabase(config.dataDir, { onCompromised: onLockCompromised }));
   try {
     await migrate(new DataSource(buildDataSourceOptions({ pglite: embedded.pglite })));
   } catch (e) {
