@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import type { SlotOutcome, SlotResult, SlotToFire, SlotWriter } from '../scheduler/scheduler.types';
 import type { Sql } from './lifecycle/run-state.repository';
+import { FIRE_PLAIN_SLOTS_SQL } from './fire-plain-slots.sql';
 import { FIRE_SLOTS_SQL } from './fire-slots.sql';
 import { inputsSql, runSpecSql } from './run-inputs.sql';
 import { RunSignals } from './lease/run-signals';
@@ -97,6 +98,11 @@ function backfillRunsOf(row: BackfillJson): BackfillRuns {
   };
 }
 
+/** A slot the plain fire statement may create (fire-plain-slots.sql.ts). */
+function isPlain(s: SlotToFire): boolean {
+  return s.plain === true && !s.through && !s.floor && !s.skipReason;
+}
+
 interface FireRow {
   ord: string;
   outcome: SlotOutcome;
@@ -172,7 +178,8 @@ export class RunWritesRepository implements SlotWriter {
       slots.map((s) => s.skipReason ?? null),
       this.instanceId,
     ];
-    const rows = await this.locked<FireRow[]>(ids, (sql) => sql.query(FIRE_SLOTS_SQL, params));
+    const statement = slots.every(isPlain) ? FIRE_PLAIN_SLOTS_SQL : FIRE_SLOTS_SQL;
+    const rows = await this.locked<FireRow[]>(ids, (sql) => sql.query(statement, params));
     const results: SlotResult[] = new Array<SlotResult>(slots.length);
     const queues = new Set<string>();
     for (const row of rows) {

@@ -468,6 +468,7 @@ export class SchedulerCore {
       floor: contiguous ? null : new Date(job.cursorMs),
       notBefore: notBeforeOf(job.policies, atMs),
       skipReason: skip ?? null,
+      plain: job.policies.plain,
     };
   }
 

@@ -39,6 +39,8 @@ export interface SlotToFire {
   notBefore?: Date | null;
   /** the slot is recorded SKIPPED for this reason (misfire policies; null: the overlap decides) */
   skipReason?: 'MISFIRE' | 'MISSED_CATCHUP_WINDOW' | null;
+  /** the trigger's policies leave the run to the slot alone (SlotPolicies.plain) */
+  plain?: boolean;
 }
 
 /** A trigger that deactivated itself in a fire (run limit reached, one-time slot fired). */

@@ -48,3 +48,22 @@ describe('slot jitter', () => {
     expect(notBeforeOf(policies({}), 60 * S)).toBeNull();
   });
 });
+
+describe('plain policies (the plain fire statement)', () => {
+  it('plain: ALLOW_ALL (or none), no run limit, not one-time; the misfire, jitter and window policies do not matter', () => {
+    expect(policies({}).plain).toBe(true);
+    expect(policies({ overlapPolicy: 'ALLOW_ALL', maxConcurrentRuns: 3 }).plain).toBe(true);
+    expect(policies({ overlapPolicy: null, maxRuns: null }).plain).toBe(true);
+    expect(policies({ misfirePolicy: 'SKIP', catchupWindow: '3s', jitter: '1s' }).plain).toBe(true);
+    expect(slotPoliciesOf(name, { type: 'SCHEDULE', schedule: {} }).plain).toBe(true);
+  });
+
+  it('not plain: another overlap policy, a run limit, a one-time schedule', () => {
+    for (const p of ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER']) {
+      expect(policies({ overlapPolicy: p }).plain).toBe(false);
+    }
+    expect(policies({ maxRuns: 5 }).plain).toBe(false);
+    const once = { type: 'SCHEDULE', schedule: { at: '2030-01-01T00:00:00Z' }, policies: {} };
+    expect(slotPoliciesOf(name, once).plain).toBe(false);
+  });
+});

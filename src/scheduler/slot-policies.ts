@@ -14,6 +14,12 @@ export interface SlotPolicies {
   jitterMs: number;
   /** the jitter's seed: the trigger's name */
   seed: string;
+  /**
+   * Nothing of the trigger's but the slot decides its run: overlap policy ALLOW_ALL, no run limit
+   * (maxRuns), not a one-time schedule (`at`). Its slots may use the plain fire statement
+   * (docs/scheduler.md "The fire statement").
+   */
+  plain: boolean;
 }
 
 function record(v: unknown): Record<string, unknown> {
@@ -25,6 +31,7 @@ function record(v: unknown): Record<string, unknown> {
 /** A stored automation spec's slot policies (deploy validated them; odd values read as absent). */
 export function slotPoliciesOf(name: TriggerName, automationSpec: unknown): SlotPolicies {
   const p = record(record(automationSpec).policies);
+  const schedule = record(record(automationSpec).schedule);
   const misfire = p.misfirePolicy;
   const window = typeof p.catchupWindow === 'string' ? parseGoDuration(p.catchupWindow) : null;
   let jitterMs: number;
@@ -38,6 +45,11 @@ export function slotPoliciesOf(name: TriggerName, automationSpec: unknown): Slot
     catchupWindowMs: window !== null && window > 0 ? window : null,
     jitterMs,
     seed: jitterSeed(name),
+    // as the fire statement reads them: overlapPolicy and maxRuns JSON null count as absent
+    plain:
+      (p.overlapPolicy ?? 'ALLOW_ALL') === 'ALLOW_ALL' &&
+      (p.maxRuns ?? null) === null &&
+      !Object.prototype.hasOwnProperty.call(schedule, 'at'),
   };
 }
 

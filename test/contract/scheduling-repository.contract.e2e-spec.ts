@@ -71,7 +71,15 @@ class FakeSubject implements Subject {
 
 class DatabaseSubject implements Subject {
   private readonly rows = new Map<string, TriggerRow>();
-  constructor(private readonly app: INestApplication) {}
+  /**
+   * `plain`: the slots say their trigger's policies are plain (SlotPolicies.plain), so those
+   * without a cursor move go through the plain statement (fire-plain-slots.sql.ts); otherwise
+   * every slot goes through FIRE_SLOTS_SQL. The cases hold either way.
+   */
+  constructor(
+    private readonly app: INestApplication,
+    private readonly plain: boolean,
+  ) {}
 
   private get ds(): DataSource {
     return this.app.get(DataSource);
@@ -91,7 +99,9 @@ class DatabaseSubject implements Subject {
     await softDelete(this.app, this.rows.get(id)!);
   }
   async fire(slots: SlotToFire[]): Promise<FireResult[]> {
-    const results = await this.app.get(RunWritesRepository).fireScheduledSlots(slots);
+    const results = await this.app
+      .get(RunWritesRepository)
+      .fireScheduledSlots(slots.map((slot) => ({ ...slot, plain: this.plain })));
     return results.map((r) => ({ outcome: r.outcome, cursorRow: r.cursorRow }));
   }
   async runsOf(id: string): Promise<string[]> {
@@ -272,10 +282,79 @@ describe('scheduling repository contract: the fake (RecordingPort)', () => {
   });
 });
 
-describe(`scheduling repository contract: the real statement (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
+describe(`scheduling repository contract: the real statements (${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded'})`, () => {
   const ctx = useTestApp();
 
-  it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
-    await c.run(new DatabaseSubject(ctx.app().app), `contract-${i}`);
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))(
+    'FIRE_SLOTS_SQL: %s',
+    async (_name, c, i) => {
+      await c.run(new DatabaseSubject(ctx.app().app, false), `contract-${i}`);
+    },
+  );
+
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))(
+    'plain slots (FIRE_PLAIN_SLOTS_SQL where it applies): %s',
+    async (_name, c, i) => {
+      await c.run(new DatabaseSubject(ctx.app().app, true), `contract-plain-${i}`);
+    },
+  );
+
+  it('both statements write the same run and move the trigger the same way', async () => {
+    const app = ctx.app().app;
+    const ds = app.get(DataSource);
+    const options = {
+      cron: '* * * * *',
+      kickoffTimeInputArg: 'at',
+      inputs: { region: 'eu', n: 3 },
+      runSpec: { priority: 2 },
+    };
+    const full = await insertTrigger(app, 'same-run-full', options);
+    const plain = await insertTrigger(app, 'same-run-plain', options);
+    // delivery and retry settings of the revision go into the run too
+    await ds.query(`UPDATE triggers SET spec = spec || $1::jsonb WHERE id = ANY($2::bigint[])`, [
+      JSON.stringify({
+        delivery: { type: 'QUEUE', queue: 'reports', expireAfter: '2h' },
+        retryConfig: { retryCount: 3, minBackoffDuration: '10s' },
+      }),
+      [full.id, plain.id],
+    ]);
+    const jittered = new Date(at(0).getTime() + 1234);
+    const repo = app.get(RunWritesRepository);
+    const [a] = await repo.fireScheduledSlots([
+      { ...slot(full.id, 0), notBefore: jittered, plain: false },
+    ]);
+    const [b] = await repo.fireScheduledSlots([
+      { ...slot(plain.id, 0), notBefore: jittered, plain: true },
+    ]);
+    expect([a.outcome, b.outcome]).toEqual(['CREATED', 'CREATED']);
+    expect(b).toEqual({ ...a, createdAt: b.createdAt });
+    const runs: Record<string, unknown>[] = await ds.query(
+      `SELECT trigger_revision, source, scheduled_at, task_version, inputs, run_spec, project,
+              queue, state, skip_reason, not_before, expire_after, retry_config, finished_at,
+              attempt, fired_by,
+              -- from two clock_timestamp() calls: the same to the second
+              round(extract(epoch FROM expires_at - GREATEST(not_before, created_at)))::int
+                AS expires_in_s
+       FROM runs WHERE trigger_id = ANY($1::bigint[]) ORDER BY trigger_id`,
+      [[full.id, plain.id]],
+    );
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toMatchObject({
+      inputs: { region: 'eu', n: 3, at: at(0).toISOString() },
+      run_spec: { priority: 2 },
+      queue: 'reports',
+      state: 'PENDING',
+      expires_in_s: 7200,
+    });
+    const moved: Record<string, unknown>[] = await ds.query(
+      `SELECT t.last_scheduled_at, t.triggered_at = r.created_at AS triggered_is_run, t.active,
+              t.latest_revision, t.remaining_runs, t.updated_at = t.deployed_at AS not_updated
+       FROM triggers t JOIN runs r ON r.trigger_id = t.id
+       WHERE t.id = ANY($1::bigint[]) ORDER BY t.id`,
+      [[full.id, plain.id]],
+    );
+    expect(moved[1]).toEqual(moved[0]);
+    expect(moved[0]).toMatchObject({ triggered_is_run: true, active: true, latest_revision: 1 });
   });
 });
