@@ -35,6 +35,22 @@ function startWorker(url: string, args: string[]): { child: ChildProcess; out: (
   return { child, out: () => text };
 }
 
+/**
+ * The worker's output once it matches: the worker logs a run's end after the server answered its
+ * call, so the run's new state can be visible through the API a moment before the line arrives.
+ */
+async function outputMatching(
+  w: { out: () => string },
+  pattern: RegExp,
+  timeoutMs = 5_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(w.out()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return w.out();
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
@@ -115,7 +131,9 @@ describe('sundial worker running a real shell command (e2e)', () => {
         result: { region: 'eu', limits: { rows: 3 }, id },
       });
     }
-    expect(w.out()).toMatch(/sundial worker: succeeded run /);
+    expect(await outputMatching(w, /sundial worker: succeeded run /)).toMatch(
+      /sundial worker: succeeded run /,
+    );
   });
 
   it("failure: a non-zero exit fails the run with stderr's tail", async () => {
@@ -150,7 +168,7 @@ describe('sundial worker running a real shell command (e2e)', () => {
     const run = await until(id, ['SUCCEEDED', 'FAILED']);
     expect(run).toMatchObject({ state: 'SUCCEEDED', result: { second: true } });
     expect(run.attempts?.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'SUCCEEDED']);
-    expect(next.out()).toContain('succeeded');
+    expect(await outputMatching(next, /succeeded/)).toContain('succeeded');
   });
 
   it('cancel: cancelRequested stops the command with SIGTERM; the run is CANCELLED', async () => {
@@ -166,7 +184,9 @@ describe('sundial worker running a real shell command (e2e)', () => {
     await http().post(`/runs/${id}/cancel`).send({ reason: 'not needed' }).expect(200);
     const run = await until(id, ['CANCELLED', 'FAILED', 'SUCCEEDED'], 10_000);
     expect(run.state).toBe('CANCELLED');
-    expect(w.out()).toMatch(/sundial worker: cancelled run /);
+    expect(await outputMatching(w, /sundial worker: cancelled run /)).toMatch(
+      /sundial worker: cancelled run /,
+    );
   });
 
   it('SIGTERM: stops leasing, lets running commands finish, or releases them after the drain timeout', async () => {
