@@ -299,6 +299,42 @@ describe(`scheduling repository contract: the real statements (${process.env.DAT
     },
   );
 
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'PostgreSQL: a plain fire waits for a change holding the trigger, then finds it STALE',
+    async () => {
+      const app = ctx.app().app;
+      const ds = app.get(DataSource);
+      const row = await insertTrigger(app, 'plain-waits', { cron: '* * * * *' });
+      const change = ds.createQueryRunner();
+      await change.connect();
+      try {
+        await change.startTransaction();
+        await change.query(
+          `UPDATE triggers SET latest_revision = latest_revision + 1 WHERE id = $1::bigint`,
+          [row.id],
+        );
+        const firing = app
+          .get(RunWritesRepository)
+          .fireScheduledSlots([{ ...slot(row.id, 0), plain: true }]);
+        const settled = await Promise.race([
+          firing.then(() => 'done'),
+          new Promise((r) => setTimeout(() => r('waiting'), 300)),
+        ]);
+        expect(settled).toBe('waiting'); // the fire waits for the row lock
+        await change.commitTransaction();
+        const [result] = await firing;
+        expect(result.outcome).toBe('STALE');
+        const runs: unknown[] = await ds.query(`SELECT 1 FROM runs WHERE trigger_id = $1::bigint`, [
+          row.id,
+        ]);
+        expect(runs).toHaveLength(0);
+      } finally {
+        if (change.isTransactionActive) await change.rollbackTransaction();
+        await change.release();
+      }
+    },
+  );
+
   it('both statements write the same run and move the trigger the same way', async () => {
     const app = ctx.app().app;
     const ds = app.get(DataSource);
