@@ -6,8 +6,13 @@ import type * as TriggersFileLoader from './triggers/triggers-file.loader';
 import { ConfigError, loadConfig } from './config/load-config';
 import { checkPort } from './config/port-check';
 import { StartupError } from './config/startup-error';
-import { onLockCompromised } from './database/data-dir-lock';
 import { startEmbeddedDatabase } from './database/embedded';
+
+/** The data directory's lock was lost while running: the server stops (docs/deployment.md). */
+function onLockCompromised(e: Error): void {
+  process.stderr.write(`data directory lock lost (${e.message}): stopping\n`);
+  process.exit(1);
+}
 
 /** TriggersFileInvalidError, told by name: its module is loaded only when TRIGGERS_FILE is set. */
 function isTriggersFileError(e: unknown): e is Error {
@@ -39,7 +44,7 @@ async function bootstrap(): Promise<void> {
   // failures are one line each.
   await checkPort(config.port);
   const opening = config.databaseUrl
-    ? undefined
+    ? null
     : (await startEmbeddedDatabase(config.dataDir, { onCompromised: onLockCompromised })).opened;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { serve } = require('./serve') as typeof Serve;

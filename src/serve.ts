@@ -18,7 +18,7 @@ import { exitOnSignals, HttpDrain } from './shutdown/graceful-shutdown';
  */
 export async function serve(
   config: AppConfig,
-  opening: Promise<EmbeddedDatabase> | undefined,
+  opening: Promise<EmbeddedDatabase> | null,
 ): Promise<void> {
   const embedded = await prepareDatabase(config, opening);
   const root = createLogger({ level: config.logLevel });

@@ -25,12 +25,6 @@ export interface DataDirLockOptions {
   onCompromised?: (error: Error) => void;
 }
 
-/** The server's reaction to a lost lock (main.ts): it stops, as docs/deployment.md says. */
-export function onLockCompromised(e: Error): void {
-  process.stderr.write(`data directory lock lost (${e.message}): stopping\n`);
-  process.exit(1);
-}
-
 interface LockOwner {
   pid: number;
   host: string;

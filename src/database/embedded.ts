@@ -49,12 +49,12 @@ export async function startEmbeddedDatabase(
   dataDir: string,
   options: EmbeddedDatabaseOptions = {},
 ): Promise<{ opened: Promise<EmbeddedDatabase> }> {
+  const path = join(resolve(dataDir), 'pgdata');
   const failure = (e: unknown) => {
     const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
     return new EmbeddedDatabaseError(`cannot open the embedded database in ${path}: ${reason}`);
   };
   const release = await acquireDataDirLock(dataDir, options);
-  const path = join(resolve(dataDir), 'pgdata');
   let plan: DataDirPlan;
   try {
     plan = await prepareDataDir(path, options.templateDir ?? EMBEDDED_TEMPLATE_DIR);

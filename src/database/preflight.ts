@@ -1,8 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { StartupError } from '../config/startup-error';
-import { onLockCompromised } from './data-dir-lock';
-import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
+import type { EmbeddedDatabase } from './embedded';
 import { RemotePGlite } from './pglite-remote';
 import { buildDataSourceOptions } from './typeorm-options';
 
@@ -74,15 +73,15 @@ async function migrate(dataSource: DataSource): Promise<void> {
 }
 
 /**
- * Before the app is built (main.ts): opens the embedded database (taking its lock) or connects to
- * PostgreSQL, applies the migrations and checks the role's privileges, so that every failure of
- * the environment becomes one StartupError line instead of a stack in a log line. Returns the
- * embedded database for the app to own, or null for PostgreSQL. `opening`: the embedded
- * database's opening, when the caller started it already (startEmbeddedDatabase).
+ * Before the app is built (serve.ts): waits for the embedded database main.ts began to open
+ * (`opening`, startEmbeddedDatabase) or connects to PostgreSQL (DATABASE_URL), applies the
+ * migrations and checks the role's privileges, so that every failure of the environment becomes
+ * one StartupError line instead of a stack in a log line. Returns the embedded database for the
+ * app to own, or null for PostgreSQL.
  */
 export async function prepareDatabase(
   config: AppConfig,
-  opening?: Promise<EmbeddedDatabase>,
+  opening: Promise<EmbeddedDatabase> | null,
 ): Promise<EmbeddedDatabase | null> {
   if (config.databaseUrl) {
     await RemotePGlite.discardPrestarted();
@@ -94,8 +93,8 @@ export async function prepareDatabase(
     }
     return null;
   }
-  const embedded = await (opening ??
-    openEmbeddedDatabase(config.dataDir, { onCompromised: onLockCompromised }));
+  if (opening === null) throw new Error('the embedded database was not started (main.ts)');
+  const embedded = await opening;
   try {
     await migrate(new DataSource(buildDataSourceOptions({ pglite: embedded.pglite })));
   } catch (e) {

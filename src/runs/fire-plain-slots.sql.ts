@@ -1,6 +1,5 @@
 import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
-import { RUN_LIFECYCLE_INSERT_COLUMNS, runLifecycleInsertValues } from './lifecycle/delivery-spec';
-import { inputsSql, runSpecSql } from './run-inputs.sql';
+import { DUE_SLOTS_CTE, insertScheduledRunsSql } from './fire-slots.sql';
 
 /**
  * The scheduled fire of plain slots (docs/scheduler.md "The fire statement"): FIRE_SLOTS_SQL for
@@ -11,17 +10,11 @@ import { inputsSql, runSpecSql } from './run-inputs.sql';
  * its run limit and self-deactivation do nothing and its cursor plan is empty, so they are left
  * out here. What stays is the same: the revision and active check, a slot at or before the
  * persisted cursor counts as fired, one run per free slot (the unique slot index decides),
- * last_scheduled_at and triggered_at move. The parameters are FIRE_SLOTS_SQL's ($5, $6 and $8,
- * null for plain slots, are typed and unused). test/contract/scheduling-repository checks that
- * both statements give the same answers and the same runs.
+ * last_scheduled_at and triggered_at move; the slots and the insert are FIRE_SLOTS_SQL's own
+ * (DUE_SLOTS_CTE, insertScheduledRunsSql). test/contract/scheduling-repository checks that both
+ * statements give the same answers and the same runs.
  */
-export const FIRE_PLAIN_SLOTS_SQL = `WITH due AS (
-         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
-                d.name, coalesce(d.not_before, d.at)::timestamptz AS not_before
-         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $7::text[])
-              WITH ORDINALITY AS d(trigger_id, revision, at, name, not_before, ord)
-       ),
-       unused AS (SELECT $5::text[], $6::text[], $8::text[]),
+export const FIRE_PLAIN_SLOTS_SQL = `WITH ${DUE_SLOTS_CTE},
        ok AS (
          SELECT d.*, t.task_version, t.spec, t.automation_spec, t.project,
                 coalesce(sc.scheduled_through, t.last_scheduled_at) AS fired_through
@@ -31,17 +24,11 @@ export const FIRE_PLAIN_SLOTS_SQL = `WITH due AS (
          WHERE ${ACTIVE_SCHEDULE}
        ),
        ins AS (
-         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, fired_by, ${RUN_LIFECYCLE_INSERT_COLUMNS})
-         SELECT c.trigger_id, c.revision, c.name, 'SCHEDULE', c.scheduled_at, clock_timestamp(),
-                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')}, $9,
-                ${runLifecycleInsertValues('c', 'c.scheduled_at', undefined, 'c.not_before')}
-         FROM ok c
          -- at or before the persisted cursor: fired, whether or not its run still exists
-         WHERE c.fired_through IS NULL OR c.scheduled_at > c.fired_through
-         ORDER BY c.ord
-         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-         RETURNING trigger_id, scheduled_at, created_at, queue, state
+         ${insertScheduledRunsSql(
+           undefined,
+           'ok c WHERE c.fired_through IS NULL OR c.scheduled_at > c.fired_through',
+         )}
        ),
        moved AS (
          UPDATE triggers t
@@ -56,7 +43,7 @@ export const FIRE_PLAIN_SLOTS_SQL = `WITH due AS (
               CASE WHEN ok.trigger_id IS NULL THEN 'STALE'
                    WHEN ins.trigger_id IS NOT NULL THEN 'CREATED'
                    ELSE 'EXISTS' END AS outcome,
-              ins.created_at AS "createdAt", ins.queue, ins.state, NULL::text AS "skipReason",
+              ins.created_at AS "createdAt", ins.queue, ins.state, ins.skip_reason AS "skipReason",
               NULL::boolean AS "cursorRow", NULL::json AS deactivated
        FROM due d
        LEFT JOIN ok ON ok.ord = d.ord

@@ -1,6 +1,10 @@
 import { insertRevisionsSql } from '../triggers/revisions/revision-snapshot.sql';
 import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
-import { RUN_LIFECYCLE_INSERT_COLUMNS, runLifecycleInsertValues } from './lifecycle/delivery-spec';
+import {
+  RUN_LIFECYCLE_INSERT_COLUMNS,
+  runLifecycleInsertValues,
+  type InitialStateSql,
+} from './lifecycle/delivery-spec';
 import { inputsSql, runSpecSql } from './run-inputs.sql';
 import {
   decidedState,
@@ -38,6 +42,37 @@ export function selfDeactivationRevisionsSql(moved: string): string {
 }
 
 /**
+ * The `due` CTE of both fire statements: the slots of the parameters $1–$8 (trigger ids,
+ * revisions, times, run names, through, floor, notBefore, pre-decided skip reasons), one row each
+ * with its `ord`.
+ */
+export const DUE_SLOTS_CTE = `due AS (
+         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
+                d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor,
+                coalesce(d.not_before, d.at)::timestamptz AS not_before, d.skip AS pre_skip
+         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[])
+              WITH ORDINALITY AS d(trigger_id, revision, at, name, through, floor, not_before, skip, ord)
+       )`;
+
+/**
+ * The insert of both fire statements: a SCHEDULE run for each row `c` of `from` (slot columns of
+ * `due`, trigger columns task_version, spec, automation_spec, project), in `ord` order, in state
+ * `initial`, fired_by $9; a slot that already has a run is left alone (the unique slot index).
+ * Returns trigger_id, scheduled_at, created_at, queue, state, skip_reason.
+ */
+export function insertScheduledRunsSql(initial: InitialStateSql | undefined, from: string): string {
+  return `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
+                           task_version, inputs, run_spec, fired_by, ${RUN_LIFECYCLE_INSERT_COLUMNS})
+         SELECT c.trigger_id, c.revision, c.name, 'SCHEDULE', c.scheduled_at, clock_timestamp(),
+                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')}, $9,
+                ${runLifecycleInsertValues('c', 'c.scheduled_at', initial, 'c.not_before')}
+         FROM ${from} ORDER BY c.ord
+         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
+         RETURNING trigger_id, scheduled_at, created_at, queue, state, skip_reason`;
+}
+
+/**
  * The scheduled fire (RunWritesRepository.fireScheduledSlots): $1–$8 are the slots' trigger ids,
  * revisions, times, run names, through, floor, notBefore (jitter) and pre-decided skip reasons
  * (misfire); $9 the instance id recorded as runs.fired_by (docs/scale-out.md). A slot at or
@@ -46,14 +81,7 @@ export function selfDeactivationRevisionsSql(moved: string): string {
  * limit); a trigger whose run limit is reached, or whose one-time slot fired, deactivates itself
  * in the same statement (a DEACTIVATE revision by `sundial`).
  */
-export const FIRE_SLOTS_SQL = `WITH due AS (
-         SELECT d.ord, d.trigger_id, d.revision, d.at::timestamptz AS scheduled_at, d.at AS iso,
-                d.name, d.through::timestamptz AS through, d.floor::timestamptz AS floor,
-                coalesce(d.not_before, d.at)::timestamptz AS not_before, d.skip AS pre_skip
-         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[])
-              WITH ORDINALITY AS d(trigger_id, revision, at, name, through, floor, not_before, skip, ord)
-       ),
+export const FIRE_SLOTS_SQL = `WITH ${DUE_SLOTS_CTE},
        eligible AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                 t.last_scheduled_at, t.project, t.remaining_runs
@@ -90,14 +118,7 @@ export const FIRE_SLOTS_SQL = `WITH due AS (
        ),
        ${overlapDecisionSql('cand')},
        ins AS (
-         INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at, created_at,
-                           task_version, inputs, run_spec, fired_by, ${RUN_LIFECYCLE_INSERT_COLUMNS})
-         SELECT c.trigger_id, c.revision, c.name, 'SCHEDULE', c.scheduled_at, clock_timestamp(),
-                c.task_version, ${inputsSql('c', 'c.iso')}, ${runSpecSql('c')}, $9,
-                ${runLifecycleInsertValues('c', 'c.scheduled_at', decidedState('dd'), 'c.not_before')}
-         FROM cand c JOIN ov_decided dd ON dd.ord = c.ord ORDER BY c.ord
-         ON CONFLICT (trigger_id, scheduled_at) WHERE source IN ('SCHEDULE', 'BACKFILL') DO NOTHING
-         RETURNING trigger_id, scheduled_at, created_at, queue, state, skip_reason
+         ${insertScheduledRunsSql(decidedState('dd'), 'cand c JOIN ov_decided dd ON dd.ord = c.ord')}
        ),
        fired AS (
          SELECT i.trigger_id, max(i.scheduled_at) AS last_scheduled, max(i.created_at) AS last_created,
