@@ -128,7 +128,9 @@ describe('trigger policies with the scheduler (e2e)', () => {
     const firstRun = latest.findIndex((r, i) => i > 0 && r.state !== 'SKIPPED');
     const downtime = latest.slice(latest.findIndex((r) => r.state === 'SKIPPED'));
     const afterSkips = downtime.slice(downtime.findIndex((r) => r.state !== 'SKIPPED'));
-    expect(afterSkips.every((r) => r.state !== 'SKIPPED')).toBe(true);
+    // after that, a slot is skipped only if it was itself missed (fired more than the threshold
+    // late: the process stalled that long after the catch-up, as a loaded CI machine can)
+    expect(afterSkips.filter((r) => r.state === 'SKIPPED' && late(r) <= threshold)).toEqual([]);
     expect(firstRun).toBeGreaterThanOrEqual(0);
     expect(afterSkips.filter((r) => late(r) > threshold + 1500).length).toBeLessThanOrEqual(1);
     expect(late(afterSkips[0])).toBeGreaterThan(threshold);
