@@ -126,11 +126,10 @@ describe('trigger policies with the scheduler (e2e)', () => {
     // the skipped slots are the oldest missed ones: the latest missed slot and all after it run
     // (missed is decided when the catch-up plans, a little before the run is created)
     const firstRun = latest.findIndex((r, i) => i > 0 && r.state !== 'SKIPPED');
-    const downtime = latest.slice(latest.findIndex((r) => r.state === 'SKIPPED'));
+    // the slots after the stop (a slot just before it may be missed too, and skipped)
+    const downtime = latest.filter((r) => r.scheduledAt.getTime() > stoppedAt);
     const afterSkips = downtime.slice(downtime.findIndex((r) => r.state !== 'SKIPPED'));
-    // after that, a slot is skipped only if it was itself missed (fired more than the threshold
-    // late: the process stalled that long after the catch-up, as a loaded CI machine can)
-    expect(afterSkips.filter((r) => r.state === 'SKIPPED' && late(r) <= threshold)).toEqual([]);
+    expect(afterSkips.every((r) => r.state !== 'SKIPPED')).toBe(true);
     expect(firstRun).toBeGreaterThanOrEqual(0);
     expect(afterSkips.filter((r) => late(r) > threshold + 1500).length).toBeLessThanOrEqual(1);
     expect(late(afterSkips[0])).toBeGreaterThan(threshold);
