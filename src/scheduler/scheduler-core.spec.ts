@@ -108,6 +108,41 @@ describe('SchedulerCore', () => {
       expect(port.slotsOf('d')).toEqual(['2026-07-01T09:00:07.000Z', '2026-07-01T09:00:10.000Z']);
     });
 
+    it('a trigger registered after its group prepared the next slot still fires that slot on time', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:00.000Z' });
+      const sentAt: Record<string, number> = {};
+      const fire = port.fire.bind(port);
+      port.fire = (slots, mode) => {
+        for (const s of slots)
+          sentAt[`${s.triggerId}|${s.scheduledAt.toISOString()}`] = clock.now();
+        return fire(slots, mode);
+      };
+      core.upsert(aTrigger({ id: 'a', effectiveAt: '2026-07-01T08:59:59.000Z' }), null);
+      // inside the prepare-ahead window of 09:00:01: the group's batch is already planned
+      await clock.advanceTo('2026-07-01T09:00:00.980Z');
+      core.upsert(aTrigger({ id: 'late', effectiveAt: '2026-07-01T09:00:00.980Z' }), null);
+      // an update of a job that is in the planned batch: its new revision fires the slot
+      port.revisions.set('a', 2);
+      core.upsert(
+        aTrigger({ id: 'a', revision: 2, effectiveAt: '2026-07-01T08:59:59.000Z' }),
+        null,
+      );
+      await clock.advanceTo('2026-07-01T09:00:02.000Z');
+      expect(port.slotsOf('late')).toEqual(seconds('2026-07-01T09:00:01.000Z', 2));
+      expect(sentAt['late|2026-07-01T09:00:01.000Z']).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      expect(port.modesOf('late')[0]).toBe('live');
+      // the joiners of one instant go together, in one call of their own
+      const joined = port.calls.find((c) => c.slots.some((s) => s.triggerId === 'late'));
+      expect(joined?.slots.map((s) => `${s.triggerId}@${s.revision}`).sort()).toEqual([
+        'a@2',
+        'late@1',
+      ]);
+      const a = port.calls.flatMap((c) => c.slots).filter((s) => s.triggerId === 'a');
+      expect(a.filter((s) => s.revision === 2).map((s) => s.scheduledAt.toISOString())).toEqual(
+        seconds('2026-07-01T09:00:01.000Z', 2),
+      );
+    });
+
     it('a live fire does not wait for a catch-up in progress', async () => {
       const { clock, port, core } = setup({ maxCatchup: 1000 });
       let open!: () => void;

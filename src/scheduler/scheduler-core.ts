@@ -140,6 +140,8 @@ export class SchedulerCore {
   private readonly inflight = new Set<Promise<void>>();
   /** prepared batches waiting for their slot */
   private readonly dispatches = new Set<TimerHandle>();
+  /** jobs that joined a group after its batch for an instant was prepared (fireJoiner) */
+  private readonly joiners = new Map<number, Job[]>();
   private readonly prepareAheadMs: number;
   private readonly misfireThresholdMs: number;
   private pass = 0;
@@ -262,9 +264,13 @@ export class SchedulerCore {
     if (pass === null) job.touchedPass = this.pass;
     this.jobs.set(row.id, job);
     this.attach(job);
-    if (job.nextSlot(cursorMs) <= this.clock.now()) {
+    const first = job.nextSlot(cursorMs);
+    if (first <= this.clock.now()) {
       this.markLagging(job);
       if (pass === null) this.catchUpSoon();
+    } else if (first < job.group.nextMs) {
+      // The group already planned this slot (its batch is prepared ahead): fire it on its own.
+      this.fireJoiner(job, first);
     }
   }
 
@@ -433,6 +439,44 @@ export class SchedulerCore {
     const handle = this.timers.once(wait, () => {
       this.dispatches.delete(handle);
       if (!this.stopped) this.track(this.fireLive(planned, slots));
+    });
+    this.dispatches.add(handle);
+  }
+
+  /**
+   * A job that joined its group after the group's batch for `atMs` was prepared (registered or
+   * rebuilt within prepareAheadMs of the slot, or while the batch waited for it): its slot goes
+   * in a batch of such joiners sent at the slot, so a deploy just before a slot never waits for
+   * catch-up. One batch per instant however many join (a first pass registers thousands).
+   */
+  private fireJoiner(job: Job, atMs: number): void {
+    const waiting = this.joiners.get(atMs);
+    if (waiting) {
+      waiting.push(job);
+      return;
+    }
+    const jobs = [job];
+    this.joiners.set(atMs, jobs);
+    const handle = this.timers.once(Math.max(0, atMs - this.clock.now()), () => {
+      this.dispatches.delete(handle);
+      this.joiners.delete(atMs);
+      if (this.stopped) return;
+      const nowMs = this.clock.now();
+      const planned: Planned[] = [];
+      for (const j of jobs) {
+        if (j.stale || this.jobs.get(j.id) !== j || j.cursorMs >= atMs) continue;
+        const through = this.follows(j, atMs);
+        planned.push({
+          job: j,
+          atMs,
+          through,
+          fromCursor: j.cursorMs,
+          skip: this.misfire(j, atMs, nowMs),
+        });
+      }
+      if (planned.length === 0) return;
+      const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through, p.skip));
+      this.track(this.fireLive(planned, slots));
     });
     this.dispatches.add(handle);
   }
@@ -661,6 +705,7 @@ export class SchedulerCore {
     this.timers.clear('catchup');
     for (const handle of this.dispatches) this.timers.cancel(handle);
     this.dispatches.clear();
+    this.joiners.clear();
   }
 
   /** Waits for in-flight fires and catch-up. */
