@@ -6,6 +6,7 @@ import { RunLifecycle1765000100000 } from './1765000100000-RunLifecycle';
 import { TriggerPolicies1765001300000 } from './1765001300000-TriggerPolicies';
 import { ScaleOut1765001400000 } from './1765001400000-ScaleOut';
 import { EventTriggers1765001700000 } from './1765001700000-EventTriggers';
+import { RetentionMarks1765001800000 } from './1765001800000-RetentionMarks';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
 export const MIGRATIONS: (new () => object)[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: (new () => object)[] = [
   TriggerPolicies1765001300000,
   ScaleOut1765001400000,
   EventTriggers1765001700000,
+  RetentionMarks1765001800000,
 ];

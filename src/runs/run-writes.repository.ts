@@ -31,11 +31,14 @@ export interface BackfillRuns {
   runs: (RunRow | RunHead)[];
   /** the runs' inputs and runSpec together exceeded the budget: they are left out */
   payloadsOmitted: boolean;
+  /** the latest slot whose run retention deleted (none at or before it was backfilled), or null */
+  prunedThrough: Date | null;
 }
 
 interface BackfillJson {
   found: number;
   omitted: boolean;
+  pruned: Date | string | null;
   runs: (RunJson | RunHeadJson)[] | null;
 }
 
@@ -57,14 +60,14 @@ function boundedRunsSql(source: string, order: string, budget: string): string {
 
 /**
  * The first CTEs of both backfill statements: `target` (the SCHEDULE trigger, not deleted, with
- * `lock`) and `due` (the slots $2, named $3, in order).
+ * the latest slot whose run retention deleted) and `due` (the slots $2, named $3, in order).
  */
-function backfillSlotsSql(lock: string): string {
+function backfillSlotsSql(): string {
   return `target AS (
-         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
-         FROM triggers t
+         SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project,
+                coalesce(m.pruned_through, '-infinity') AS pruned_through
+         FROM triggers t LEFT JOIN run_retention_marks m ON m.trigger_id = t.id
          WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
-         ${lock}
        ),
        due AS (
          SELECT d.at::timestamptz AS scheduled_at, d.at AS iso, d.name, d.ord,
@@ -72,6 +75,18 @@ function backfillSlotsSql(lock: string): string {
          FROM unnest($2::text[], $3::text[], $6::text[]) WITH ORDINALITY AS d(at, name, not_before, ord)
        )`;
 }
+
+/**
+ * A backfill slot that may get a run: it has no SCHEDULE or BACKFILL run, and it is after the
+ * latest slot whose run retention deleted (at or before it, a missing run may have run already).
+ * OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot.
+ */
+const FREE_SLOT = `due.scheduled_at > target.pruned_through
+           AND NOT EXISTS (
+             SELECT 1 FROM runs r
+             WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
+               AND r.scheduled_at = due.scheduled_at
+             OFFSET 0)`;
 
 /** $1–$4 and $6 (notBefore, jitter) of both backfill statements; $5 is the create's policy. */
 function backfillParams(
@@ -95,6 +110,7 @@ function backfillRunsOf(row: BackfillJson): BackfillRuns {
     found: row.found > 0,
     runs: (row.runs ?? []).map(runFromJson),
     payloadsOmitted: row.omitted,
+    prunedThrough: row.pruned === null ? null : new Date(row.pruned),
   };
 }
 
@@ -243,17 +259,12 @@ export class RunWritesRepository implements SlotWriter {
   ): Promise<BackfillRuns> {
     const rows = await this.locked<BackfillJson[]>([triggerId], (sql) =>
       sql.query(
-        `WITH ${backfillSlotsSql('')},
+        `WITH ${backfillSlotsSql()},
        cand AS (
          SELECT due.ord, target.id AS trigger_id, due.scheduled_at, NULL::text AS pre_skip,
                 $5::text AS policy, ${maxConcurrentSql('target.automation_spec')} AS max_conc
          FROM target CROSS JOIN due
-         -- OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot
-         WHERE NOT EXISTS (
-           SELECT 1 FROM runs r
-           WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
-             AND r.scheduled_at = due.scheduled_at
-           OFFSET 0)
+         WHERE ${FREE_SLOT}
        ),
        ${overlapDecisionSql('cand')},
        ins AS (
@@ -272,7 +283,9 @@ export class RunWritesRepository implements SlotWriter {
          FROM (SELECT max("createdAt") AS last_created FROM ins) m
          WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
        )
-       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
+       SELECT (SELECT count(*) FROM target)::int AS found,
+              (SELECT nullif(pruned_through, '-infinity') FROM target) AS pruned,
+              ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
         backfillParams(triggerId, slots, payloadBudget, overlapPolicy),
       ),
     );
@@ -294,7 +307,7 @@ export class RunWritesRepository implements SlotWriter {
     payloadBudget: number,
   ): Promise<BackfillRuns> {
     const rows: BackfillJson[] = await this.dataSource.query(
-      `WITH ${backfillSlotsSql('')},
+      `WITH ${backfillSlotsSql()},
        planned AS (
          SELECT '0' AS id, target.id::text AS "triggerId", target.latest_revision AS "triggerRevision",
                 due.name, 'BACKFILL' AS source, due.scheduled_at AS "scheduledAt",
@@ -302,14 +315,11 @@ export class RunWritesRepository implements SlotWriter {
                 ${inputsSql('target', 'due.iso')} AS inputs, ${runSpecSql('target')} AS "runSpec",
                 due.ord
          FROM target CROSS JOIN due
-         -- OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot
-         WHERE NOT EXISTS (
-           SELECT 1 FROM runs r
-           WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
-             AND r.scheduled_at = due.scheduled_at
-           OFFSET 0)
+         WHERE ${FREE_SLOT}
        )
-       SELECT (SELECT count(*) FROM target)::int AS found, ${boundedRunsSql('planned', 'ord', '$4')},
+       SELECT (SELECT count(*) FROM target)::int AS found,
+              (SELECT nullif(pruned_through, '-infinity') FROM target) AS pruned,
+              ${boundedRunsSql('planned', 'ord', '$4')},
               $5::text AS policy`,
       backfillParams(triggerId, slots, payloadBudget),
     );

@@ -112,6 +112,26 @@ describe('run retention (e2e)', () => {
       );
     expect(results.map((r) => r.outcome)).toEqual(['EXISTS', 'EXISTS', 'EXISTS']);
 
+    // a backfill over them (and a dry run) creates nothing: they are skipped, by their names
+    const range = {
+      from: new Date(gone[0]).toISOString(),
+      to: new Date(gone[2] + 1000).toISOString(),
+    };
+    const names = gone.map((ms) => ({
+      scheduledAt: new Date(ms).toISOString(),
+      runName: namer.nameOf(new Date(ms)),
+    }));
+    for (const dryRun of [true, false]) {
+      const res = await ctx
+        .app()
+        .http()
+        .post(`${pathOfRow(t)}/backfill`)
+        .send({ ...range, dryRun })
+        .expect(200);
+      expect(res.body).toMatchObject({ runs: [], skipped: names });
+    }
+    expect((await runRows(t)).some((r) => gone.includes(r.at.getTime()))).toBe(false);
+
     // the scheduler goes on firing every slot after them, none of the deleted ones again
     const firstKept = early[3].at.getTime();
     await until('two more slots', async () =>

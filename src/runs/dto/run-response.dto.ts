@@ -90,7 +90,11 @@ export class SkippedSlotDto {
   @ApiProperty({ example: '2026-07-01T09:00:00.000Z' })
   scheduledAt!: string;
 
-  @ApiProperty({ example: 'r33e6dc05117cbf71', description: 'the run that already has the slot' })
+  @ApiProperty({
+    example: 'r33e6dc05117cbf71',
+    description:
+      'the run that already has the slot (or had it: a slot at or before the latest one whose run retention deleted is skipped too)',
+  })
   runName!: string;
 }
 
@@ -98,7 +102,11 @@ export class BackfillResultDto {
   @ApiProperty({ type: () => [RunDto], description: 'created (or, in a dry run, would be)' })
   runs!: RunDto[];
 
-  @ApiProperty({ type: () => [SkippedSlotDto] })
+  @ApiProperty({
+    type: () => [SkippedSlotDto],
+    description:
+      'slots not backfilled: they have a run, or are at or before the latest slot whose run retention deleted',
+  })
   skipped!: SkippedSlotDto[];
 
   @ApiProperty({

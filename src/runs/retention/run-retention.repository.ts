@@ -22,7 +22,9 @@ export interface RetentionBatch {
  * A SCHEDULE or BACKFILL run goes only once its slot is at or before the trigger's persisted
  * cursor (cursor row, else last_scheduled_at), where the fire statement counts a slot as fired
  * without its run, or at or before the trigger's effective time (never due again): so deleting a
- * run never makes its slot due again. Attempts go with their run (ON DELETE CASCADE).
+ * run never makes its slot due again. Attempts go with their run (ON DELETE CASCADE). The latest
+ * slot whose SCHEDULE or BACKFILL run went is kept per trigger (run_retention_marks), in the same
+ * statement: a backfill creates nothing at or before it.
  */
 @Injectable()
 export class RunRetentionRepository {
@@ -56,7 +58,17 @@ export class RunRetentionRepository {
          LIMIT $2
          FOR UPDATE OF r SKIP LOCKED
        ),
-       gone AS (DELETE FROM runs d USING victims v WHERE d.id = v.id RETURNING 1)
+       gone AS (
+         DELETE FROM runs d USING victims v WHERE d.id = v.id
+         RETURNING d.trigger_id, d.source, d.scheduled_at
+       ),
+       marked AS (
+         INSERT INTO run_retention_marks (trigger_id, pruned_through)
+         SELECT trigger_id, max(scheduled_at) FROM gone
+         WHERE source IN ('SCHEDULE', 'BACKFILL') GROUP BY trigger_id
+         ON CONFLICT (trigger_id) DO UPDATE
+           SET pruned_through = GREATEST(run_retention_marks.pruned_through, excluded.pruned_through)
+       )
        SELECT (SELECT ok FROM gate) AS ok, (SELECT count(*) FROM gone)::int AS deleted`,
       [retentionMs, limit],
     );
