@@ -58,7 +58,25 @@ export class EventTriggers1765001700000 implements MigrationInterface {
     await q.query(`CREATE INDEX "ix_events_received" ON "events" ("received_at")`);
   }
 
+  /**
+   * Refuses while a live EVENT trigger exists (reverting would have to drop or rewrite it: the
+   * operator deletes it first); deleted EVENT triggers become NONE (their revisions keep the spec).
+   * EVENT runs and the events received go.
+   */
   async down(q: QueryRunner): Promise<void> {
+    const [{ live }] = (await q.query(
+      `SELECT count(*)::int AS live FROM "triggers"
+       WHERE "automation_type" = 'EVENT' AND "deleted_at" IS NULL`,
+    )) as { live: number }[];
+    if (live > 0) {
+      throw new Error(
+        `cannot revert ${this.name}: ${live} EVENT trigger(s) exist; delete them first ` +
+          `(DELETE /triggers/{key}), then revert again`,
+      );
+    }
+    await q.query(
+      `UPDATE "triggers" SET "automation_type" = 'NONE' WHERE "automation_type" = 'EVENT'`,
+    );
     await q.query(`DROP TABLE "events"`);
     await q.query(`DROP INDEX "ix_runs_event"`);
     await q.query(`DELETE FROM "runs" WHERE "source" = 'EVENT'`);
