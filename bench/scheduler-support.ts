@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/load-config';
+import { MetricsService } from '../src/metrics/metrics.service';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
 import { createScratchDatabase } from '../test/support/scratch-database';
 
@@ -202,6 +203,29 @@ export async function insertTriggers(
     ids.push(...result.map((r) => r.id));
   }
   return ids;
+}
+
+/** The app's count of SCHEDULE runs created (its metric: read without touching the database). */
+export async function scheduledRunsCreated(app: INestApplication): Promise<number> {
+  const counter = app.get(MetricsService).registry.getSingleMetric('sundial_runs_created_total');
+  const values = counter ? (await counter.get()).values : [];
+  return values.find((v) => v.labels.source === 'SCHEDULE')?.value ?? 0;
+}
+
+/**
+ * Waits (up to 10 s) until the app has created `count` more SCHEDULE runs than `before`. Reads
+ * the metric, not the runs: on the embedded database a count of the runs would share the one
+ * connection with the fire and the requests being measured.
+ */
+export async function waitForCreated(
+  app: INestApplication,
+  before: number,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await scheduledRunsCreated(app)) >= before + count) return;
+    await sleep(50);
+  }
 }
 
 /** Waits (up to 10 s) until the triggers of `project` have `count` runs. */

@@ -45,6 +45,8 @@ import {
   scheduler,
   sleep,
   startApp,
+  scheduledRunsCreated,
+  waitForCreated,
   waitForRuns,
 } from './scheduler-support';
 
@@ -122,11 +124,13 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   }));
   await insertTriggers(ds, rows, project);
   await svc.resyncNow();
+  const before = await scheduledRunsCreated(app);
   await sleep(Math.max(0, slot.getTime() - Date.now() - 1000));
   const probe = startProbe(baseUrl(app), ['/health/live', `/triggers/${project}/bench/task/t0`]);
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
-  await waitForRuns(ds, project, count);
+  await waitForCreated(app, before, count);
   const probed = await probe.stop();
+  await waitForRuns(ds, project, count);
   const late: { ms: number }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms
      FROM runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.project = $1`,

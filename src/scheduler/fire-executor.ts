@@ -40,12 +40,6 @@ const EMBEDDED_LIVE_STATEMENTS = 1;
 /** Slots a misfire policy skips: this many per statement, past the rate limiter. */
 const SKIP_STATEMENT_SLOTS = 2000;
 
-export interface FireStats {
-  created: number;
-  /** ms from slot to run creation, for each run created */
-  lateness: number[];
-}
-
 /**
  * The real FirePort: slots pass a p-throttle limiter (executionQps on average, executionBurst at
  * once; a batch weighs its number of slots), then one statement per batch creates the runs.
