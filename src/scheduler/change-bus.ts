@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { ListenConnection } from '../database/listen-connection';
 
 /** A committed trigger change, as replicas tell each other. */
 export interface TriggerChangeMessage {
@@ -40,29 +40,30 @@ export class InProcessChangeBus extends ChangeBus {
 
 export const CHANGE_CHANNEL = 'sundial_trigger_changed';
 export const PARTITIONS_CHANNEL = 'sundial_scheduler_partitions';
-const MAX_BACKOFF_MS = 5_000;
 
 export class PgChangeBus extends ChangeBus {
   private readonly logger = new Logger('SchedulerChangeBus');
   private readonly instanceId = randomUUID();
-  private client: Client | null = null;
+  private readonly listener: ListenConnection;
   private handlers: ChangeHandlers | null = null;
-  private stopped = false;
-  private backoffMs = 250;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private everConnected = false;
-  private downSince: number | null = null;
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly dataSource: DataSource,
   ) {
     super();
+    this.listener = new ListenConnection({
+      url,
+      channels: [CHANGE_CHANNEL, PARTITIONS_CHANNEL],
+      logger: this.logger,
+      onNotification: (channel, payload) => this.onNotification(channel, payload),
+      onRestored: () => this.handlers?.onReconnect(),
+    });
   }
 
   start(handlers: ChangeHandlers): void {
     this.handlers = handlers;
-    void this.connect();
+    this.listener.start();
   }
 
   async publish(message: TriggerChangeMessage): Promise<void> {
@@ -89,80 +90,27 @@ export class PgChangeBus extends ChangeBus {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const client = this.client;
-    this.client = null;
-    if (client) await client.end().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
-    let lost = false;
-    const onLost = (reason: string): void => {
-      if (lost) return;
-      lost = true;
-      if (this.client === client) this.client = null;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.downSince ??= Date.now();
-      if (this.everConnected) this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
-      this.scheduleReconnect();
-    };
-    client.on('error', (e: Error) => onLost(e.message));
-    client.on('end', () => onLost('connection ended'));
-    client.on('notification', (msg) => {
-      if (msg.channel === PARTITIONS_CHANNEL) {
-        if (msg.payload !== this.instanceId) this.handlers?.onPartitions?.();
-        return;
-      }
-      if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;
-      try {
-        const body = JSON.parse(msg.payload) as Partial<TriggerChangeMessage> & { from?: string };
-        if (body.from === this.instanceId) return;
-        if (typeof body.triggerId !== 'string' || typeof body.revision !== 'number') return;
-        this.handlers?.onChange({
-          triggerId: body.triggerId,
-          revision: body.revision,
-          action: typeof body.action === 'string' ? body.action : 'DEPLOY',
-        });
-      } catch {
-        // not ours
-      }
-    });
+  private onNotification(channel: string, payload: string | undefined): void {
+    if (channel === PARTITIONS_CHANNEL) {
+      if (payload !== this.instanceId) this.handlers?.onPartitions?.();
+      return;
+    }
+    if (channel !== CHANGE_CHANNEL || !payload) return;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${PARTITIONS_CHANNEL}`);
-    } catch (e) {
-      onLost((e as Error).message);
-      return;
+      const body = JSON.parse(payload) as Partial<TriggerChangeMessage> & { from?: string };
+      if (body.from === this.instanceId) return;
+      if (typeof body.triggerId !== 'string' || typeof body.revision !== 'number') return;
+      this.handlers?.onChange({
+        triggerId: body.triggerId,
+        revision: body.revision,
+        action: typeof body.action === 'string' ? body.action : 'DEPLOY',
+      });
+    } catch {
+      // not ours
     }
-    if (this.stopped) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-    this.backoffMs = 250;
-    const wasDown = this.downSince !== null;
-    this.everConnected = true;
-    this.downSince = null;
-    if (wasDown) {
-      this.logger.log('LISTEN connection restored');
-      this.handlers?.onReconnect();
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.reconnectTimer || this.stopped) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, delay);
-    this.reconnectTimer.unref();
   }
 }

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { ListenConnection } from '../../database/listen-connection';
 
 export const RUNS_CHANNEL = 'sundial_runs';
-const MAX_BACKOFF_MS = 5_000;
 
 /**
  * Wakes long-polling leases when runs become available in a queue (created, or PENDING again).
@@ -73,21 +72,27 @@ export class InProcessRunSignals extends RunSignals {
 export class PgRunSignals extends RunSignals {
   readonly channel = RUNS_CHANNEL;
   private readonly logger = new Logger('RunSignals');
-  private client: Client | null = null;
-  private stopped = false;
-  private backoffMs = 250;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private everConnected = false;
+  private readonly listener: ListenConnection;
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly dataSource: DataSource,
   ) {
     super();
+    this.listener = new ListenConnection({
+      url,
+      channels: [RUNS_CHANNEL],
+      logger: this.logger,
+      onNotification: (channel, payload) => {
+        if (channel === RUNS_CHANNEL && payload) this.wakeLocal(payload);
+      },
+      // signals may have been missed while down: every waiter looks again
+      onRestored: () => this.wakeAll(),
+    });
   }
 
   start(): void {
-    void this.connect();
+    this.listener.start();
   }
 
   async publish(queues: Iterable<string>): Promise<void> {
@@ -106,58 +111,7 @@ export class PgRunSignals extends RunSignals {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.wakeAll();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const client = this.client;
-    this.client = null;
-    if (client) await client.end().catch(() => undefined);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
-    let lost = false;
-    const onLost = (reason: string): void => {
-      if (lost) return;
-      lost = true;
-      if (this.client === client) this.client = null;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => undefined);
-      if (this.stopped) return;
-      if (this.everConnected) this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
-      this.scheduleReconnect();
-    };
-    client.on('error', (e: Error) => onLost(e.message));
-    client.on('end', () => onLost('connection ended'));
-    client.on('notification', (msg) => {
-      if (msg.channel === RUNS_CHANNEL && msg.payload) this.wakeLocal(msg.payload);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${RUNS_CHANNEL}`);
-    } catch (e) {
-      onLost((e as Error).message);
-      return;
-    }
-    if (this.stopped) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-    this.backoffMs = 250;
-    if (this.everConnected) this.wakeAll(); // signals may have been missed while down
-    this.everConnected = true;
-  }
-
-  private scheduleReconnect(): void {
-    if (this.reconnectTimer || this.stopped) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, delay);
-    this.reconnectTimer.unref();
+    await this.listener.stop();
   }
 }

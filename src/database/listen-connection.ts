@@ -1,0 +1,98 @@
+import type { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 5_000;
+
+export interface ListenOptions {
+  url: string;
+  /** channel names (plain identifiers: they are written into the LISTEN statement) */
+  channels: string[];
+  logger: Logger;
+  onNotification(channel: string, payload: string | undefined): void;
+  /**
+   * The connection is up again after it was lost or could not be made: notifications sent
+   * meanwhile were missed, so whoever relies on them looks again.
+   */
+  onRestored(): void;
+}
+
+/**
+ * One dedicated PostgreSQL connection that LISTENs on some channels (the pool's connections
+ * cannot: a LISTEN lasts as long as its session). When it is lost it reconnects, after 250 ms
+ * and then twice as long each time up to 5 s, and says so once per outage in the log.
+ */
+export class ListenConnection {
+  private client: Client | null = null;
+  private stopped = false;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private everConnected = false;
+  private downSince: number | null = null;
+
+  constructor(private readonly options: ListenOptions) {}
+
+  start(): void {
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const { url, channels, logger } = this.options;
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    let lost = false;
+    const onLost = (reason: string): void => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('notification');
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.downSince ??= Date.now();
+      if (this.everConnected) logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
+      this.scheduleReconnect();
+    };
+    client.on('error', (e: Error) => onLost(e.message));
+    client.on('end', () => onLost('connection ended'));
+    client.on('notification', (msg) => this.options.onNotification(msg.channel, msg.payload));
+    try {
+      await client.connect();
+      await client.query(channels.map((c) => `LISTEN ${c}`).join('; '));
+    } catch (e) {
+      onLost((e as Error).message);
+      return;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.backoffMs = FIRST_BACKOFF_MS;
+    const wasDown = this.downSince !== null;
+    this.everConnected = true;
+    this.downSince = null;
+    if (wasDown) {
+      logger.log('LISTEN connection restored');
+      this.options.onRestored();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.stopped) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}
