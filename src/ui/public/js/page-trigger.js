@@ -5,7 +5,7 @@ import { badge, errorBox, fill, h, loading, section, td } from './dom.js';
 import { actionsSection } from './trigger-actions.js';
 import { revisionsSection } from './revisions-view.js';
 import { runsTable, timeline } from './runs-view.js';
-import { describe, rawSchedule, zoneOf } from './schedule.js';
+import { deliveryInWords, describe, policiesInWords, rawSchedule, zoneOf } from './schedule.js';
 import { offsetOf, relative, timeEl, viewerZone } from './time.js';
 
 export async function renderTrigger(ctx, name) {
@@ -105,6 +105,12 @@ export async function renderTrigger(ctx, name) {
                     ? '—'
                     : 'not while inactive',
               ),
+          policiesInWords(t.automationSpec)
+            ? fact('Policies', policiesInWords(t.automationSpec))
+            : null,
+          status.remainingRuns !== undefined && status.remainingRuns !== null
+            ? fact('Runs left', String(status.remainingRuns))
+            : null,
           t.automationSpec.schedule?.kickoffTimeInputArg
             ? fact('Kickoff input', h('code', {}, t.automationSpec.schedule.kickoffTimeInputArg))
             : null,
@@ -120,6 +126,7 @@ export async function renderTrigger(ctx, name) {
           'dl',
           { class: 'facts' },
           fact('Task version', h('code', {}, t.spec.taskVersion)),
+          fact('Delivery', deliveryInWords(t.spec)),
           fact('Deployed by', t.metadata?.deployedBy ?? '—'),
           fact('Updated by', t.metadata?.updatedBy ?? '—'),
           fact('Deployed', timeEl(h, status.deployedAt)),

@@ -23,7 +23,8 @@ export function describeEvent(event) {
 export function describe(automationSpec) {
   if (automationSpec?.type === 'EVENT') return describeEvent(automationSpec.event);
   if (!automationSpec || automationSpec.type !== 'SCHEDULE') return 'No schedule (manual only)';
-  const { cron, rate } = automationSpec.schedule ?? {};
+  const { cron, rate, at } = automationSpec.schedule ?? {};
+  if (at) return `Once, at ${at}`;
   if (rate) {
     const unit = UNITS[rate.unit] ?? String(rate.unit).toLowerCase();
     return rate.value === 1 ? `Every ${unit}` : `Every ${rate.value} ${unit}s`;
@@ -44,11 +45,42 @@ export function rawSchedule(automationSpec) {
       .filter((x) => x !== '')
       .join(' ');
   }
-  const { cron, rate } = automationSpec?.schedule ?? {};
+  const { cron, rate, at } = automationSpec?.schedule ?? {};
+  if (at) return `at ${at}`;
   if (cron) return cron.expression;
   if (rate)
     return `rate ${rate.value} ${rate.unit}${rate.startTime ? ` from ${rate.startTime}` : ''}`;
   return '';
+}
+
+/**
+ * The policies a trigger was deployed with, in words ('' when none): overlap, missed slots,
+ * jitter, active window, run limit, pause on failure (docs/policies.md).
+ */
+export function policiesInWords(automationSpec) {
+  const p = automationSpec?.policies ?? {};
+  const parts = [];
+  const atOnce = p.maxConcurrentRuns ? `, ${p.maxConcurrentRuns} at once` : '';
+  if (p.overlapPolicy && p.overlapPolicy !== 'ALLOW_ALL')
+    parts.push(`overlap ${p.overlapPolicy}${atOnce}`);
+  if (p.misfirePolicy || p.catchupWindow) {
+    const within = p.catchupWindow ? ` within ${p.catchupWindow}` : '';
+    parts.push(`missed slots ${p.misfirePolicy ?? 'FIRE_ALL'}${within}`);
+  }
+  if (p.jitter) parts.push(`jitter up to ${p.jitter}`);
+  if (p.activeFrom) parts.push(`live from ${p.activeFrom}`);
+  if (p.activeUntil) parts.push(`live until ${p.activeUntil}`);
+  if (p.maxRuns) parts.push(`at most ${p.maxRuns} runs`);
+  if (p.pauseOnFailure) parts.push('pauses on failure');
+  return parts.join(' · ');
+}
+
+/** Where the trigger's runs go: "queue default", "webhook POST https://…". */
+export function deliveryInWords(spec) {
+  const d = spec?.delivery;
+  if (!d || d.type === 'QUEUE') return `queue ${d?.queue ?? 'default'}`;
+  if (d.type === 'WEBHOOK') return `webhook ${d.method ?? 'POST'} ${d.url}`;
+  return String(d.type);
 }
 
 const MACROS = {
