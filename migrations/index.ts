@@ -7,6 +7,7 @@ import { TriggerPolicies1765001300000 } from './1765001300000-TriggerPolicies';
 import { ScaleOut1765001400000 } from './1765001400000-ScaleOut';
 import { EventTriggers1765001700000 } from './1765001700000-EventTriggers';
 import { RetentionMarks1765001800000 } from './1765001800000-RetentionMarks';
+import { EventReach1765001900000 } from './1765001900000-EventReach';
 
 /** Every migration, in order. TypeORM runs these at start-up and through the CLI data source. */
 export const MIGRATIONS: (new () => object)[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: (new () => object)[] = [
   ScaleOut1765001400000,
   EventTriggers1765001700000,
   RetentionMarks1765001800000,
+  EventReach1765001900000,
 ];

@@ -35,8 +35,17 @@ export interface EventToPublish {
 
 export interface PublishedEvent {
   key: string;
-  /** false: the event was received before (a duplicate); its runs are read by runsOf */
+  /**
+   * false: the event had reached every project of the caller before (a duplicate); true: it was
+   * recorded now, or reached some of the caller's projects for the first time
+   */
   fresh: boolean;
+  /** true: no one had published the event before (else its runs are read by runsOf) */
+  first: boolean;
+  /**
+   * the runs created now: all of a first event's; of one published before, those of the
+   * caller's projects that it had not reached (a key of other projects published it first)
+   */
   runs: { id: string; queue: string; state: string }[];
 }
 
@@ -141,7 +150,7 @@ const MATCHES = `found t JOIN ev ON ev.probe_set = t.probe_set
 /**
  * Inserts the runs of `cand` (ord, trigger_id, event_key; joined with `ev` and the trigger rows
  * `l`), their state `state`, as `ins`; moves the triggers' triggered_at (at most once a second) and
- * answers each event of `ev`: its key, whether `fresh` inserted it, its runs.
+ * answers each event of `ev`: its key, whether `recorded` took it (FRESH), its runs.
  */
 function insertRunsSql(from: string, state: InitialStateSql): string {
   return `ins AS (
@@ -181,6 +190,41 @@ const RUNS_OF_EVENTS = `(SELECT i.event_key,
                 FROM ins i GROUP BY i.event_key) er`;
 
 /**
+ * Records the events of `ev` that `where` keeps, as `recorded` (key, reached_before): an event not
+ * received before is inserted (reached_before '{}'); one received before is widened to the
+ * caller's projects $9 (null: every project) when they are not all reached yet, and reached_before
+ * is what it had reached until then; an event that already reached them all is not returned (a
+ * duplicate: nothing to fire). Concurrent publishes of one event take turns on its row, and each
+ * reads the row as the one before left it, so no project is fired twice (docs/events.md).
+ */
+function recordEventsSql(where: string): string {
+  return `recorded AS (
+           INSERT INTO events AS e (key, source, id, type, received_at, reached)
+           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz, $9::text[] FROM ev
+           ${where}
+           ORDER BY ev.key
+           ON CONFLICT (key) DO UPDATE
+             SET reached_before = e.reached,
+                 reached = CASE WHEN excluded.reached IS NULL THEN NULL
+                           ELSE ARRAY(SELECT DISTINCT p FROM unnest(e.reached || excluded.reached) p
+                                      ORDER BY p) END
+             WHERE e.reached IS NOT NULL
+               AND (excluded.reached IS NULL OR NOT excluded.reached <@ e.reached)
+           RETURNING key, reached_before
+         )`;
+}
+
+/** A matched trigger `project` that event `r` (a row of recorded) had not reached before. */
+const NEWLY_REACHED = (r: string, project: string) => `NOT ${project} = ANY(${r}.reached_before)`;
+
+/**
+ * The answer's `fresh` (the statement recorded the event, or widened it to new projects) and
+ * `first` (it recorded it: no one had published it before).
+ */
+const FRESH = `rec.key IS NOT NULL AS fresh,
+                coalesce(cardinality(rec.reached_before) = 0, false) AS first`;
+
+/**
  * The statement of every publish: matches all the events; records those whose matched triggers
  * all have no overlap policy, with one PENDING run per match (ALLOW_ALL: the overlap decision
  * would start every run); answers the others' policed triggers (`policed`, ids) and records
@@ -196,26 +240,19 @@ const PUBLISH_SQL = `WITH ${EVENTS_CTE},
            SELECT h.ord, array_agg(DISTINCT h.id::text) AS ids FROM hit h WHERE h.policed
            GROUP BY h.ord
          ),
-         fresh AS (
-           INSERT INTO events (key, source, id, type, received_at)
-           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev
-           WHERE ev.ord NOT IN (SELECT ord FROM deferred)
-           ORDER BY ev.key
-           ON CONFLICT (key) DO NOTHING
-           RETURNING key
-         ),
+         ${recordEventsSql('WHERE ev.ord NOT IN (SELECT ord FROM deferred)')},
          cand AS (
            SELECT row_number() OVER (ORDER BY ev.key, h.id) AS ord, h.ord AS ev_ord, h.id
-           FROM hit h JOIN ev ON ev.ord = h.ord
-           WHERE ev.key IN (SELECT key FROM fresh)
+           FROM hit h JOIN ev ON ev.ord = h.ord JOIN recorded r ON r.key = ev.key
+           WHERE ${NEWLY_REACHED('r', 'h.project')}
          ),
          ${insertRunsSql(
            'FROM cand c JOIN ev ON ev.ord = c.ev_ord JOIN hit l ON l.ord = c.ev_ord AND l.id = c.id',
            literalState(START_PENDING),
          )}
-         SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
+         SELECT encode(ev.key, 'hex') AS key, ${FRESH},
                 coalesce(er.runs, '[]'::json) AS runs, d.ids AS policed, ${NOTIFY} AS notified
-         FROM ev LEFT JOIN fresh ON fresh.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
+         FROM ev LEFT JOIN recorded rec ON rec.key = ev.key LEFT JOIN deferred d ON d.ord = ev.ord
          LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
          ORDER BY ev.ord`;
 
@@ -225,16 +262,12 @@ const PUBLISH_SQL = `WITH ${EVENTS_CTE},
  * overlap decision (the same as a fire's).
  */
 const POLICED_SQL = `WITH ${EVENTS_CTE},
-         fresh AS (
-           INSERT INTO events (key, source, id, type, received_at)
-           SELECT ev.key, ev.source, ev.id, ev.type, $10::timestamptz FROM ev ORDER BY ev.key
-           ON CONFLICT (key) DO NOTHING
-           RETURNING key
-         ),
+         ${recordEventsSql('')},
          matched AS (
            SELECT DISTINCT ev.ord, t.id AS trigger_id
            FROM ${MATCHES}
-             AND ev.key IN (SELECT key FROM fresh)
+             AND EXISTS (SELECT 1 FROM recorded r
+                         WHERE r.key = ev.key AND ${NEWLY_REACHED('r', 't.project')})
          ),
          locked AS (
            SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project
@@ -254,23 +287,24 @@ const POLICED_SQL = `WITH ${EVENTS_CTE},
            JOIN ev ON ev.key = c.event_key JOIN locked l ON l.id = c.trigger_id`,
            decidedState('dd'),
          )}
-         SELECT encode(ev.key, 'hex') AS key, fresh.key IS NOT NULL AS fresh,
+         SELECT encode(ev.key, 'hex') AS key, ${FRESH},
                 coalesce(er.runs, '[]'::json) AS runs, NULL::text[] AS policed,
                 ${NOTIFY} AS notified
-         FROM ev LEFT JOIN fresh ON fresh.key = ev.key
+         FROM ev LEFT JOIN recorded rec ON rec.key = ev.key
          LEFT JOIN ${RUNS_OF_EVENTS} ON er.event_key = ev.key
          ORDER BY ev.ord`;
 
 interface PublishRow {
   key: string;
   fresh: boolean;
+  first: boolean;
   runs: { id: string; queue: string; state: string }[];
   /** PUBLISH_SQL: the event's matched triggers with an overlap policy (ids), else null */
   policed: string[] | null;
 }
 
 function published(row: PublishRow): PublishedEvent {
-  return { key: row.key, fresh: row.fresh, runs: row.runs };
+  return { key: row.key, fresh: row.fresh, first: row.first, runs: row.runs };
 }
 
 function sqlState(error: unknown): string | null {
@@ -314,7 +348,8 @@ export class EventsRepository {
    * Records each event that was not received before (its key is the primary key of `events`: of
    * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
    * and, for each such event, creates one EVENT run per live, active EVENT trigger of
-   * `projects` (null: every project) whose filter matches. The triggers of each event are found
+   * `projects` (null: every project) whose filter matches. An event received before fires only
+   * the projects of `projects` it had not reached yet (recordEventsSql): usually none. The triggers of each event are found
    * by looking up the keys it matches (matchProbes) in ix_triggers_event_filter, one index
    * lookup per key, once per (type, source) of the batch; the subject is checked on the
    * triggers found. Events are inserted in key order, so concurrent batches do not deadlock on

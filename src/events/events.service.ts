@@ -42,8 +42,9 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
 
   /**
    * Receives events: each new one (by source and id) fires every matching trigger of
-   * `projects` (null: all) once; one received before answers the runs it created then. An
-   * event twice in one request is answered twice with the same runs.
+   * `projects` (null: all) once; one received before answers its runs in `projects`, after
+   * firing those of `projects` it had not reached (published first by a key of other projects).
+   * An event twice in one request is answered twice with the same runs.
    */
   async publish(received: ReceivedEvent[], projects: string[] | null): Promise<AcceptedEvent[]> {
     const receivedAt = new Date(this.clock.now());
@@ -65,7 +66,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     const published = await this.events.publish([...unique.values()], projects, receivedAt);
     const byKey = new Map(published.map((p) => [p.key, p]));
     const earlier = await this.events.runsOf(
-      published.filter((p) => !p.fresh).map((p) => p.key),
+      published.filter((p) => !p.first).map((p) => p.key),
       projects,
     );
 
@@ -78,10 +79,12 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
       const first = !seen.has(key);
       seen.add(key);
       const duplicate = !p.fresh || !first;
-      const runs = p.fresh ? p.runs.map((run) => run.id) : (earlier.get(key) ?? []);
+      // an event published before has its runs read after this publish: any it created now
+      // (for projects the event had not reached) are among them
+      const runs = p.first ? p.runs.map((run) => run.id) : (earlier.get(key) ?? []);
       if (duplicate) this.metrics.eventsReceivedTotal('duplicate');
-      else {
-        this.metrics.eventsReceivedTotal(runs.length > 0 ? 'matched' : 'unmatched');
+      else this.metrics.eventsReceivedTotal(runs.length > 0 ? 'matched' : 'unmatched');
+      if (first) {
         created += p.runs.length;
         for (const run of p.runs) if (run.state === 'PENDING') queues.add(run.queue);
       }

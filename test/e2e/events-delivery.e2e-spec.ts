@@ -9,6 +9,7 @@ const sha = (key: string): string => createHash('sha256').update(key).digest('he
 const SIGNING_KEY = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const KEYS = {
   publisherA: 'sdl_publisher-a',
+  publisherB: 'sdl_publisher-b',
   publisher: 'sdl_publisher-all',
   writer: 'sdl_writer',
   admin: 'sdl_admin',
@@ -17,6 +18,7 @@ const KEYS = {
 };
 const API_KEYS = [
   `pub-a:publisher:${sha(KEYS.publisherA)}:a`,
+  `pub-b:publisher:${sha(KEYS.publisherB)}:b`,
   `pub:publisher:${sha(KEYS.publisher)}`,
   `writer:writer:${sha(KEYS.writer)}`,
   `admin:admin:${sha(KEYS.admin)}`,
@@ -136,6 +138,58 @@ describe('event triggers: webhooks and publisher keys (e2e)', () => {
     expect(again.body.accepted[0]).toMatchObject({ duplicate: true });
     expect(again.body.accepted[0].runs).toHaveLength(1);
     expect(all.body.accepted[0].runs).toContain(again.body.accepted[0].runs[0]);
+  });
+
+  it('a key of other projects cannot use up an event: each project is fired once per event', async () => {
+    const type = `com.example.tenants.${++n}`;
+    const inA = await deploy('a', type);
+    const inB = await deploy('b', type);
+    const inC = await deploy('c', type);
+    const runsIn = async (path: string) =>
+      ((await as(KEYS.admin).get(`${path}/runs`)).body.runs as { id: string }[]).map((r) => r.id);
+    const e = anEvent(type);
+
+    // A first: only a's trigger; then B's key: b's, not a duplicate for B (it never had it)
+    const byA = (await as(KEYS.publisherA).publish(e).expect(202)).body.accepted[0];
+    expect(byA).toMatchObject({ duplicate: false });
+    expect(byA.runs).toEqual(await runsIn(inA));
+    const byB = (await as(KEYS.publisherB).publish(e).expect(202)).body.accepted[0];
+    expect(byB).toMatchObject({ duplicate: false });
+    expect(byB.runs).toEqual(await runsIn(inB));
+    expect(byB.runs).toHaveLength(1);
+
+    // again by A: a duplicate with a's run; then an unscoped key: only c is new
+    const againA = (await as(KEYS.publisherA).publish(e).expect(202)).body.accepted[0];
+    expect(againA).toMatchObject({ duplicate: true, runs: byA.runs });
+    const byAll = (await as(KEYS.publisher).publish(e).expect(202)).body.accepted[0];
+    expect(byAll).toMatchObject({ duplicate: false });
+    expect([await runsIn(inA), await runsIn(inB), (await runsIn(inC)).length]).toEqual([
+      byA.runs,
+      byB.runs,
+      1,
+    ]);
+    expect([...byAll.runs].sort()).toEqual(
+      [...byA.runs, ...byB.runs, ...(await runsIn(inC))].sort(),
+    );
+    // now every project has it: B again is a duplicate, and nothing is created anywhere
+    const againB = (await as(KEYS.publisherB).publish(e).expect(202)).body.accepted[0];
+    expect(againB).toMatchObject({ duplicate: true, runs: byB.runs });
+    for (const path of [inA, inB, inC]) expect(await runsIn(path)).toHaveLength(1);
+  });
+
+  it('concurrent publishes of one event by keys of different projects fire each trigger once', async () => {
+    const type = `com.example.race.${++n}`;
+    const paths = [await deploy('a', type), await deploy('b', type), await deploy('c', type)];
+    const e = anEvent(type);
+    const keys = [KEYS.publisherA, KEYS.publisherB, KEYS.publisher];
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => as(keys[i % 3]).publish(e)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(15).fill(202));
+    for (const path of paths) {
+      const runs = (await as(KEYS.admin).get(`${path}/runs`)).body.runs as unknown[];
+      expect(runs).toHaveLength(1);
+    }
   });
 
   it('readers and workers may not publish; a publisher may read but not deploy or lease', async () => {
