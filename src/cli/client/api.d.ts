@@ -648,6 +648,7 @@ export interface components {
       payloadsOmitted: boolean;
       /** @description created (or, in a dry run, would be) */
       runs: components['schemas']['RunDto'][];
+      /** @description slots not backfilled: they have a run, or are at or before the latest slot whose run retention deleted */
       skipped: components['schemas']['SkippedSlotDto'][];
     };
     BulkNamesDto: {
@@ -1496,7 +1497,7 @@ export interface components {
     };
     SkippedSlotDto: {
       /**
-       * @description the run that already has the slot
+       * @description the run that already has the slot (or had it: a slot at or before the latest one whose run retention deleted is skipped too)
        * @example r33e6dc05117cbf71
        */
       runName: string;
