@@ -53,6 +53,18 @@ export function pageErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * A headless Chromium with one page, 1280 px wide and `height` high, in UTC, and the list its
+ * errors are collected into (pageErrors).
+ */
+export async function openBrowser(
+  height = 900,
+): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height }, timezoneId: 'UTC' });
+  return { browser, page, errors: pageErrors(page) };
+}
+
 /** The parts of API bodies the browser tests check. */
 export interface TriggerBody {
   id: { revision: number };

@@ -3,9 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
 import {
   bodyOf,
-  launchChromium,
+  openBrowser,
   listen,
-  pageErrors,
   screenshot,
   type RunsBody,
   type TriggerBody,
@@ -37,9 +36,7 @@ describe('dashboard at /ui with API keys (browser)', () => {
       .set('Authorization', `Bearer ${WRITER}`)
       .send(aTrigger().withCron('0 6 * * *', 'Europe/Paris').build())
       .expect(201);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC' });
-    errors = pageErrors(page);
+    ({ browser, page, errors } = await openBrowser(800));
   });
 
   afterAll(async () => {

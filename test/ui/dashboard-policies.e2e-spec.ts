@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
-import { launchChromium, listen, pageErrors, screenshot } from '../support/browser';
+import { openBrowser, listen, screenshot } from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -43,9 +43,7 @@ describe('dashboard: policies and one-time schedules (browser)', () => {
       .put(triggerPath(once))
       .send({ spec: { taskVersion: 'v1' }, automationSpec: { type: 'SCHEDULE', schedule: { at } } })
       .expect(201);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
-    errors = pageErrors(page);
+    ({ browser, page, errors } = await openBrowser());
   });
 
   afterAll(async () => {

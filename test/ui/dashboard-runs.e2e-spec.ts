@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
-import { bodyOf, launchChromium, listen, pageErrors, screenshot } from '../support/browser';
+import { bodyOf, openBrowser, listen, screenshot } from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 /** Run states, attempts, cancel and queues in the dashboard (docs/dashboard.md, docs/delivery.md). */
@@ -33,9 +33,7 @@ describe('dashboard: runs and queues (browser)', () => {
       .send({ workerId: 'worker-7' })
       .expect(200);
     expect(bodyOf<{ leases: unknown[] }>(lease).leases).toHaveLength(1);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
-    errors = pageErrors(page);
+    ({ browser, page, errors } = await openBrowser());
   });
 
   afterAll(async () => {

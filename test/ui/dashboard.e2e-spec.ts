@@ -2,9 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath, type TriggerNameBody } from '../support/builders';
 import {
   bodyOf,
-  launchChromium,
+  openBrowser,
   listen,
-  pageErrors,
   screenshot,
   type RevisionsBody,
   type RunsBody,
@@ -61,9 +60,7 @@ describe('dashboard at /ui (browser)', () => {
         .send(body.build())
         .expect(201);
     }
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
-    errors = pageErrors(page);
+    ({ browser, page, errors } = await openBrowser());
   });
 
   afterAll(async () => {
