@@ -140,8 +140,8 @@ export class SchedulerCore {
   private readonly inflight = new Set<Promise<void>>();
   /** prepared batches waiting for their slot */
   private readonly dispatches = new Set<TimerHandle>();
-  /** jobs that joined a group after its batch for an instant was prepared (fireJoiner) */
-  private readonly joiners = new Map<number, Job[]>();
+  /** batches of jobs that joined a group after its batch for an instant was prepared */
+  private readonly joiners = new Map<number, { planned: Planned[]; slots: SlotToFire[] }>();
   private readonly prepareAheadMs: number;
   private readonly misfireThresholdMs: number;
   private pass = 0;
@@ -431,13 +431,28 @@ export class SchedulerCore {
     const nowMs = this.clock.now();
     for (const p of planned) p.skip = this.misfire(p.job, p.atMs, nowMs);
     const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through, p.skip));
-    const wait = until - this.clock.now();
+    this.sendAt(until, planned, slots);
+  }
+
+  /**
+   * Sends a prepared batch at `atMs` (at once when that has come); `onSend` runs just before.
+   * The batch may still grow until then (fireJoiner).
+   */
+  private sendAt(
+    atMs: number,
+    planned: Planned[],
+    slots: SlotToFire[],
+    onSend: () => void = () => undefined,
+  ): void {
+    const wait = atMs - this.clock.now();
     if (wait <= 0) {
+      onSend();
       this.track(this.fireLive(planned, slots));
       return;
     }
     const handle = this.timers.once(wait, () => {
       this.dispatches.delete(handle);
+      onSend();
       if (!this.stopped) this.track(this.fireLive(planned, slots));
     });
     this.dispatches.add(handle);
@@ -450,35 +465,16 @@ export class SchedulerCore {
    * catch-up. One batch per instant however many join (a first pass registers thousands).
    */
   private fireJoiner(job: Job, atMs: number): void {
-    const waiting = this.joiners.get(atMs);
-    if (waiting) {
-      waiting.push(job);
-      return;
+    let batch = this.joiners.get(atMs);
+    if (!batch) {
+      batch = { planned: [], slots: [] };
+      this.joiners.set(atMs, batch);
+      this.sendAt(atMs, batch.planned, batch.slots, () => this.joiners.delete(atMs));
     }
-    const jobs = [job];
-    this.joiners.set(atMs, jobs);
-    const handle = this.timers.once(Math.max(0, atMs - this.clock.now()), () => {
-      this.dispatches.delete(handle);
-      this.joiners.delete(atMs);
-      if (this.stopped) return;
-      const nowMs = this.clock.now();
-      const planned: Planned[] = [];
-      for (const j of jobs) {
-        if (j.stale || this.jobs.get(j.id) !== j || j.cursorMs >= atMs) continue;
-        const through = this.follows(j, atMs);
-        planned.push({
-          job: j,
-          atMs,
-          through,
-          fromCursor: j.cursorMs,
-          skip: this.misfire(j, atMs, nowMs),
-        });
-      }
-      if (planned.length === 0) return;
-      const slots = planned.map((p) => this.slot(p.job, p.atMs, p.through, p.skip));
-      this.track(this.fireLive(planned, slots));
-    });
-    this.dispatches.add(handle);
+    const through = this.follows(job, atMs);
+    const skip = this.misfire(job, atMs, this.clock.now());
+    batch.planned.push({ job, atMs, through, fromCursor: job.cursorMs, skip });
+    batch.slots.push(this.slot(job, atMs, through, skip));
   }
 
   private async fireLive(planned: Planned[], slots: SlotToFire[]): Promise<void> {
