@@ -65,7 +65,7 @@ function boundedRunsSql(source: string, order: string, budget: string): string {
 function backfillSlotsSql(): string {
   return `target AS (
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec, t.project,
-                coalesce(m.pruned_through, '-infinity') AS pruned_through
+                m.pruned_through
          FROM triggers t LEFT JOIN run_retention_marks m ON m.trigger_id = t.id
          WHERE t.id = $1::bigint AND t.deleted_at IS NULL AND t.automation_type = 'SCHEDULE'
        ),
@@ -81,7 +81,7 @@ function backfillSlotsSql(): string {
  * latest slot whose run retention deleted (at or before it, a missing run may have run already).
  * OFFSET 0: one uq_runs_slot lookup per slot, never a scan of the runs per slot.
  */
-const FREE_SLOT = `due.scheduled_at > target.pruned_through
+const FREE_SLOT = `(target.pruned_through IS NULL OR due.scheduled_at > target.pruned_through)
            AND NOT EXISTS (
              SELECT 1 FROM runs r
              WHERE r.trigger_id = target.id AND r.source IN ('SCHEDULE', 'BACKFILL')
@@ -284,7 +284,7 @@ export class RunWritesRepository implements SlotWriter {
          WHERE t.id = $1::bigint AND m.last_created IS NOT NULL
        )
        SELECT (SELECT count(*) FROM target)::int AS found,
-              (SELECT nullif(pruned_through, '-infinity') FROM target) AS pruned,
+              (SELECT pruned_through FROM target) AS pruned,
               ${boundedRunsSql('ins', '"scheduledAt"', '$4')}`,
         backfillParams(triggerId, slots, payloadBudget, overlapPolicy),
       ),
@@ -318,7 +318,7 @@ export class RunWritesRepository implements SlotWriter {
          WHERE ${FREE_SLOT}
        )
        SELECT (SELECT count(*) FROM target)::int AS found,
-              (SELECT nullif(pruned_through, '-infinity') FROM target) AS pruned,
+              (SELECT pruned_through FROM target) AS pruned,
               ${boundedRunsSql('planned', 'ord', '$4')},
               $5::text AS policy`,
       backfillParams(triggerId, slots, payloadBudget),

@@ -158,20 +158,21 @@ export class RunsService {
     }
     const made = new Set(result.runs.map((r) => r.scheduledAt.getTime()));
     const left = slots.filter((s) => !made.has(s.getTime()));
-    const existing = await this.runs.findSlotRuns(target.id, left);
+    const existing = new Map(
+      (await this.runs.findSlotRuns(target.id, left)).map((r) => [r.scheduledAt.getTime(), r.name]),
+    );
     // A slot at or before the latest one whose run retention deleted is skipped even without a
     // run: it may have run already (docs/runs.md "Backfill"). Its name is the slot's run name.
     const pruned = result.prunedThrough?.getTime() ?? Number.NEGATIVE_INFINITY;
-    const withRun = new Set(existing.map((r) => r.scheduledAt.getTime()));
-    const skipped = [
-      ...existing,
-      ...left
-        .filter((s) => s.getTime() <= pruned && !withRun.has(s.getTime()))
-        .map((s) => ({ scheduledAt: s, name: namer.nameOf(s) })),
-    ].sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime());
+    const skipped = left
+      .filter((s) => existing.has(s.getTime()) || s.getTime() <= pruned)
+      .map((s) => ({
+        scheduledAt: s.toISOString(),
+        runName: existing.get(s.getTime()) ?? namer.nameOf(s),
+      }));
     return {
       runs: result.runs.map((r) => toRunResponse(target.name, r, dryRun)),
-      skipped: skipped.map((r) => ({ scheduledAt: r.scheduledAt.toISOString(), runName: r.name })),
+      skipped,
       payloadsOmitted: result.payloadsOmitted,
     };
   }
