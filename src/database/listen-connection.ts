@@ -28,7 +28,8 @@ export class ListenConnection {
   private backoffMs = FIRST_BACKOFF_MS;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private everConnected = false;
-  private downSince: number | null = null;
+  /** a connection was lost or could not be made since the last one: the next tells onRestored */
+  private down = false;
 
   constructor(private readonly options: ListenOptions) {}
 
@@ -56,7 +57,7 @@ export class ListenConnection {
       client.removeAllListeners('notification');
       void client.end().catch(() => undefined);
       if (this.stopped) return;
-      this.downSince ??= Date.now();
+      this.down = true;
       if (this.everConnected) logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
       this.scheduleReconnect();
     };
@@ -76,9 +77,9 @@ export class ListenConnection {
     }
     this.client = client;
     this.backoffMs = FIRST_BACKOFF_MS;
-    const wasDown = this.downSince !== null;
+    const wasDown = this.down;
     this.everConnected = true;
-    this.downSince = null;
+    this.down = false;
     if (wasDown) {
       logger.log('LISTEN connection restored');
       this.options.onRestored();

@@ -349,10 +349,10 @@ export class EventsRepository {
    * concurrent publishes of one event, one inserts it and the others wait for it and conflict)
    * and, for each such event, creates one EVENT run per live, active EVENT trigger of
    * `projects` (null: every project) whose filter matches. An event received before fires only
-   * the projects of `projects` it had not reached yet (recordEventsSql): usually none. The triggers of each event are found
-   * by looking up the keys it matches (matchProbes) in ix_triggers_event_filter, one index
-   * lookup per key, once per (type, source) of the batch; the subject is checked on the
-   * triggers found. Events are inserted in key order, so concurrent batches do not deadlock on
+   * the projects of `projects` it had not reached yet (recordEventsSql): usually none. The
+   * triggers of each event are found by looking up the keys it matches (matchProbes) in
+   * ix_triggers_event_filter, one index lookup per key, once per (type, source) of the batch;
+   * the subject is checked on the triggers found. Events are inserted in key order, so concurrent batches do not deadlock on
    * each other.
    *
    * One statement (PUBLISH_SQL) records the events whose matched triggers have no overlap policy

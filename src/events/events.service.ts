@@ -76,15 +76,15 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     const answer = received.map((r, i): AcceptedEvent => {
       const key = keys[i];
       const p = byKey.get(key)!;
-      const first = !seen.has(key);
+      const firstInRequest = !seen.has(key);
       seen.add(key);
-      const duplicate = !p.fresh || !first;
+      const duplicate = !p.fresh || !firstInRequest;
       // an event published before has its runs read after this publish: any it created now
       // (for projects the event had not reached) are among them
       const runs = p.first ? p.runs.map((run) => run.id) : (earlier.get(key) ?? []);
       if (duplicate) this.metrics.eventsReceivedTotal('duplicate');
       else this.metrics.eventsReceivedTotal(runs.length > 0 ? 'matched' : 'unmatched');
-      if (first) {
+      if (firstInRequest) {
         created += p.runs.length;
         for (const run of p.runs) if (run.state === 'PENDING') queues.add(run.queue);
       }

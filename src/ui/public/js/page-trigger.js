@@ -21,6 +21,7 @@ export async function renderTrigger(ctx, name) {
   }
   if (!ctx.isCurrent()) return;
   const zone = zoneOf(t.automationSpec);
+  const policies = policiesInWords(t.automationSpec);
   const reload = () => ctx.isCurrent() && renderTrigger(ctx, name);
 
   const runsBox = h('div', { id: 'runs-body' }, loading('Loading runs…'));
@@ -105,9 +106,7 @@ export async function renderTrigger(ctx, name) {
                     ? '—'
                     : 'not while inactive',
               ),
-          policiesInWords(t.automationSpec)
-            ? fact('Policies', policiesInWords(t.automationSpec))
-            : null,
+          policies ? fact('Policies', policies) : null,
           status.remainingRuns !== undefined && status.remainingRuns !== null
             ? fact('Runs left', String(status.remainingRuns))
             : null,
