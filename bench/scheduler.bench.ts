@@ -130,6 +130,7 @@ async function lateness(app: INestApplication, ds: DataSource, count: number): P
   await sleep(Math.max(0, slot.getTime() - Date.now()) + 1500);
   await waitForCreated(app, before, count);
   const probed = await probe.stop();
+  // the metric counts every trigger's runs: this project's are confirmed once the probe is done
   await waitForRuns(ds, project, count);
   const late: { ms: number }[] = await ds.query(
     `SELECT extract(epoch FROM r.created_at - r.scheduled_at) * 1000 AS ms
