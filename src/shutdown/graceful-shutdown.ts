@@ -1,8 +1,12 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 
 /** SIGTERM must end the process within this long (api.md "Scheduler timing"). */
 export const HARD_EXIT_MS = 9_500;
+
+/** How long a connection that has sent nothing may still start its request once draining began. */
+const UNUSED_GRACE_MS = 200;
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -14,9 +18,14 @@ const sleep = (ms: number): Promise<void> =>
  */
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     server.on('request', (_req, res: ServerResponse) => {
       if (this.closing && !res.headersSent) res.setHeader('Connection', 'close');
       this.inFlight.add(res);
@@ -32,6 +41,16 @@ export class HttpDrain {
   }
 
   /**
+   * Closes the connections that never sent a byte (a browser opens some ahead of its requests).
+   * Node counts them as busy, not idle, and stops timing out their headers once the server
+   * closes, so the server's close would otherwise wait for them until the drain's timeout. It
+   * runs UNUSED_GRACE_MS after draining began, so that a request already sent is read first.
+   */
+  private closeUnused(): void {
+    for (const socket of this.sockets) if (socket.bytesRead === 0) socket.destroy();
+  }
+
+  /**
    * Stops accepting connections and waits up to `timeoutMs` for the requests in flight; then
    * closes every connection that is left. Resolves true when everything finished in time.
    */
@@ -43,6 +62,7 @@ export class HttpDrain {
       this.server.close(() => resolve(true));
     });
     this.server.closeIdleConnections();
+    setTimeout(() => this.closeUnused(), UNUSED_GRACE_MS).unref();
     const finished = await Promise.race([closed, sleep(timeoutMs).then(() => false)]);
     if (!finished) this.server.closeAllConnections();
     return finished;

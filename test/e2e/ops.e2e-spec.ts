@@ -408,6 +408,20 @@ describe('graceful shutdown (e2e)', () => {
     expect(response.toLowerCase()).toContain('connection: close');
   });
 
+  it('does not wait for a connection that never sent a request (a browser preconnect)', async () => {
+    const { a, drain, port } = await listening();
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    });
+    const closedSocket = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await shutDown(a.app, drain, { timeoutMs: 5_000, logger });
+    await closedSocket;
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('cuts off a request that does not finish within the timeout', async () => {
     const { a, drain, port } = await listening();
     const socket = await openRequest(port, 100);

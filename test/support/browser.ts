@@ -53,16 +53,37 @@ export function pageErrors(page: Page): string[] {
   return errors;
 }
 
-/**
- * A headless Chromium with one page, 1280 px wide and `height` high, in UTC, and the list its
- * errors are collected into (pageErrors).
- */
-export async function openBrowser(
-  height = 900,
-): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+export interface OpenBrowser {
+  browser: Browser;
+  page: Page;
+  /** what the page reported as errors (pageErrors) */
+  errors: string[];
+}
+
+/** A headless Chromium with one page, 1280 px wide and `height` high, in UTC. */
+export async function openBrowser(height = 900): Promise<OpenBrowser> {
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height }, timezoneId: 'UTC' });
   return { browser, page, errors: pageErrors(page) };
+}
+
+/**
+ * Opens a browser (openBrowser) before a file's tests and closes it after them. Call it before
+ * useTestApp: Jest runs afterAll hooks in the order they were declared, so the browser closes
+ * before the app, and the app's server has no browser connection left that its close waits for.
+ */
+export function useBrowser(height?: number): () => OpenBrowser {
+  let opened: OpenBrowser | undefined;
+  beforeAll(async () => {
+    opened = await openBrowser(height);
+  });
+  afterAll(async () => {
+    await opened?.browser.close();
+  });
+  return () => {
+    if (!opened) throw new Error('the browser is not open');
+    return opened;
+  };
 }
 
 /** The parts of API bodies the browser tests check. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
 import {
   bodyOf,
-  openBrowser,
+  useBrowser,
   listen,
   screenshot,
   type RunsBody,
@@ -17,6 +17,7 @@ const WRITER = 'sdl_ui-writer-key';
 
 /** The dashboard with API keys on (docs/dashboard.md "Signing in"). */
 describe('dashboard at /ui with API keys (browser)', () => {
+  const opened = useBrowser(800);
   const ctx = useTestApp({
     API_KEYS: [`ops-reader:reader:${sha(READER)}`, `ops-ci:writer:${sha(WRITER)}:billing`].join(
       ',',
@@ -25,7 +26,6 @@ describe('dashboard at /ui with API keys (browser)', () => {
   const http = () => ctx.app().http();
   const name = aName({ project: 'billing', domain: 'prod', name: 'invoices' });
   let base: string;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
@@ -36,11 +36,7 @@ describe('dashboard at /ui with API keys (browser)', () => {
       .set('Authorization', `Bearer ${WRITER}`)
       .send(aTrigger().withCron('0 6 * * *', 'Europe/Paris').build())
       .expect(201);
-    ({ browser, page, errors } = await openBrowser(800));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
+    ({ page, errors } = opened());
   });
 
   it('tells who a key is: GET /auth/me', async () => {

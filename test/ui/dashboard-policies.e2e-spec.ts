@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
-import { openBrowser, listen, screenshot } from '../support/browser';
+import { useBrowser, listen, screenshot } from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -8,13 +8,13 @@ import { useTestApp } from '../support/test-app';
  * (docs/dashboard.md, docs/policies.md), in a real headless Chromium.
  */
 describe('dashboard: policies and one-time schedules (browser)', () => {
+  const opened = useBrowser();
   const ctx = useTestApp();
   const http = () => ctx.app().http();
   const limited = aName({ project: 'ops', domain: 'prod', name: 'limited' });
   const once = aName({ project: 'ops', domain: 'prod', name: 'once' });
   const at = new Date(Date.now() + 3 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   let base: string;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
@@ -43,11 +43,7 @@ describe('dashboard: policies and one-time schedules (browser)', () => {
       .put(triggerPath(once))
       .send({ spec: { taskVersion: 'v1' }, automationSpec: { type: 'SCHEDULE', schedule: { at } } })
       .expect(201);
-    ({ browser, page, errors } = await openBrowser());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
+    ({ page, errors } = opened());
   });
 
   /** The text of the fact `term` on the trigger page (a dt and its dd). */

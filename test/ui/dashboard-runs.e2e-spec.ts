@@ -1,15 +1,15 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath } from '../support/builders';
-import { bodyOf, openBrowser, listen, screenshot } from '../support/browser';
+import { bodyOf, useBrowser, listen, screenshot } from '../support/browser';
 import { useTestApp } from '../support/test-app';
 
 /** Run states, attempts, cancel and queues in the dashboard (docs/dashboard.md, docs/delivery.md). */
 describe('dashboard: runs and queues (browser)', () => {
+  const opened = useBrowser();
   const ctx = useTestApp();
   const http = () => ctx.app().http();
   const name = aName({ project: 'ops', domain: 'prod', name: 'reindex' });
   let base: string;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   const fired: { id: string; name: string }[] = [];
@@ -33,11 +33,7 @@ describe('dashboard: runs and queues (browser)', () => {
       .send({ workerId: 'worker-7' })
       .expect(200);
     expect(bodyOf<{ leases: unknown[] }>(lease).leases).toHaveLength(1);
-    ({ browser, page, errors } = await openBrowser());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
+    ({ page, errors } = opened());
   });
 
   it('shows each queue with its pending depth and oldest pending age, and filters runs', async () => {

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { aName, aTrigger, triggerPath, type TriggerNameBody } from '../support/builders';
 import {
   bodyOf,
-  openBrowser,
+  useBrowser,
   listen,
   screenshot,
   type RevisionsBody,
@@ -17,10 +17,10 @@ import { useTestApp } from '../support/test-app';
  * every change through the API.
  */
 describe('dashboard at /ui (browser)', () => {
+  const opened = useBrowser();
   const ctx = useTestApp();
   const http = () => ctx.app().http();
   let base: string;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   const target: TriggerNameBody = aName({
@@ -60,11 +60,7 @@ describe('dashboard at /ui (browser)', () => {
         .send(body.build())
         .expect(201);
     }
-    ({ browser, page, errors } = await openBrowser());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
+    ({ page, errors } = opened());
   });
 
   it('serves the page and its assets under a strict content security policy', async () => {
