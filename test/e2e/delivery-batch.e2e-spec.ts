@@ -86,6 +86,9 @@ describe('completing in batches (e2e)', () => {
       [{ runs: [{ id: randomUUID() }] }, 'runs.0.leaseToken'],
       [{ runs: [{ leaseToken: 'x' }] }, 'runs.0.id'],
       [{ runs: [{ id: randomUUID(), leaseToken: 'x', extra: 1 }] }, 'runs.0.extra'],
+      // an item that is a list (of items or of nothing) is not an item
+      [{ runs: [[]] }, 'runs'],
+      [{ runs: [[{ id: randomUUID(), leaseToken: 'x' }]] }, 'runs'],
     ];
     for (const [body, field] of cases) {
       const res = await http().post('/runs/complete').send(body).expect(400);

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsObject,
   IsString,
   Length,
   ValidateNested,
@@ -30,6 +31,7 @@ export class CompleteManyBodyDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_COMPLETIONS)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CompletionDto)
   runs!: CompletionDto[];
