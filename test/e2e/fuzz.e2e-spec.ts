@@ -175,6 +175,105 @@ const templates: Record<string, unknown>[] = [
   },
 ];
 
+/**
+ * A valid-looking body for each route that takes one (`{id}` and `{token}` are the fuzz run's
+ * and its lease token), mutated one field at a time by the route-by-route test.
+ */
+const routeTemplates: { method: string; path: string; body: unknown }[] = [
+  {
+    method: 'PUT',
+    path: '/triggers/billing/prod/etl.nightly/policies',
+    body: {
+      spec: {
+        taskVersion: 'v1',
+        delivery: { type: 'QUEUE', queue: 'fuzz', expireAfter: '1h' },
+        retryConfig: {
+          retryCount: 2,
+          minBackoffDuration: '1s',
+          maxBackoffDuration: '10s',
+          maxDoublings: 2,
+          maxRetryDuration: '1h',
+        },
+      },
+      automationSpec: {
+        type: 'SCHEDULE',
+        schedule: { cron: { expression: '*/5 * * * *', timezone: 'Europe/Berlin' } },
+        policies: {
+          overlapPolicy: 'BUFFER_ONE',
+          maxConcurrentRuns: 1,
+          catchupWindow: '10m',
+          misfirePolicy: 'FIRE_LATEST',
+          jitter: '1s',
+          activeFrom: '2026-12-01T00:00:00Z',
+          activeUntil: '2030-01-01T00:00:00Z',
+          maxRuns: 10,
+          pauseOnFailure: true,
+        },
+      },
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/triggers/billing/prod/etl.nightly/on-event',
+    body: {
+      spec: { taskVersion: 'v1' },
+      automationSpec: {
+        type: 'EVENT',
+        event: { type: 'com.example.created', source: 'https://s/*', eventInputArg: 'event' },
+      },
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/tasks/billing/prod/etl.set/triggers',
+    body: {
+      triggers: [{ name: 'a', spec: { taskVersion: 'v1' }, automationSpec: { type: 'NONE' } }],
+      prune: true,
+      dryRun: true,
+    },
+  },
+  { method: 'POST', path: '/triggers/activate', body: { names: [{ ...valid }], note: 'n' } },
+  { method: 'POST', path: '/triggers/billing/prod/etl.nightly/eu-1/fire', body: {} },
+  {
+    method: 'POST',
+    path: '/events',
+    body: {
+      specversion: '1.0',
+      id: 'e1',
+      source: 'https://s/b',
+      type: 'com.example.created',
+      time: '2026-12-01T09:00:00Z',
+      data: { b: 1 },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/queues/fuzz/lease',
+    body: { workerId: 'w', max: 1, leaseDuration: '60s', wait: '0s' },
+  },
+  {
+    method: 'POST',
+    path: '/runs/{id}/heartbeat',
+    body: { leaseToken: '{token}', extendBy: '60s' },
+  },
+  {
+    method: 'POST',
+    path: '/runs/{id}/fail',
+    body: {
+      leaseToken: '{token}',
+      error: { message: 'm', type: 'T', retryable: true },
+      retryAfter: '1s',
+    },
+  },
+  { method: 'POST', path: '/runs/{id}/release', body: { leaseToken: '{token}' } },
+  { method: 'POST', path: '/runs/{id}/cancel', body: { reason: 'r' } },
+  {
+    method: 'POST',
+    path: '/runs/complete',
+    body: { runs: [{ id: '{id}', leaseToken: '{token}', result: { r: 1 } }] },
+  },
+];
+
 function paths(value: unknown, prefix: string[] = []): string[][] {
   if (value === null || typeof value !== 'object') return [prefix];
   const entries = Object.entries(value as Record<string, unknown>);
@@ -451,6 +550,72 @@ describe('fuzz (e2e)', () => {
     );
     // the mix reached past validation too, not only 400s
     expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+  });
+
+  it('answers each route its own body with one field of any type, without a 5xx', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    const none = { spec: { taskVersion: 'v1' }, automationSpec: { type: 'NONE' } };
+    const fuzzQueue = {
+      ...none,
+      spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: 'fuzz' } },
+    };
+    await send(port, {
+      method: 'PUT',
+      path: '/triggers/fuzz/prod/etl/runs',
+      headers: auth,
+      body: JSON.stringify(fuzzQueue),
+    });
+    const covered = new Set<string>();
+    const statuses = new Map<number, number>();
+    const routeBody = fc.constantFrom(...routeTemplates).chain((t) =>
+      fc
+        .tuple(
+          fc.constantFrom(...paths(t.body)),
+          // a value of any type, or of the wrong shape (a list for an object, and so on)
+          fc.oneof(anyJson, fc.constantFrom(null, [], [[]], [{}], {}, [1], { a: [] }, '')),
+        )
+        .map(([at, value]) => ({ ...t, body: structuredClone(replaced(t.body, at, value)) })),
+    );
+    await fc.assert(
+      fc.asyncProperty(routeBody, async (r) => {
+        // a fresh leased run for the routes that name one
+        let path = r.path;
+        let body = JSON.stringify(r.body) ?? 'null';
+        if (path.includes('{id}') || body.includes('{id}')) {
+          await send(port, {
+            method: 'POST',
+            path: '/triggers/fuzz/prod/etl/runs/fire',
+            headers: auth,
+            body: '{}',
+          });
+          const leased = await send(port, {
+            method: 'POST',
+            path: '/queues/fuzz/lease',
+            headers: auth,
+            body: JSON.stringify({ workerId: 'fuzz', max: 1, wait: '0s' }),
+          });
+          const lease = (
+            JSON.parse(leased.body) as { leases: { run: { id: string }; leaseToken: string }[] }
+          ).leases[0];
+          if (lease) {
+            path = path.replace('{id}', lease.run.id);
+            body = body.replaceAll('{id}', lease.run.id).replaceAll('{token}', lease.leaseToken);
+          }
+        }
+        const reply = await send(port, { method: r.method, path, headers: auth, body });
+        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+        if (reply.status >= 500) {
+          throw new Error(`${reply.status} for ${r.method} ${path}: ${body.slice(0, 300)}`);
+        }
+        if (reply.status < 300) covered.add(r.path);
+      }),
+      { numRuns: Math.max(200, Math.round(RUNS / 2)), endOnFailure: true },
+    );
+    process.stdout.write(
+      `fuzz by route: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}\n`,
+    );
+    // most routes were also reached with a body they accepted
+    expect(covered.size).toBeGreaterThanOrEqual(routeTemplates.length / 2);
   });
 
   it('answers deep, wide and huge bodies to every route that takes one with a 4xx, staying ready', async () => {
