@@ -274,6 +274,15 @@ describe('worker lease API (e2e)', () => {
       token = res.body.token;
     } while (token);
     expect(seen).toEqual([...ids].reverse());
+    // a page token holds only for the filters it was issued with
+    const first = await http().get('/runs').query({ queue: 'listed', limit: '1' }).expect(200);
+    for (const other of [{ queue: 'default' }, { queue: 'listed', state: 'PENDING' }, {}]) {
+      const reused = await http()
+        .get('/runs')
+        .query({ ...other, limit: '1', token: first.body.token as string })
+        .expect(400);
+      expect(reused.body.details.map((d: { field: string }) => d.field)).toEqual(['token']);
+    }
     const queues = await http().get('/queues').expect(200);
     expect(queues.body.queues).toContainEqual({
       queue: 'listed',

@@ -58,6 +58,36 @@ describe('dashboard: runs and queues (browser)', () => {
     );
   });
 
+  it('pages through the runs of the filters shown, even with an edit not applied', async () => {
+    const other = aName({ project: 'ops', domain: 'prod', name: 'many' });
+    await http()
+      .put(triggerPath(other))
+      .send({
+        ...aTrigger().build(),
+        spec: { taskVersion: 'v1', delivery: { type: 'QUEUE', queue: 'bulk' } },
+      })
+      .expect(201);
+    for (let i = 0; i < 51; i++)
+      await http()
+        .post(`${triggerPath(other)}/fire`)
+        .expect(201);
+    await page.goto(`${base}/ui#/runs?queue=bulk`);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#all-runs tr[data-run]').length === 50,
+    );
+    await page.locator('#r-queue').fill('default'); // typed, not applied
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('#all-runs tr[data-run]').length === 1,
+    );
+    expect(new URL(page.url()).hash).toMatch(/^#\/runs\?queue=bulk&token=/);
+    await expect(page.getByRole('button', { name: 'Next →' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('link', { name: '⇤ Newest' }).click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('#all-runs tr[data-run]').length === 50,
+    );
+  });
+
   it("shows a run's attempts and cancels a pending run; the API agrees", async () => {
     await page.goto(`${base}/ui#/trigger/ops/prod/${name.taskName}/reindex`);
     await page.waitForSelector('#runs table.runs tbody tr[data-run]');

@@ -7,7 +7,11 @@ import type { RunRecord } from './run-record';
 import { toAttemptView, toRunView, type AttemptView, type RunView } from './run-view';
 import { RunNotFoundError } from './run.errors';
 
-const SCOPE = 'runs:all';
+/** A page token of GET /runs holds only for the filters it was issued with (api.md "Lists"). */
+function scopeOf(filter: RunFilter): string {
+  const { queue, state, project, domain, taskName, projects } = filter;
+  return JSON.stringify(['runs:all', [queue, state, project, domain, taskName, projects ?? null]]);
+}
 
 export interface RunViewPage {
   runs: RunView[];
@@ -43,9 +47,10 @@ export class RunQueriesService {
 
   /** GET /runs: newest scheduledAt first, keyset paged. */
   async list(filter: RunFilter, limit: number, token: string | undefined): Promise<RunViewPage> {
+    const scope = scopeOf(filter);
     let after = null;
     if (token !== undefined) {
-      const key = this.tokens.decode(SCOPE, token);
+      const key = this.tokens.decode(scope, token);
       const [ms, id] = key;
       if (key.length !== 2 || !/^-?\d{1,16}$/.test(ms) || !/^[1-9]\d{0,18}$/.test(id)) {
         throw ValidationFailedError.of('token', 'is not a valid page token for this list');
@@ -59,7 +64,7 @@ export class RunQueriesService {
       runs: page.map(toRunView),
       token:
         rows.length > limit && last
-          ? this.tokens.encode(SCOPE, [String(new Date(last.scheduledAt).getTime()), last.id])
+          ? this.tokens.encode(scope, [String(new Date(last.scheduledAt).getTime()), last.id])
           : null,
     };
   }

@@ -123,7 +123,12 @@ export async function renderRuns(ctx) {
         return;
       }
       const next = h('button', { type: 'button', disabled: !page.token }, 'Next →');
-      next.addEventListener('click', () => go({ token: page.token }));
+      // the next page of the filters shown (a token holds only for those), not of edits not applied
+      next.addEventListener('click', () => {
+        const q = new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v));
+        q.set('token', page.token);
+        location.hash = `#/runs?${q}`;
+      });
       const first = h(
         'a',
         {
