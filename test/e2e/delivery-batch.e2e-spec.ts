@@ -11,6 +11,10 @@ describe('completing in batches (e2e)', () => {
     for (let i = 0; i < 4; i++) await fire(http, path);
     const leases = await lease(http, 'batch', { max: 10 });
     expect(leases).toHaveLength(4);
+    // each run of a batch gets a token of its own: 192 random bits, base64url
+    const tokens = leases.map((l) => l.leaseToken);
+    expect(new Set(tokens).size).toBe(4);
+    for (const t of tokens) expect(t).toMatch(/^lt_[A-Za-z0-9_-]{32}$/);
     const [a, b, c, d] = leases;
     // d is completed first on its own: its token no longer holds in the batch.
     await http().post(`/runs/${d.run.id}/complete`).send({ leaseToken: d.leaseToken }).expect(200);

@@ -34,6 +34,9 @@ export interface GrantedLease {
  */
 const FALLBACK_POLL_MS = 1_000;
 
+/** A lease token's random bytes (192 bits). */
+const TOKEN_BYTES = 24;
+
 /**
  * Hands runs to workers (docs/delivery.md "Lease API"). Callable in-process with any queue name
  * (the webhook dispatcher leases through this too) as well as through the HTTP controller.
@@ -97,9 +100,12 @@ export class LeaseService implements OnApplicationShutdown {
   }
 
   private async tryLease(options: LeaseOptions): Promise<GrantedLease[]> {
+    // one call for the batch's randomness: a call per token cost 5–10 ms per 1,000 runs leased
+    const random = randomBytes(TOKEN_BYTES * options.max);
     const tokens = Array.from(
       { length: options.max },
-      () => `lt_${randomBytes(24).toString('base64url')}`,
+      (_, i) =>
+        `lt_${random.subarray(i * TOKEN_BYTES, (i + 1) * TOKEN_BYTES).toString('base64url')}`,
     );
     const now = new Date(this.clock.now());
     const runs = await this.leases.lease({
