@@ -6,7 +6,8 @@
  * 1. End-to-end lateness (worker receives the run − scheduledAt): 1,000 triggers due in the same
  *    second, 4 workers long-polling `POST /queues/default/lease` over HTTP (max 100, wait 10s);
  *    they complete what they got once everything is received (completions are measured in 2).
- *    Also from the database: run created − scheduledAt, first lease − scheduledAt.
+ *    Also from the database: run created − scheduledAt, first lease − scheduledAt; and when the
+ *    fire's statements returned (their runs committed).
  * 2. Lease + complete throughput over HTTP: 4 workers, batches of 100, completed with one
  *    `POST /runs/complete` per batch, then with one `POST /runs/{id}/complete` per run.
  * 3. Lease latency (in-process LeaseService, max 1) with BENCH_HISTORY (1,000,000) runs in other
@@ -16,6 +17,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../src/metrics/metrics.service';
 import { LeaseService } from '../src/runs/lease/lease.service';
 import { RunLifecycleService } from '../src/runs/lifecycle/run-lifecycle.service';
 import { SchedulerService } from '../src/scheduler/scheduler.service';
@@ -61,6 +63,15 @@ async function lateness(app: INestApplication, base: string, ds: DataSource): Pr
   const expression = `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *`;
   await insertTriggers(ds, TRIGGERS, expression);
   await app.get(SchedulerService).resyncNow();
+  // When the fire's statements returned (their runs committed, visible to leases): created_at
+  // below is the insert's clock inside the statement, earlier than the commit.
+  const committed: number[] = [];
+  const metrics = app.get(MetricsService);
+  const runsCreated = metrics.runsCreated.bind(metrics);
+  metrics.runsCreated = (source, n) => {
+    if (source === 'SCHEDULE') committed.push(Date.now() - slot.getTime());
+    runsCreated(source, n);
+  };
   const received: number[] = [];
   const got: Lease[] = [];
   const deadline = slot.getTime() + 15_000;
@@ -105,6 +116,11 @@ async function lateness(app: INestApplication, base: string, ds: DataSource): Pr
     '  run created − scheduledAt p50 / p99',
     `${percentile(created, 50).toFixed(0)} / ${percentile(created, 99).toFixed(0)} ms`,
   );
+  line(
+    '  fire statements returned − scheduledAt (first / last)',
+    `${committed[0]?.toFixed(0)} / ${committed[committed.length - 1]?.toFixed(0)} ms`,
+  );
+  metrics.runsCreated = runsCreated;
   line(
     '  first lease − scheduledAt p50 / p99',
     `${percentile(leased, 50).toFixed(0)} / ${percentile(leased, 99).toFixed(0)} ms`,
