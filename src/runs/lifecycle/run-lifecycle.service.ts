@@ -11,7 +11,7 @@ import { resolveRetryPolicy } from './retry-policy';
 import type { RunRecord } from './run-record';
 import { RunQueriesRepository } from './run-queries.repository';
 import { overlapPolicySql } from '../overlap.sql';
-import { isFinal, type RunError } from './run-state';
+import { isFinal, type AttemptOutcome, type RunError } from './run-state';
 import { RunStateRepository, type Sql } from './run-state.repository';
 import { LeaseLostError, RunFinalError, RunNotFoundError } from './run.errors';
 
@@ -193,43 +193,53 @@ export class RunLifecycleService {
     const id = checkRunId(idText);
     const tokenHash = hashLeaseToken(token);
     for (let i = 0; i < 5; i++) {
-      const now = new Date(this.clock.now());
-      const ctx = await this.states.attemptContext(id, tokenHash, now, false);
-      if (ctx === null) break;
-      const change = decideAttemptEnd(
-        {
-          failures: ctx.failures,
-          startedAt: ctx.startedAt,
-          cancelRequested: ctx.cancelRequested,
-          retry: resolveRetryPolicy(ctx.retryConfig),
-        },
-        end,
-        now.getTime(),
-        Math.random,
-      );
-      const seen = {
-        attempt: ctx.attempt,
-        failures: ctx.failures,
-        cancelRequested: ctx.cancelRequested,
-      };
-      const run = await this.settle(
-        (sql) =>
-          this.states.endAttempt(
-            sql,
-            { publicId: id, tokenHash, expired: false, seen },
-            change,
-            now,
-          ),
-        { run: id },
-      );
-      if (run) {
-        this.metrics.attemptEnded(change.outcome);
-        return run;
+      const ended = await this.endAttemptAsRead(id, tokenHash, false, end);
+      if (ended === null) break;
+      if (ended.run) {
+        this.metrics.attemptEnded(ended.outcome);
+        return ended.run;
       }
     }
     const current = await this.queries.findByPublicId(id);
     if (!current) throw new RunNotFoundError(id);
     throw new LeaseLostError(id, current.state);
+  }
+
+  /**
+   * Ends the attempt that `tokenHash` leases on the run as the state machine decides from the run
+   * as read now, applied only while the run is still as read (`seen`). Null when the token holds
+   * no attempt (with `expired`: no expired one); a null run when the run changed meanwhile.
+   */
+  private async endAttemptAsRead(
+    publicId: string,
+    tokenHash: string,
+    expired: boolean,
+    end: Exclude<AttemptEnd, { kind: 'COMPLETE' }>,
+    now = new Date(this.clock.now()),
+  ): Promise<{ run: RunRecord | null; outcome: AttemptOutcome } | null> {
+    const ctx = await this.states.attemptContext(publicId, tokenHash, now, expired);
+    if (ctx === null) return null;
+    const change = decideAttemptEnd(
+      {
+        failures: ctx.failures,
+        startedAt: ctx.startedAt,
+        cancelRequested: ctx.cancelRequested,
+        retry: resolveRetryPolicy(ctx.retryConfig),
+      },
+      end,
+      now.getTime(),
+      Math.random,
+    );
+    const seen = {
+      attempt: ctx.attempt,
+      failures: ctx.failures,
+      cancelRequested: ctx.cancelRequested,
+    };
+    const run = await this.settle(
+      (sql) => this.states.endAttempt(sql, { publicId, tokenHash, expired, seen }, change, now),
+      { run: publicId },
+    );
+    return { run, outcome: change.outcome };
   }
 
   /**
@@ -263,35 +273,14 @@ export class RunLifecycleService {
     const now = new Date(this.clock.now());
     let leasesExpired = 0;
     for (const lease of await this.states.expiredLeases(now, batch)) {
-      const ctx = await this.states.attemptContext(lease.publicId, lease.tokenHash, now, true);
-      if (!ctx) continue;
-      const change = decideAttemptEnd(
-        {
-          failures: ctx.failures,
-          startedAt: ctx.startedAt,
-          cancelRequested: ctx.cancelRequested,
-          retry: resolveRetryPolicy(ctx.retryConfig),
-        },
+      const ended = await this.endAttemptAsRead(
+        lease.publicId,
+        lease.tokenHash,
+        true,
         { kind: 'LEASE_EXPIRED' },
-        now.getTime(),
-        Math.random,
+        now,
       );
-      const seen = {
-        attempt: ctx.attempt,
-        failures: ctx.failures,
-        cancelRequested: ctx.cancelRequested,
-      };
-      const run = await this.settle(
-        (sql) =>
-          this.states.endAttempt(
-            sql,
-            { publicId: lease.publicId, tokenHash: lease.tokenHash, expired: true, seen },
-            change,
-            now,
-          ),
-        { run: lease.publicId },
-      );
-      if (run) {
+      if (ended?.run) {
         leasesExpired++;
         this.metrics.leaseExpired();
         this.metrics.attemptEnded('LEASE_EXPIRED');
