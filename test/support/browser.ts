@@ -60,22 +60,18 @@ export interface OpenBrowser {
   errors: string[];
 }
 
-/** A headless Chromium with one page, 1280 px wide and `height` high, in UTC. */
-export async function openBrowser(height = 900): Promise<OpenBrowser> {
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height }, timezoneId: 'UTC' });
-  return { browser, page, errors: pageErrors(page) };
-}
-
 /**
- * Opens a browser (openBrowser) before a file's tests and closes it after them. Call it before
- * useTestApp: Jest runs afterAll hooks in the order they were declared, so the browser closes
- * before the app, and the app's server has no browser connection left that its close waits for.
+ * A headless Chromium with one page, 1280 px wide and `height` high, in UTC, opened before a
+ * file's tests and closed after them. Call it before useTestApp: Jest runs afterAll hooks in the
+ * order they were declared, so the browser closes before the app, and the app's server has no
+ * browser connection left that its close waits for.
  */
-export function useBrowser(height?: number): () => OpenBrowser {
+export function useBrowser(height = 900): () => OpenBrowser {
   let opened: OpenBrowser | undefined;
   beforeAll(async () => {
-    opened = await openBrowser(height);
+    const browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height }, timezoneId: 'UTC' });
+    opened = { browser, page, errors: pageErrors(page) };
   });
   afterAll(async () => {
     await opened?.browser.close();

@@ -10,7 +10,7 @@ import { RunNotFoundError } from './run.errors';
 /** A page token of GET /runs holds only for the filters it was issued with (api.md "Lists"). */
 function scopeOf(filter: RunFilter): string {
   const { queue, state, project, domain, taskName, projects } = filter;
-  return JSON.stringify(['runs:all', [queue, state, project, domain, taskName, projects ?? null]]);
+  return JSON.stringify(['runs:all', [queue, state, project, domain, taskName, projects]]);
 }
 
 export interface RunViewPage {

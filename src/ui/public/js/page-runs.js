@@ -122,21 +122,14 @@ export async function renderRuns(ctx) {
         );
         return;
       }
+      // the filters shown: both links page them (a token holds only for those), not edits not
+      // yet applied
+      const shown = new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v));
       const next = h('button', { type: 'button', disabled: !page.token }, 'Next →');
-      // the next page of the filters shown (a token holds only for those), not of edits not applied
       next.addEventListener('click', () => {
-        const q = new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v));
-        q.set('token', page.token);
-        location.hash = `#/runs?${q}`;
+        location.hash = `#/runs?${new URLSearchParams([...shown, ['token', page.token]])}`;
       });
-      const first = h(
-        'a',
-        {
-          class: 'button',
-          href: `#/runs?${new URLSearchParams(Object.entries({ state, queue }).filter(([, v]) => v))}`,
-        },
-        '⇤ Newest',
-      );
+      const first = h('a', { class: 'button', href: `#/runs?${shown}` }, '⇤ Newest');
       fill(
         runsBox,
         runsTable(page.runs, { zone: viewerZone, showTrigger: true, onChange: loadRuns }),
