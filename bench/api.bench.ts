@@ -232,6 +232,8 @@ async function main(): Promise<void> {
     env: {
       TRIGGER_SCHEDULER_ENABLED: 'false',
       HTTP_RATE_LIMIT: '0',
+      // a setup's bulk insert of millions of rows outlasts the default 60 s
+      DATABASE_STATEMENT_TIMEOUT: '1h',
       LOG_LEVEL: 'error',
       ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     },

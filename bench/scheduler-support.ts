@@ -78,6 +78,8 @@ export async function startApp(
       TRIGGER_SCHEDULER_EXECUTION_BURST: '1000000',
       TRIGGER_SCHEDULER_MAX_CATCHUP_RUNS_PER_LOOP: '100000',
       HTTP_RATE_LIMIT: '0',
+      // a setup's bulk insert of millions of rows outlasts the default 60 s
+      DATABASE_STATEMENT_TIMEOUT: '1h',
       LOG_LEVEL: 'error',
       ...(target.url ? { DATABASE_URL: target.url } : {}),
       ...env,

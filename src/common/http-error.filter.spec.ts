@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { mapError } from './http-error.filter';
 import { DomainError } from './errors';
+import { SilentConnectionError } from '../database/pg-sessions';
 
 class RevisionConflictLike extends DomainError {
   constructor() {
@@ -26,6 +27,16 @@ describe('mapError', () => {
     expect(mapError(refused)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
     const wrapped = { message: 'query failed', driverError: { code: '57P01', message: 'x' } };
     expect(mapError(wrapped)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    // DATABASE_STATEMENT_TIMEOUT ran out, or the connection went silent (docs/deployment.md)
+    const cancelled = {
+      message: 'x',
+      driverError: { code: '57014', message: 'statement timeout' },
+    };
+    expect(mapError(cancelled)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    expect(mapError(new SilentConnectionError(65_000))).toMatchObject({
+      status: 503,
+      code: 'UNAVAILABLE',
+    });
   });
 
   it('maps Nest and Express 4xx errors to the API codes', () => {

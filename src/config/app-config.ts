@@ -58,6 +58,11 @@ export class AppConfig {
   port!: number;
   /** unset: embedded PostgreSQL (PGlite) under dataDir */
   databaseUrl!: string | null;
+  /**
+   * PostgreSQL: the longest a statement may run (the server cancels it) and, with a grace, wait
+   * for its answer before the connection is presumed dead (docs/deployment.md)
+   */
+  statementTimeoutMs!: number;
   dataDir!: string;
   logLevel!: LogLevel;
   scheduler!: SchedulerConfig;

@@ -42,6 +42,15 @@ describe('scale-out and retention settings', () => {
     expect(load({}).scheduler.instanceId).not.toBe(load({}).scheduler.instanceId);
     expect(load({ SUNDIAL_INSTANCE_ID: 'node-a' }).scheduler.instanceId).toBe('node-a');
   });
+
+  it('reads DATABASE_STATEMENT_TIMEOUT from 1 s, 60 s by default', () => {
+    expect(load({}).statementTimeoutMs).toBe(60_000);
+    expect(load({ DATABASE_STATEMENT_TIMEOUT: '2m' }).statementTimeoutMs).toBe(120_000);
+    expect(() => load({ DATABASE_STATEMENT_TIMEOUT: '500ms' })).toThrow(
+      /DATABASE_STATEMENT_TIMEOUT/,
+    );
+    expect(() => load({ DATABASE_STATEMENT_TIMEOUT: 'soon' })).toThrow(/not a duration/);
+  });
 });
 
 describe('parseDuration', () => {

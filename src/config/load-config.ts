@@ -149,6 +149,12 @@ const SETTINGS = {
   port: { env: 'PORT', yaml: 'server.port', default: 3000, parse: int(0, 65535) },
   databaseUrl: { env: 'DATABASE_URL', yaml: 'database.url', default: null, parse: optionalString },
   dataDir: { env: 'DATA_DIR', yaml: 'database.dataDir', default: './data', parse: text },
+  statementTimeoutMs: {
+    env: 'DATABASE_STATEMENT_TIMEOUT',
+    yaml: 'database.statementTimeout',
+    default: 60_000,
+    parse: duration(1_000, 24 * 3_600_000),
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     yaml: 'logger.level',
@@ -385,6 +391,7 @@ function toAppConfig(v: Values): AppConfig {
   config.nodeEnv = v.nodeEnv;
   config.port = v.port;
   config.databaseUrl = v.databaseUrl;
+  config.statementTimeoutMs = v.statementTimeoutMs;
   config.dataDir = v.dataDir;
   config.logLevel = v.logLevel;
   config.scheduler = {

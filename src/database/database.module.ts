@@ -80,7 +80,9 @@ export class DatabaseModule {
           inject: [AppConfig, EMBEDDED_DATABASE],
           useFactory: (config: AppConfig, handle: DatabaseHandle) => ({
             ...buildDataSourceOptions(
-              handle.embedded ? { pglite: handle.embedded.pglite } : { url: config.databaseUrl! },
+              handle.embedded
+                ? { pglite: handle.embedded.pglite }
+                : { url: config.databaseUrl!, deadlines: config },
             ),
             migrationsRun: true,
             retryAttempts: 3,

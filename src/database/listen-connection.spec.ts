@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { TcpProxy } from '../../test/support/tcp-proxy';
 import { ListenConnection } from './listen-connection';
 
 /** PostgreSQL only: a real server's LISTEN connection, cut and restored. */
@@ -39,6 +40,7 @@ describeOnServer('ListenConnection (PostgreSQL)', () => {
       url: url!,
       channels: [channel],
       logger,
+      deadlines: null,
       onNotification: (c, payload) => {
         if (c === channel && payload) heard.push(payload);
       },
@@ -68,5 +70,49 @@ describeOnServer('ListenConnection (PostgreSQL)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(heard).not.toContain('three');
     expect(restored).toBe(1);
+  });
+
+  it('replaces a connection that a silent network lost, and hears its channels again', async () => {
+    const proxy = await TcpProxy.start(url!);
+    const heard: string[] = [];
+    const warnings: string[] = [];
+    let restored = 0;
+    const logger = {
+      log: () => undefined,
+      warn: (m: string) => warnings.push(m),
+    } as unknown as Logger;
+    const listener = new ListenConnection({
+      url: proxy.urlFor(url!),
+      channels: [channel],
+      logger,
+      // checked every second, replaced after a second without an answer
+      deadlines: { statementTimeoutMs: 1_000 },
+      onNotification: (c, payload) => {
+        if (c === channel && payload) heard.push(payload);
+      },
+      onRestored: () => restored++,
+    });
+    try {
+      listener.start();
+      const heardAfterNotify = async (payload: string): Promise<boolean> => {
+        await admin.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        return heard.includes(payload);
+      };
+      await until('the first notification', () => heardAfterNotify('before'));
+      expect(proxy.freezeExisting()).toBe(1);
+      const frozenAt = Date.now();
+      await admin.query('SELECT pg_notify($1, $2)', [channel, 'lost']);
+      await until('the replacement', () => restored === 1);
+      // one check interval and one answer deadline, plus the first reconnect's 250 ms
+      expect(Date.now() - frozenAt).toBeLessThan(4_000);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^LISTEN connection lost \(PostgreSQL did not answer within 1000 ms/),
+      ]);
+      await until('a notification on the new connection', () => heardAfterNotify('after'));
+      expect(heard).not.toContain('lost');
+    } finally {
+      await listener.stop();
+      await proxy.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { guardStatements, sessionOptions, type SessionDeadlines } from './pg-sessions';
 
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
@@ -9,6 +10,11 @@ export interface ListenOptions {
   /** channel names (plain identifiers: they are written into the LISTEN statement) */
   channels: string[];
   logger: Logger;
+  /**
+   * DATABASE_STATEMENT_TIMEOUT: the connection is checked every min(10 s, it) and replaced when
+   * the check has no answer within min(5 s, it); null: never checked (tests of the reconnect)
+   */
+  deadlines: SessionDeadlines | null;
   onNotification(channel: string, payload: string | undefined): void;
   /**
    * The connection is up again after it was lost or could not be made: notifications sent
@@ -20,13 +26,17 @@ export interface ListenOptions {
 /**
  * One dedicated PostgreSQL connection that LISTENs on some channels (the pool's connections
  * cannot: a LISTEN lasts as long as its session). When it is lost it reconnects, after 250 ms
- * and then twice as long each time up to 5 s, and says so once per outage in the log.
+ * and then twice as long each time up to 5 s, and says so once per outage in the log. An idle
+ * connection never learns by itself that a silent network lost it (docs/deployment.md "When the
+ * network to PostgreSQL fails"), so it is checked with `SELECT 1` and replaced when that gets no
+ * answer in time.
  */
 export class ListenConnection {
   private client: Client | null = null;
   private stopped = false;
   private backoffMs = FIRST_BACKOFF_MS;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
   private everConnected = false;
   /** a connection was lost or could not be made since the last one: the next tells onRestored */
   private down = false;
@@ -40,6 +50,7 @@ export class ListenConnection {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopChecks();
     const client = this.client;
     this.client = null;
     if (client) await client.end().catch(() => undefined);
@@ -47,13 +58,23 @@ export class ListenConnection {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const { url, channels, logger } = this.options;
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const { url, channels, logger, deadlines } = this.options;
+    const client = new Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      options: sessionOptions(deadlines),
+    });
+    if (deadlines) guardStatements(client, Math.min(5_000, deadlines.statementTimeoutMs));
     let lost = false;
     const onLost = (reason: string): void => {
       if (lost) return;
       lost = true;
-      if (this.client === client) this.client = null;
+      if (this.client === client) {
+        this.client = null;
+        this.stopChecks();
+      }
       client.removeAllListeners('notification');
       void client.end().catch(() => undefined);
       if (this.stopped) return;
@@ -76,6 +97,7 @@ export class ListenConnection {
       return;
     }
     this.client = client;
+    this.startChecks(client);
     this.backoffMs = FIRST_BACKOFF_MS;
     const wasDown = this.down;
     this.everConnected = true;
@@ -84,6 +106,22 @@ export class ListenConnection {
       logger.log('LISTEN connection restored');
       this.options.onRestored();
     }
+  }
+
+  /** `SELECT 1` every min(10 s, statement timeout); the guard destroys a silent connection. */
+  private startChecks(client: Client): void {
+    const deadlines = this.options.deadlines;
+    if (!deadlines) return;
+    this.checkTimer = setInterval(
+      () => void client.query('SELECT 1').catch(() => undefined),
+      Math.min(10_000, deadlines.statementTimeoutMs),
+    );
+    this.checkTimer.unref();
+  }
+
+  private stopChecks(): void {
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    this.checkTimer = null;
   }
 
   private scheduleReconnect(): void {

@@ -1,24 +1,10 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type * as NodePostgres from '@electric-sql/pglite/node-postgres';
-import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+import { sessionClientClass, sessionOptions, type SessionDeadlines } from './pg-sessions';
 import { RemotePGlite, remotePgConfig } from './pglite-remote';
-
-/**
- * The pool's connections never leave an 'error' event unheard: a connection the server ends
- * (restart, `pg_terminate_backend`) can emit a second error after TypeORM has let it go back to
- * the pool to be discarded, which without a listener would end the process. The query in flight,
- * TypeORM and the pool still get every error as before; this only keeps the stray one from
- * crashing the process (the pool replaces the connection).
- */
-class ListeningClient extends Client {
-  constructor(config?: string | ClientConfig) {
-    super(config);
-    this.on('error', () => undefined);
-  }
-}
 
 /**
  * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance: in a worker
@@ -27,7 +13,7 @@ class ListeningClient extends Client {
  * isolated. Never `synchronize`: migrations build the schema.
  */
 export function buildDataSourceOptions(
-  target: { url: string } | { pglite: PGlite | RemotePGlite },
+  target: { url: string; deadlines?: SessionDeadlines } | { pglite: PGlite | RemotePGlite },
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -42,14 +28,15 @@ export function buildDataSourceOptions(
     return {
       ...common,
       url: target.url,
-      // JIT compiles a plan in ~0.2 s: ruinous for short OLTP statements whose cost the planner
-      // overestimates (a 100-slot fire took 185 ms instead of a few).
+      // the app's sessions have deadlines (pg-sessions.ts); migrations' have none
       extra: {
         max: 20,
         connectionTimeoutMillis: 5_000,
         idleTimeoutMillis: 30_000,
-        options: '-c jit=off',
-        Client: ListeningClient,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        options: sessionOptions(target.deadlines ?? null),
+        Client: sessionClientClass(target.deadlines ?? null),
       },
     };
   }

@@ -49,7 +49,7 @@ import { RunsService } from './runs.service';
       inject: [AppConfig, EMBEDDED_DATABASE, DataSource],
       useFactory: (config: AppConfig, db: DatabaseHandle, dataSource: DataSource): RunSignals =>
         db.kind === 'postgres' && config.databaseUrl
-          ? new PgRunSignals(config.databaseUrl, dataSource)
+          ? new PgRunSignals(config.databaseUrl, config, dataSource)
           : new InProcessRunSignals(),
     },
   ],

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { SessionDeadlines } from '../database/pg-sessions';
 import { ListenConnection } from '../database/listen-connection';
 
 /** A committed trigger change, as replicas tell each other. */
@@ -49,11 +50,13 @@ export class PgChangeBus extends ChangeBus {
 
   constructor(
     url: string,
+    deadlines: SessionDeadlines | null,
     private readonly dataSource: DataSource,
   ) {
     super();
     this.listener = new ListenConnection({
       url,
+      deadlines,
       channels: [CHANGE_CHANNEL, PARTITIONS_CHANNEL],
       logger: this.logger,
       onNotification: (channel, payload) => this.onNotification(channel, payload),

@@ -24,7 +24,7 @@ import { SchedulerService } from './scheduler.service';
       inject: [AppConfig, EMBEDDED_DATABASE, DataSource],
       useFactory: (config: AppConfig, db: DatabaseHandle, dataSource: DataSource): ChangeBus =>
         db.kind === 'postgres' && config.databaseUrl
-          ? new PgChangeBus(config.databaseUrl, dataSource)
+          ? new PgChangeBus(config.databaseUrl, config, dataSource)
           : new InProcessChangeBus(),
     },
     {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { SessionDeadlines } from '../../database/pg-sessions';
 import { ListenConnection } from '../../database/listen-connection';
 
 export const RUNS_CHANNEL = 'sundial_runs';
@@ -76,11 +77,13 @@ export class PgRunSignals extends RunSignals {
 
   constructor(
     url: string,
+    deadlines: SessionDeadlines | null,
     private readonly dataSource: DataSource,
   ) {
     super();
     this.listener = new ListenConnection({
       url,
+      deadlines,
       channels: [RUNS_CHANNEL],
       logger: this.logger,
       onNotification: (channel, payload) => {
