@@ -1,17 +1,16 @@
 import { DataSource } from 'typeorm';
-import { partitionOf } from '../../src/scheduler/partitions';
 import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 import {
   deployTrigger,
+  deploysReachReplica,
   pathOf,
   runsOf,
   SCHEDULER_ON,
   setActiveViaApi,
   sleep,
-  type TriggerRow,
 } from '../support/trigger-rows';
 
 /**
@@ -96,22 +95,11 @@ describeOnServer('a network to PostgreSQL that fails silently (e2e, PostgreSQL)'
 
     // A's LISTEN connections were checked and replaced: B's deploys reach A within 1 s
     await sleep(Math.max(0, frozenAt + 2 * DEADLINE_MS - Date.now()));
-    const scheduler = (app: TestApp): SchedulerService => app.app.get(SchedulerService);
-    const deployed: TriggerRow[] = [];
-    for (let i = 0; i < 16; i++) {
-      deployed.push(await deployTrigger(b.app, `after-silence-${i}`, { cron: '0 0 * * *' }));
-    }
-    const onA = deployed.filter((u) => scheduler(a).partitions.includes(partitionOf(u.id)));
-    expect(onA.length).toBeGreaterThan(0);
-    const deadline = Date.now() + 1000;
-    while (!onA.every((u) => scheduler(a).state!.revisionOf(u.id) === 1)) {
-      if (Date.now() > deadline) throw new Error('B’s deploys not live on A within 1 s');
-      await sleep(20);
-    }
+    const deployed = await deploysReachReplica(b.app, a.app, 'after-silence');
 
     // every slot from before the freeze until now has one run: a slot whose statement was cut
     // stays due and fires at A's next pass (docs/scheduler.md), here asked for at once
-    await scheduler(a).resyncNow();
+    await a.app.get(SchedulerService).resyncNow();
     await sleep(1500);
     const seconds = (await runsOf(b.app, t)).map((r) => r.scheduledAt.getTime() / 1000);
     const gaps = seconds.filter((s, i) => i > 0 && s !== seconds[i - 1] + 1);

@@ -1,15 +1,13 @@
 import { Client } from 'pg';
-import { partitionOf } from '../../src/scheduler/partitions';
-import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 import {
   deployTrigger,
+  deploysReachReplica,
   runsOf,
   SCHEDULER_ON,
   setActiveViaApi,
   sleep,
-  type TriggerRow,
 } from '../support/trigger-rows';
 
 /**
@@ -60,18 +58,7 @@ describeOnServer('scheduler through a database outage (e2e, PostgreSQL)', () => 
 
     // the other instance hears deploys through this one again (LISTEN reconnected): those of
     // its partitions (docs/scale-out.md) are live there within 1 s
-    const scheduler = (app: TestApp): SchedulerService => app.app.get(SchedulerService);
-    const deployed: TriggerRow[] = [];
-    for (let i = 0; i < 16; i++) {
-      deployed.push(await deployTrigger(a.app, `after-outage-${i}`, { cron: '0 0 * * *' }));
-    }
-    const onB = deployed.filter((u) => scheduler(b).partitions.includes(partitionOf(u.id)));
-    expect(onB.length).toBeGreaterThan(0);
-    const deadline = Date.now() + 1000;
-    while (!onB.every((u) => scheduler(b).state!.revisionOf(u.id) === 1)) {
-      if (Date.now() > deadline) throw new Error('not live on the other instance within 1 s');
-      await sleep(20);
-    }
+    const deployed = await deploysReachReplica(a.app, b.app, 'after-outage');
     await setActiveViaApi(a.app, [t, ...deployed], false);
   });
 });

@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
+import { partitionOf } from '../../src/scheduler/partitions';
+import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { insertRevisionsSql } from '../../src/triggers/revisions/revision-snapshot.sql';
 import { TRIGGER_CHANGED, type TriggerChangedEvent } from '../../src/triggers/trigger-events';
 
@@ -266,4 +268,28 @@ export async function setActiveViaApi(
     .post(`/triggers/${active ? 'activate' : 'deactivate'}`)
     .send({ names });
   if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/**
+ * Deploys 16 daily triggers through `from` and waits until those of `to`'s partitions are live on
+ * `to` (docs/scale-out.md: a change reaches its owner at once, through LISTEN); throws after 1 s.
+ */
+export async function deploysReachReplica(
+  from: INestApplication,
+  to: INestApplication,
+  prefix: string,
+): Promise<TriggerRow[]> {
+  const scheduler = to.get(SchedulerService);
+  const deployed: TriggerRow[] = [];
+  for (let i = 0; i < 16; i++) {
+    deployed.push(await deployTrigger(from, `${prefix}-${i}`, { cron: '0 0 * * *' }));
+  }
+  const owned = deployed.filter((u) => scheduler.partitions.includes(partitionOf(u.id)));
+  if (owned.length === 0) throw new Error('none of the 16 triggers is in the partitions of `to`');
+  const deadline = Date.now() + 1000;
+  while (!owned.every((u) => scheduler.state!.revisionOf(u.id) === 1)) {
+    if (Date.now() > deadline) throw new Error('not live on the other instance within 1 s');
+    await sleep(20);
+  }
+  return deployed;
 }
