@@ -1,6 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { guardStatements, sessionOptions, type SessionDeadlines } from './pg-sessions';
+import {
+  connectionConfig,
+  guardStatements,
+  listenChecks,
+  type SessionDeadlines,
+} from './pg-sessions';
 
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
@@ -59,14 +64,8 @@ export class ListenConnection {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const { url, channels, logger, deadlines } = this.options;
-    const client = new Client({
-      connectionString: url,
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      options: sessionOptions(deadlines),
-    });
-    if (deadlines) guardStatements(client, Math.min(5_000, deadlines.statementTimeoutMs));
+    const client = new Client({ connectionString: url, ...connectionConfig(deadlines) });
+    if (deadlines) guardStatements(client, listenChecks(deadlines).deadlineMs);
     let lost = false;
     const onLost = (reason: string): void => {
       if (lost) return;
@@ -108,13 +107,13 @@ export class ListenConnection {
     }
   }
 
-  /** `SELECT 1` every min(10 s, statement timeout); the guard destroys a silent connection. */
+  /** `SELECT 1` every listenChecks().everyMs; the guard destroys a silent connection. */
   private startChecks(client: Client): void {
     const deadlines = this.options.deadlines;
     if (!deadlines) return;
     this.checkTimer = setInterval(
       () => void client.query('SELECT 1').catch(() => undefined),
-      Math.min(10_000, deadlines.statementTimeoutMs),
+      listenChecks(deadlines).everyMs,
     );
     this.checkTimer.unref();
   }

@@ -21,9 +21,25 @@ export interface SessionDeadlines {
   statementTimeoutMs: number;
 }
 
-/** Beyond the statement timeout, how long a statement's answer may still take to arrive. */
-export function answerDeadlineMs({ statementTimeoutMs }: SessionDeadlines): number {
-  return statementTimeoutMs + Math.min(5_000, statementTimeoutMs);
+/** A statement's answer may arrive this long after the statement timeout: 5 s, or the timeout. */
+function graceMs({ statementTimeoutMs }: SessionDeadlines): number {
+  return Math.min(5_000, statementTimeoutMs);
+}
+
+/** How long a pool statement may wait for its answer before its connection is dead. */
+export function answerDeadlineMs(deadlines: SessionDeadlines): number {
+  return deadlines.statementTimeoutMs + graceMs(deadlines);
+}
+
+/**
+ * A LISTEN connection runs no long statements: it is checked every 10 s (or every timeout) and
+ * its check may take the grace alone.
+ */
+export function listenChecks(deadlines: SessionDeadlines): { everyMs: number; deadlineMs: number } {
+  return {
+    everyMs: Math.min(10_000, deadlines.statementTimeoutMs),
+    deadlineMs: graceMs(deadlines),
+  };
 }
 
 /** The server's end of the connection: dead after 10 s idle + 3 probes 5 s apart. */
@@ -31,15 +47,24 @@ const SERVER_KEEPALIVES =
   '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3';
 
 /**
- * The startup `options` of a session: JIT off, and the server's side of the deadlines (none for
- * migrations, which may rightly take long on a large table).
+ * What every pg connection of Sundial's opens with, the pool's and the LISTEN ones: a 5 s connect
+ * timeout, TCP keepalives on the client's end, and startup `options` with JIT off and the server's
+ * side of the deadlines (none for migrations, which may rightly take long on a large table).
  */
-export function sessionOptions(deadlines: SessionDeadlines | null): string {
+export function connectionConfig(deadlines: SessionDeadlines | null) {
   // JIT compiles a plan in ~0.2 s: ruinous for short OLTP statements whose cost the planner
   // overestimates (a 100-slot fire took 185 ms instead of a few).
-  if (!deadlines) return '-c jit=off';
-  const ms = deadlines.statementTimeoutMs;
-  return `-c jit=off -c statement_timeout=${ms} -c idle_in_transaction_session_timeout=${ms} ${SERVER_KEEPALIVES}`;
+  let options = '-c jit=off';
+  if (deadlines) {
+    const ms = deadlines.statementTimeoutMs;
+    options += ` -c statement_timeout=${ms} -c idle_in_transaction_session_timeout=${ms} ${SERVER_KEEPALIVES}`;
+  }
+  return {
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    options,
+  };
 }
 
 /** The error a statement gets when its connection stayed silent past the deadline. */
@@ -70,9 +95,10 @@ export function guardStatements(client: Client, deadlineMs: number, log?: Logger
     if (typeof first?.submit === 'function') return query(...args);
     let timer: NodeJS.Timeout | null = setTimeout(() => {
       timer = null;
-      log?.warn(new SilentConnectionError(deadlineMs).message);
+      const silent = new SilentConnectionError(deadlineMs);
+      log?.warn(silent.message);
       // the client errors every query on it and stops being queryable: the pool discards it
-      client.connection.stream.destroy(new SilentConnectionError(deadlineMs));
+      client.connection.stream.destroy(silent);
     }, deadlineMs);
     timer.unref();
     const settle = (): void => {

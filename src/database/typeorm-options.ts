@@ -3,7 +3,7 @@ import type * as NodePostgres from '@electric-sql/pglite/node-postgres';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
-import { sessionClientClass, sessionOptions, type SessionDeadlines } from './pg-sessions';
+import { connectionConfig, sessionClientClass, type SessionDeadlines } from './pg-sessions';
 import { RemotePGlite, remotePgConfig } from './pglite-remote';
 
 /**
@@ -25,18 +25,16 @@ export function buildDataSourceOptions(
     logging: false,
   };
   if ('url' in target) {
+    const deadlines = target.deadlines ?? null;
     return {
       ...common,
       url: target.url,
       // the app's sessions have deadlines (pg-sessions.ts); migrations' have none
       extra: {
+        ...connectionConfig(deadlines),
         max: 20,
-        connectionTimeoutMillis: 5_000,
         idleTimeoutMillis: 30_000,
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 10_000,
-        options: sessionOptions(target.deadlines ?? null),
-        Client: sessionClientClass(target.deadlines ?? null),
+        Client: sessionClientClass(deadlines),
       },
     };
   }

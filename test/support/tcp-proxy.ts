@@ -55,11 +55,6 @@ export class TcpProxy {
     return url.toString();
   }
 
-  /** How many connections are open and carrying bytes. */
-  get liveConnections(): number {
-    return [...this.pairs].filter((p) => !p.frozen && !p.client.destroyed).length;
-  }
-
   /** Every connection open now goes silent for good; later ones are not affected. */
   freezeExisting(): number {
     let n = 0;
