@@ -4,8 +4,9 @@ import type { TimerName, Timers } from './scheduler.types';
 
 /**
  * The scheduler's timers, kept in Nest's SchedulerRegistry as `sundial.scheduler.<name>`:
- * `fire` (the earliest slot of all schedules), `resync` (the next reconciliation pass) and
- * `catchup` (an early catch-up after a registration with due slots).
+ * `fire` (the earliest slot of all schedules), `resync` (the next reconciliation pass),
+ * `catchup` (an early catch-up after a registration with due slots) and `retry` (a catch-up of
+ * slots that failed to fire, with backoff).
  */
 export class RegistryTimers implements Timers {
   private seq = 0;

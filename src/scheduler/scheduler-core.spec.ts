@@ -9,13 +9,15 @@ import {
   SilentLogger,
 } from '../../test/support/scheduler-fakes';
 
-function setup(options: { start?: string; maxCatchup?: number } = {}) {
+function setup(options: { start?: string; maxCatchup?: number; retryBaseMs?: number } = {}) {
   const clock = new FakeClock(options.start ?? '2026-07-01T09:00:00.600Z');
   const port = new RecordingPort();
   const stale: string[] = [];
   const logger = new SilentLogger();
   const core = new SchedulerCore(clock, clock, port, {
     maxCatchupRunsPerLoop: options.maxCatchup ?? 100,
+    retryBaseMs: options.retryBaseMs,
+    retryMaxMs: 5_000,
     logger,
     onStale: (id) => stale.push(id),
   });
@@ -240,6 +242,16 @@ describe('SchedulerCore', () => {
   });
 
   describe('failures', () => {
+    /** Holds the port's catch-up calls (the retry's) until the returned function is called. */
+    function holdCatchUps(port: RecordingPort): () => void {
+      let open!: () => void;
+      port.catchupGate = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        port.catchupGate = null;
+        open();
+      };
+    }
+
     it('keeps failed slots due and fires them once the database is back', async () => {
       const { clock, port, core, logger } = setup();
       core.upsert(aTrigger({ id: 'a' }), null);
@@ -249,16 +261,20 @@ describe('SchedulerCore', () => {
       expect((await core.catchUp()).failed).toBe(true);
       expect(logger.messages.some((m) => m.includes('stay due'))).toBe(true);
       port.failing = false;
+      const release = holdCatchUps(port); // the retry waits: the hole stays open meanwhile
       await clock.advanceTo('2026-07-01T09:00:05.000Z');
       expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:01.000Z', '2026-07-01T09:00:05.000Z']);
       // the persisted cursor never jumps over the hole: 09:00:05 opened a cursor row at :01
       expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:01Z'));
+      release();
       await core.catchUp();
       expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 5));
-      // the hole is closed: the row is gone, last_scheduled_at is the cursor again
-      expect(port.cursorRows.has('a')).toBe(false);
-      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:05Z'));
       expect(core.jobState('a')?.lagging).toBe(false);
+      // the hole is closed: the next slot carries the row along and drops it (the catch-up was
+      // planned before the row existed), and last_scheduled_at is the cursor again
+      await clock.advanceTo('2026-07-01T09:00:06.000Z');
+      expect(port.cursorRows.has('a')).toBe(false);
+      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:06Z'));
     });
 
     it('a restart resumes from the persisted cursor and closes the hole', async () => {
@@ -268,8 +284,10 @@ describe('SchedulerCore', () => {
       first.port.failing = true;
       await first.clock.advanceTo('2026-07-01T09:00:03.000Z');
       first.port.failing = false;
+      holdCatchUps(first.port); // the process dies before its retry writes anything
       await first.clock.advanceTo('2026-07-01T09:00:04.000Z');
       first.core.stop();
+      first.port.catchupGate = null;
       expect(first.port.slotsOf('a')).toEqual([
         '2026-07-01T09:00:01.000Z',
         '2026-07-01T09:00:04.000Z',
@@ -293,6 +311,75 @@ describe('SchedulerCore', () => {
       expect(first.port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 4));
       expect(first.port.cursorRows.has('a')).toBe(false);
       expect(core.jobState('a')?.cursor.toISOString()).toBe('2026-07-01T09:00:04.000Z');
+    });
+
+    it('retries failed slots after 1 s, doubling up to the maximum, then starts over', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:30.000Z' });
+      core.upsert(aTrigger({ id: 'a', cron: '* * * * *' }), null);
+      port.failing = true;
+      await clock.advanceTo('2026-07-01T09:01:00.000Z');
+      const retries: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const at = clock.armedAt('retry')!;
+        retries.push(new Date(at).toISOString().slice(14, 19));
+        await clock.advanceTo(at);
+      }
+      // 1 s, 2 s, 4 s, then the maximum (5 s here; the app's is its resync interval)
+      expect(retries).toEqual(['01:01', '01:03', '01:07', '01:12', '01:17']);
+      expect(port.slotsOf('a')).toEqual([]);
+      port.failing = false;
+      await clock.advanceTo(clock.armedAt('retry')!);
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:01:00.000Z']);
+      expect(clock.armedAt('retry')).toBeUndefined();
+      expect(core.jobState('a')?.lagging).toBe(false);
+      // a good catch-up reset the backoff: the next failure is retried after 1 s again
+      port.failing = true;
+      await clock.advanceTo('2026-07-01T09:02:00.000Z');
+      expect(clock.armedAt('retry')).toBe(Date.parse('2026-07-01T09:02:01.000Z'));
+      port.failing = false;
+      await clock.advanceTo('2026-07-01T09:02:01.000Z');
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:01:00.000Z', '2026-07-01T09:02:00.000Z']);
+    });
+
+    it('a live fire that succeeds while a retry waits retries the failed slots at once', async () => {
+      const { clock, port, core } = setup();
+      core.upsert(aTrigger({ id: 'a' }), null);
+      await clock.advanceTo('2026-07-01T09:00:01.000Z');
+      port.failing = true;
+      await clock.advanceTo('2026-07-01T09:00:06.000Z');
+      // :02 failed (retry at :03), the retries at :03 and :05 failed (next at :09)
+      expect(clock.armedAt('retry')).toBe(Date.parse('2026-07-01T09:00:09.000Z'));
+      port.failing = false;
+      await clock.advanceTo('2026-07-01T09:00:06.900Z');
+      expect(port.slotsOf('a')).toEqual(['2026-07-01T09:00:01.000Z']);
+      await clock.advanceTo('2026-07-01T09:00:07.000Z');
+      expect(port.slotsOf('a')).toEqual(seconds('2026-07-01T09:00:01.000Z', 7));
+      expect(port.modesOf('a')).toEqual(['live', ...Array<string>(5).fill('catchup'), 'live']);
+      expect(port.cursorRows.has('a')).toBe(false);
+      expect(port.persistedCursor('a')).toBe(Date.parse('2026-07-01T09:00:07Z'));
+      expect(clock.armedAt('retry')).toBeUndefined();
+    });
+
+    it('a failed catch-up is retried too, and stop() disarms the retry', async () => {
+      const { clock, port, core } = setup({ start: '2026-07-01T09:00:00.500Z' });
+      core.upsert(
+        aTrigger({ id: 'a', cron: '0 0 * * *', effectiveAt: '2026-06-29T12:00:00Z' }),
+        core.beginPass(),
+      );
+      port.failing = true;
+      expect((await core.catchUp()).failed).toBe(true);
+      expect(clock.armedAt('retry')).toBe(Date.parse('2026-07-01T09:00:01.500Z'));
+      port.failing = false;
+      await clock.advanceTo('2026-07-01T09:00:01.500Z');
+      expect(port.slotsOf('a')).toEqual(['2026-06-30T00:00:00.000Z', '2026-07-01T00:00:00.000Z']);
+      port.failing = true;
+      await core.catchUp();
+      expect(core.jobState('a')?.lagging).toBe(false);
+      core.upsert(aTrigger({ id: 'b', cron: '0 0 * * *', effectiveAt: '2026-06-30T12:00:00Z' }), 1);
+      expect((await core.catchUp()).failed).toBe(true);
+      expect(clock.armedAt('retry')).toBeDefined();
+      core.stop();
+      expect(clock.armedAt('retry')).toBeUndefined();
     });
 
     it('a stale job stops firing and asks for a refresh', async () => {

@@ -105,6 +105,12 @@ export interface SchedulerCoreOptions {
   /** how long before a slot its batch is prepared (default 50 ms) */
   prepareAheadMs?: number;
   logger: SchedulerLogger;
+  /**
+   * Slots that failed to fire are retried by a catch-up after this delay (default 1 s), doubled
+   * after each failed retry up to retryMaxMs (default 30 s, the app passes its resync interval).
+   */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
   /** a fire found this trigger changed: re-read it (the core cannot reach the database) */
   onStale?: (triggerId: string) => void;
 }
@@ -150,6 +156,11 @@ export class SchedulerCore {
   private catchUpRunning: Promise<CatchUpResult> | null = null;
   private catchUpAgain = false;
   private catchUpSoonArmed = false;
+  /** the delay of the pending (or last) retry; 0: no failure since the last good catch-up */
+  private retryDelayMs = 0;
+  private retryArmed = false;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
   private stopped = false;
   private readonly failureLog: LogThrottle;
 
@@ -161,6 +172,8 @@ export class SchedulerCore {
   ) {
     this.prepareAheadMs = options.prepareAheadMs ?? 50;
     this.misfireThresholdMs = options.misfireThresholdMs ?? 60_000;
+    this.retryBaseMs = options.retryBaseMs ?? 1_000;
+    this.retryMaxMs = Math.max(this.retryBaseMs, options.retryMaxMs ?? 30_000);
     this.failureLog = new LogThrottle(() => clock.now());
   }
 
@@ -480,6 +493,8 @@ export class SchedulerCore {
   private async fireLive(planned: Planned[], slots: SlotToFire[]): Promise<void> {
     const outcomes = await this.port.fire(slots, 'live');
     this.settle(planned, outcomes);
+    // The database answers again while failed slots wait for a retry: retry them now.
+    if (this.retryArmed && !outcomes.some((o) => o.outcome === 'FAILED')) this.retryNow();
   }
 
   /** True when `atMs` is the job's first slot after its cursor. */
@@ -555,8 +570,36 @@ export class SchedulerCore {
           break;
       }
     }
-    if (failed > 0) this.logFailure(`${failed} slot(s) could not be fired; they stay due`);
+    if (failed > 0) {
+      this.logFailure(`${failed} slot(s) could not be fired; they stay due and are retried`);
+      this.retrySoon();
+    }
     return created;
+  }
+
+  // ---- retries -----------------------------------------------------------------------------
+
+  /**
+   * Slots failed to fire: a catch-up retries them after the backoff (1 s, doubling per failed
+   * retry up to retryMaxMs; docs/scheduler.md "When a fire fails"). One retry is pending at most.
+   */
+  private retrySoon(): void {
+    if (this.retryArmed || this.stopped) return;
+    this.retryDelayMs =
+      this.retryDelayMs === 0 ? this.retryBaseMs : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
+    this.retryArmed = true;
+    this.timers.set('retry', this.retryDelayMs, () => {
+      this.retryArmed = false;
+      this.track(this.catchUp().then(() => undefined));
+    });
+  }
+
+  /** A fire succeeded while a retry waited: the backoff starts over and the retry runs now. */
+  private retryNow(): void {
+    this.timers.clear('retry');
+    this.retryArmed = false;
+    this.retryDelayMs = 0;
+    this.catchUpSoon();
   }
 
   // ---- catch-up ----------------------------------------------------------------------------
@@ -587,6 +630,7 @@ export class SchedulerCore {
         this.catchUpAgain = false;
         result = await this.catchUpOnce();
       } while (this.catchUpAgain && !this.stopped && !result.failed);
+      if (!result.failed && !this.retryArmed) this.retryDelayMs = 0;
       return result;
     })();
     this.catchUpRunning = run;
@@ -699,6 +743,7 @@ export class SchedulerCore {
     this.stopped = true;
     this.timers.clear('fire');
     this.timers.clear('catchup');
+    this.timers.clear('retry');
     for (const handle of this.dispatches) this.timers.cancel(handle);
     this.dispatches.clear();
     this.joiners.clear();

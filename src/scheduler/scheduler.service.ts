@@ -70,6 +70,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     this.core = new SchedulerCore(this.clock, this.timers, this.ownedOnly(), {
       maxCatchupRunsPerLoop: this.config.scheduler.maxCatchupRunsPerLoop,
       misfireThresholdMs: this.config.scheduler.misfireThresholdMs,
+      retryMaxMs: this.config.scheduler.resyncIntervalMs,
       logger: this.logger,
       onStale: (id) => void this.refresh(id, null),
     });

@@ -82,7 +82,7 @@ export interface FirePort {
   fire(slots: SlotToFire[], mode: FireMode): Promise<FireResult[]>;
 }
 
-export type TimerName = 'fire' | 'catchup' | 'resync';
+export type TimerName = 'fire' | 'catchup' | 'retry' | 'resync';
 
 /**
  * The core's only way to arm timers (the real ones are kept in Nest's SchedulerRegistry): named

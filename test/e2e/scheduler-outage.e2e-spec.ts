@@ -62,3 +62,60 @@ describeOnServer('scheduler through a database outage (e2e, PostgreSQL)', () => 
     await setActiveViaApi(a.app, [t, ...deployed], false);
   });
 });
+
+/**
+ * PostgreSQL only: the fire statements time out (another session locks the runs table past
+ * DATABASE_STATEMENT_TIMEOUT) while every connection stays up, so no reconnect asks for a pass.
+ * The failed slots are retried with backoff (docs/scheduler.md "When a fire fails"), not left to
+ * the next pass, which is an hour away here.
+ */
+describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    a = await startApp(db, {
+      ...SCHEDULER_ON,
+      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
+      DATABASE_STATEMENT_TIMEOUT: '1s',
+    });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await db?.drop();
+  });
+
+  it('fires the slots whose statements failed within a few seconds, without a pass', async () => {
+    const t = await deployTrigger(a.app, 'through-lock', { cron: '* * * * * *' });
+    await sleep(1500);
+    const locker = new Client({ connectionString: db.url! });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE');
+      const lockedAt = Date.now();
+      await sleep(3500);
+      const during = await locker.query<{ n: string }>(
+        `SELECT count(*) AS n FROM runs WHERE trigger_id = $1 AND scheduled_at > $2`,
+        [t.id, new Date(lockedAt + 1000)],
+      );
+      // the fires in the lock's last seconds could not write (they wait, then time out)
+      expect(Number(during.rows[0].n)).toBe(0);
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    const releasedAt = Date.now();
+    await sleep(2500);
+    const seconds = (await runsOf(a.app, t)).map((r) => r.scheduledAt.getTime() / 1000);
+    const gaps = seconds.filter((s, i) => i > 0 && s !== seconds[i - 1] + 1);
+    expect({ gaps, duplicates: seconds.length - new Set(seconds).size }).toEqual({
+      gaps: [],
+      duplicates: 0,
+    });
+    expect(seconds.length).toBeGreaterThanOrEqual(7);
+    expect(seconds[seconds.length - 1] * 1000).toBeGreaterThan(releasedAt);
+    await setActiveViaApi(a.app, [t], false);
+  });
+});
