@@ -353,6 +353,10 @@ describe('worker lease API (e2e)', () => {
     [{ delivery: { type: 'QUEUE', queue: 'Bad_Q' } }, 'spec.delivery.queue'],
     [{ delivery: { type: 'QUEUE', expireAfter: '1 day' } }, 'spec.delivery.expireAfter'],
     [{ delivery: 'default' }, 'spec.delivery'],
+    // an array in place of the object (a null item used to throw in the transform: a 500)
+    [{ delivery: [true, null, 'x'] }, 'spec.delivery'],
+    [{ delivery: [{ type: 'QUEUE' }] }, 'spec.delivery'],
+    [{ delivery: { type: null } }, 'spec.delivery.type'],
     [{ retryConfig: { retryCount: 101 } }, 'spec.retryConfig.retryCount'],
     [{ retryConfig: { minBackoffDuration: 5 } }, 'spec.retryConfig.minBackoffDuration'],
     [{ retryConfig: { maxDoublings: -1 } }, 'spec.retryConfig.maxDoublings'],

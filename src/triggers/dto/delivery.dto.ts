@@ -69,17 +69,24 @@ export class WebhookDeliveryDto extends DeliveryBaseDto {
   timeout?: string;
 }
 
-/** class-transformer options for `spec.delivery`: the subtype is chosen by `type`. */
-export const DELIVERY_SUBTYPES = {
-  discriminator: {
-    property: 'type',
-    subTypes: [
-      { value: QueueDeliveryDto, name: 'QUEUE' },
-      { value: WebhookDeliveryDto, name: 'WEBHOOK' },
-    ],
-  },
-  keepDiscriminatorProperty: true,
-};
+/**
+ * The class of `spec.delivery`, chosen by its `type` (a `@Type` function, not class-transformer's
+ * discriminator option: that one reads `type` off each item of an array sent in its place, and a
+ * `null` item threw, a 500; this way an array or a primitive stays as sent and fails IsObject).
+ */
+export function deliveryClassOf(options?: {
+  object?: Record<string, unknown>;
+  property?: string;
+}): typeof DeliveryBaseDto {
+  const value = options?.object && options.property ? options.object[options.property] : null;
+  const type =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as { type?: unknown }).type
+      : undefined;
+  if (type === 'QUEUE') return QueueDeliveryDto;
+  if (type === 'WEBHOOK') return WebhookDeliveryDto;
+  return DeliveryBaseDto;
+}
 
 /** `spec.retryConfig`, Cloud Scheduler's names and defaults (docs/delivery.md "Retries"). */
 export class RetryConfigDto {

@@ -18,7 +18,7 @@ import { MAX_REVISION } from './trigger-name.dto';
 import { PoliciesDto } from './policies.dto';
 import { IsStringMap, KeepAsSent, MaxEntries, MaxJsonBytes } from './validators';
 import {
-  DELIVERY_SUBTYPES,
+  deliveryClassOf,
   DeliveryBaseDto,
   QueueDeliveryDto,
   RetryConfigDto,
@@ -137,7 +137,7 @@ export class TriggerSpecDto {
   @IsOptional()
   @IsObject()
   @ValidateNested()
-  @Type(() => DeliveryBaseDto, DELIVERY_SUBTYPES)
+  @Type(deliveryClassOf)
   delivery?: DeliveryBaseDto | null;
 
   @ApiPropertyOptional({
