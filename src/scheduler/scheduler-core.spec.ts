@@ -9,14 +9,13 @@ import {
   SilentLogger,
 } from '../../test/support/scheduler-fakes';
 
-function setup(options: { start?: string; maxCatchup?: number; retryBaseMs?: number } = {}) {
+function setup(options: { start?: string; maxCatchup?: number } = {}) {
   const clock = new FakeClock(options.start ?? '2026-07-01T09:00:00.600Z');
   const port = new RecordingPort();
   const stale: string[] = [];
   const logger = new SilentLogger();
   const core = new SchedulerCore(clock, clock, port, {
     maxCatchupRunsPerLoop: options.maxCatchup ?? 100,
-    retryBaseMs: options.retryBaseMs,
     retryMaxMs: 5_000,
     logger,
     onStale: (id) => stale.push(id),

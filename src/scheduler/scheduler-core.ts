@@ -21,6 +21,8 @@ const CATCHUP_ROUND = 500;
 /** Slots a misfire policy skips: at most this many per statement, and per catch-up pass. */
 const SKIP_ROUND = 2_000;
 const MAX_SKIPS_PER_PASS = 200_000;
+/** The first retry of slots that failed to fire comes this long after the failure. */
+const RETRY_BASE_MS = 1_000;
 
 /** One registered trigger: a member of the timer group of its schedule. */
 class Job {
@@ -106,10 +108,9 @@ export interface SchedulerCoreOptions {
   prepareAheadMs?: number;
   logger: SchedulerLogger;
   /**
-   * Slots that failed to fire are retried by a catch-up after this delay (default 1 s), doubled
-   * after each failed retry up to retryMaxMs (default 30 s, the app passes its resync interval).
+   * Slots that failed to fire are retried by a catch-up after RETRY_BASE_MS, doubled after each
+   * failed retry up to this (default 30 s; the app passes its resync interval).
    */
-  retryBaseMs?: number;
   retryMaxMs?: number;
   /** a fire found this trigger changed: re-read it (the core cannot reach the database) */
   onStale?: (triggerId: string) => void;
@@ -159,7 +160,6 @@ export class SchedulerCore {
   /** the delay of the pending (or last) retry; 0: no failure since the last good catch-up */
   private retryDelayMs = 0;
   private retryArmed = false;
-  private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private stopped = false;
   private readonly failureLog: LogThrottle;
@@ -172,8 +172,7 @@ export class SchedulerCore {
   ) {
     this.prepareAheadMs = options.prepareAheadMs ?? 50;
     this.misfireThresholdMs = options.misfireThresholdMs ?? 60_000;
-    this.retryBaseMs = options.retryBaseMs ?? 1_000;
-    this.retryMaxMs = Math.max(this.retryBaseMs, options.retryMaxMs ?? 30_000);
+    this.retryMaxMs = Math.max(RETRY_BASE_MS, options.retryMaxMs ?? 30_000);
     this.failureLog = new LogThrottle(() => clock.now());
   }
 
@@ -586,7 +585,7 @@ export class SchedulerCore {
   private retrySoon(): void {
     if (this.retryArmed || this.stopped) return;
     this.retryDelayMs =
-      this.retryDelayMs === 0 ? this.retryBaseMs : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
+      this.retryDelayMs === 0 ? RETRY_BASE_MS : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
     this.retryArmed = true;
     this.timers.set('retry', this.retryDelayMs, () => {
       this.retryArmed = false;

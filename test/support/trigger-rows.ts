@@ -219,6 +219,19 @@ export async function runsOf(
   );
 }
 
+/**
+ * The slots (epoch seconds) of an every-second trigger's runs, with the gaps between them (each
+ * slot that does not follow the one before) and how many slots have more than one run.
+ */
+export async function secondsOfRuns(
+  app: INestApplication,
+  row: TriggerRow,
+): Promise<{ seconds: number[]; gaps: number[]; duplicates: number }> {
+  const seconds = (await runsOf(app, row)).map((r) => r.scheduledAt.getTime() / 1000);
+  const gaps = seconds.filter((s, i) => i > 0 && s !== seconds[i - 1] + 1);
+  return { seconds, gaps, duplicates: seconds.length - new Set(seconds).size };
+}
+
 export function pathOf(row: TriggerKey): string {
   return `/triggers/${row.project}/${row.domain}/${row.taskName}/${row.name}`;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { TypeHelpOptions } from 'class-transformer';
 import { IsDuration } from '../../common/is-duration';
 import { IsStringMap } from './validators';
 
@@ -74,11 +75,10 @@ export class WebhookDeliveryDto extends DeliveryBaseDto {
  * discriminator option: that one reads `type` off each item of an array sent in its place, and a
  * `null` item threw, a 500; this way an array or a primitive stays as sent and fails IsObject).
  */
-export function deliveryClassOf(options?: {
-  object?: Record<string, unknown>;
-  property?: string;
-}): typeof DeliveryBaseDto {
-  const value = options?.object && options.property ? options.object[options.property] : null;
+export function deliveryClassOf(options?: TypeHelpOptions): typeof DeliveryBaseDto {
+  const value: unknown = options
+    ? (options.object as Record<string, unknown>)[options.property]
+    : null;
   const type =
     value !== null && typeof value === 'object' && !Array.isArray(value)
       ? (value as { type?: unknown }).type
