@@ -3,7 +3,9 @@ import {
   Global,
   Inject,
   Injectable,
+  Logger,
   Module,
+  OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -12,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded';
 import type { RemotePGlite } from './pglite-remote';
-import { buildDataSourceOptions } from './typeorm-options';
+import { buildDataSourceOptions, WARM_CONNECTIONS } from './typeorm-options';
 
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
 
@@ -22,13 +24,27 @@ export interface DatabaseHandle {
   embedded: EmbeddedDatabase | null;
 }
 
-/** Closes the data source, then the embedded database and its lock, in that order. */
+/**
+ * Opens the pool's warm connections at start-up (PostgreSQL); closes the data source, then the
+ * embedded database and its lock, in that order.
+ */
 @Injectable()
-class DatabaseLifecycle implements OnApplicationShutdown {
+class DatabaseLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_DATABASE) private readonly handle: DatabaseHandle,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.handle.kind !== 'postgres') return;
+    // concurrent statements each take a connection of their own; the pool keeps them (min)
+    await Promise.all(
+      Array.from({ length: WARM_CONNECTIONS }, () => this.dataSource.query('SELECT 1')),
+    ).catch((e: unknown) => {
+      // not fatal: connections open on demand as before
+      new Logger('Database').warn(`could not open warm connections: ${(e as Error).message}`);
+    });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -7,6 +7,13 @@ import { connectionConfig, sessionClientClass, type SessionDeadlines } from './p
 import { RemotePGlite, remotePgConfig } from './pglite-remote';
 
 /**
+ * Pool connections opened at start-up and never closed for being idle (PostgreSQL only): as many
+ * as a live fire sends statements at once (fire-executor.ts), so a fire after a quiet minute does
+ * not first open connections (10–25 ms each, measured in bench:scheduler).
+ */
+export const WARM_CONNECTIONS = 4;
+
+/**
  * TypeORM options for PostgreSQL (`databaseUrl`) or for an embedded PGlite instance: in a worker
  * thread (RemotePGlite: the app's) or in this thread (the build's template, the test snapshot's
  * making, the migration CLI). Either is a real one-connection `pg.Pool`, so transactions stay
@@ -33,6 +40,8 @@ export function buildDataSourceOptions(
       extra: {
         ...connectionConfig(deadlines),
         max: 20,
+        // kept open however long idle: a fire's statements never wait for a connect
+        min: WARM_CONNECTIONS,
         idleTimeoutMillis: 30_000,
         Client: sessionClientClass(deadlines),
       },

@@ -335,6 +335,45 @@ describe(`scheduling repository contract: the real statements (${process.env.DAT
     },
   );
 
+  it('a fire updates its triggers in place: their rows stay on their pages (HOT updates)', async () => {
+    const app = ctx.app().app;
+    const ds = app.get(DataSource);
+    // 40 copies of one trigger in one statement, as a bulk deploy fills pages
+    const model = await insertTrigger(app, 'in-place', { cron: '* * * * *' });
+    const [{ cols }]: { cols: string }[] = await ds.query(
+      `SELECT string_agg(quote_ident(attname), ', ') AS cols FROM pg_attribute
+       WHERE attrelid = 'triggers'::regclass AND attnum > 0 AND NOT attisdropped
+         AND attname NOT IN ('id', 'name')`,
+    );
+    const copies: { id: string }[] = await ds.query(
+      `INSERT INTO triggers (name, ${cols})
+       SELECT t.name || '-' || g, ${cols.replace(/(^|, )/g, '$1t.')}
+       FROM triggers t, generate_series(1, 40) g WHERE t.id = $1::bigint
+       RETURNING id::text AS id`,
+      [model.id],
+    );
+    const ids = copies.map((c) => c.id);
+    const blocks = async (): Promise<Map<string, string>> => {
+      const found: { id: string; block: string }[] = await ds.query(
+        `SELECT id::text AS id, (ctid::text::point)[0]::text AS block FROM triggers
+         WHERE id = ANY($1::bigint[])`,
+        [ids],
+      );
+      return new Map(found.map((f) => [f.id, f.block]));
+    };
+    const before = await blocks();
+    const results = await app
+      .get(RunWritesRepository)
+      .fireScheduledSlots(ids.map((id) => ({ ...slot(id, 0), plain: true })));
+    expect(results.every((r) => r.outcome === 'CREATED')).toBe(true);
+    const after = await blocks();
+    const stayed = ids.filter((id) => after.get(id) === before.get(id)).length;
+    // The table's fillfactor 50 (CreateRuns migration) leaves room on each page. With full pages
+    // (fillfactor 100) nearly every row moves, writing into every index of the table: 0.2% of
+    // the updates were HOT with 10,000 triggers fired 3 times, against 97% with 50.
+    expect(stayed).toBeGreaterThanOrEqual(36);
+  });
+
   it('both statements write the same run and move the trigger the same way', async () => {
     const app = ctx.app().app;
     const ds = app.get(DataSource);
