@@ -20,6 +20,7 @@ export const FIRE_PLAIN_SLOTS_SQL = `WITH ${DUE_SLOTS_CTE},
                 coalesce(sc.scheduled_through, t.last_scheduled_at) AS fired_through
          FROM due d
          JOIN triggers t ON t.id = d.trigger_id AND t.latest_revision = d.revision
+              AND t.id = ANY($1::bigint[])
          LEFT JOIN scheduler_cursors sc ON sc.trigger_id = d.trigger_id
          WHERE ${ACTIVE_SCHEDULE}
        ),

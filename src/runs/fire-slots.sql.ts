@@ -86,7 +86,7 @@ export const FIRE_SLOTS_SQL = `WITH ${DUE_SLOTS_CTE},
          SELECT t.id, t.latest_revision, t.task_version, t.spec, t.automation_spec,
                 t.last_scheduled_at, t.project, t.remaining_runs
          FROM (SELECT DISTINCT trigger_id FROM due) d
-         JOIN triggers t ON t.id = d.trigger_id
+         JOIN triggers t ON t.id = d.trigger_id AND t.id = ANY($1::bigint[])
          WHERE ${ACTIVE_SCHEDULE}
        ),
        ok AS (

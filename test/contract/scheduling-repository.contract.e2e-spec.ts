@@ -125,6 +125,24 @@ class DatabaseSubject implements Subject {
   }
 }
 
+/** `n` copies of trigger `model` (names `<name>-1`…), in one statement as a bulk deploy; ids. */
+async function copiesOf(app: INestApplication, model: TriggerRow, n: number): Promise<string[]> {
+  const ds = app.get(DataSource);
+  const [{ cols }]: { cols: string }[] = await ds.query(
+    `SELECT string_agg(quote_ident(attname), ', ') AS cols FROM pg_attribute
+     WHERE attrelid = 'triggers'::regclass AND attnum > 0 AND NOT attisdropped
+       AND attname NOT IN ('id', 'name')`,
+  );
+  const copies: { id: string }[] = await ds.query(
+    `INSERT INTO triggers (name, ${cols})
+     SELECT t.name || '-' || g, ${cols.replace(/(^|, )/g, '$1t.')}
+     FROM triggers t, generate_series(1, $2::int) g WHERE t.id = $1::bigint
+     RETURNING id::text AS id`,
+    [model.id, n],
+  );
+  return copies.map((c) => c.id);
+}
+
 const T0 = Date.parse('2026-07-01T09:00:00.000Z');
 /** the n-th minute slot after T0 */
 const at = (n: number): Date => new Date(T0 + n * 60_000);
@@ -335,24 +353,64 @@ describe(`scheduling repository contract: the real statements (${process.env.DAT
     },
   );
 
+  it.each([false, true])(
+    'a fire reads only its own triggers, however many are active (plain statement: %s)',
+    async (plain) => {
+      const app = ctx.app().app;
+      const ds = app.get(DataSource);
+      const model = await insertTrigger(app, `reads-own-${plain}`, { cron: '* * * * *' });
+      const ids = (await copiesOf(app, model, 5000)).slice(0, 250);
+      await ds.query('ANALYZE triggers');
+      const slots = ids.map((id) => ({ ...slot(id, 0), plain }));
+      const repo = app.get(RunWritesRepository);
+      // the statement the repository sends, explained with its own parameters
+      const sent: { sql: string; params: unknown[] }[] = [];
+      const query = ds.query.bind(ds);
+      ds.query = ((sql: string, params?: unknown[]) => {
+        if (/INSERT INTO runs/.test(sql)) sent.push({ sql, params: params ?? [] });
+        return query(sql, params);
+      }) as typeof ds.query;
+      try {
+        await repo.fireScheduledSlots(slots);
+      } finally {
+        ds.query = query;
+      }
+      expect(sent).toHaveLength(1);
+      const later = slots.map((s) => ({ ...s, scheduledAt: at(1) }));
+      const params = [...sent[0].params];
+      params[2] = later.map((s) => s.scheduledAt.toISOString());
+      const [{ 'QUERY PLAN': plan }]: { 'QUERY PLAN': unknown }[] = await ds.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0].sql}`,
+        params,
+      );
+      const reads: number[] = [];
+      const walk = (node: Record<string, unknown>): void => {
+        if (node['Relation Name'] === 'triggers') {
+          reads.push(Number(node['Actual Rows']) * Number(node['Actual Loops']));
+        }
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? [])
+          walk(child);
+        for (const key of Object.keys(node)) {
+          if (key.startsWith('CTE') && typeof node[key] === 'object') walk(node[key] as never);
+        }
+      };
+      const top = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: never }[];
+      walk(top[0].Plan);
+      expect(reads.length).toBeGreaterThan(0);
+      // 250 slots (an embedded statement) among 5,001 active triggers: their rows, no more
+      expect(Math.max(...reads)).toBeLessThanOrEqual(250);
+    },
+  );
+
   it('a fire updates its triggers in place: their rows stay on their pages (HOT updates)', async () => {
     const app = ctx.app().app;
     const ds = app.get(DataSource);
     // 40 copies of one trigger in one statement, as a bulk deploy fills pages
-    const model = await insertTrigger(app, 'in-place', { cron: '* * * * *' });
-    const [{ cols }]: { cols: string }[] = await ds.query(
-      `SELECT string_agg(quote_ident(attname), ', ') AS cols FROM pg_attribute
-       WHERE attrelid = 'triggers'::regclass AND attnum > 0 AND NOT attisdropped
-         AND attname NOT IN ('id', 'name')`,
+    const ids = await copiesOf(
+      app,
+      await insertTrigger(app, 'in-place', { cron: '* * * * *' }),
+      40,
     );
-    const copies: { id: string }[] = await ds.query(
-      `INSERT INTO triggers (name, ${cols})
-       SELECT t.name || '-' || g, ${cols.replace(/(^|, )/g, '$1t.')}
-       FROM triggers t, generate_series(1, 40) g WHERE t.id = $1::bigint
-       RETURNING id::text AS id`,
-      [model.id],
-    );
-    const ids = copies.map((c) => c.id);
     const blocks = async (): Promise<Map<string, string>> => {
       const found: { id: string; block: string }[] = await ds.query(
         `SELECT id::text AS id, (ctid::text::point)[0]::text AS block FROM triggers
