@@ -26,6 +26,9 @@ import type { FireMode, FirePort, FireResult, SlotToFire } from './scheduler.typ
 
 export type { PassStats } from './reconcile-pass';
 
+/** The first retry of a failed pass comes after this long. */
+const PASS_RETRY_BASE_MS = 1_000;
+
 /**
  * Runs the scheduler core in the app: reconciliation passes every resyncInterval (all active
  * schedule triggers, paged), immediate updates on this instance's TRIGGER_CHANGED events and on
@@ -39,6 +42,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   private timers: RegistryTimers | null = null;
   private passing: Promise<PassStats | null> | null = null;
   private passAgain = false;
+  /** the wait after the last failed pass (0: the last pass succeeded) */
+  private failedPassDelayMs = 0;
   private stopped = false;
   private readonly errorLog = new LogThrottle();
 
@@ -204,14 +209,33 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       return stats;
     })();
     this.passing = run;
+    let stats: PassStats | null = null;
     try {
-      return await run;
+      stats = await run;
+      return stats;
     } finally {
       this.passing = null;
-      if (!this.stopped) {
-        this.timers?.set('resync', this.config.scheduler.resyncIntervalMs, () => this.resyncSoon());
-      }
+      if (!this.stopped)
+        this.timers?.set('resync', this.nextPassIn(stats), () => this.resyncSoon());
     }
+  }
+
+  /**
+   * When the next pass runs: after the resync interval, or sooner after a failed pass (1 s,
+   * doubling up to the interval; docs/scheduler.md "When a pass fails"), so that triggers taken
+   * over, deployed elsewhere or missed meanwhile are not left for a whole interval.
+   */
+  private nextPassIn(stats: PassStats | null): number {
+    const interval = this.config.scheduler.resyncIntervalMs;
+    if (stats) {
+      this.failedPassDelayMs = 0;
+      return interval;
+    }
+    this.failedPassDelayMs = Math.min(
+      interval,
+      this.failedPassDelayMs === 0 ? PASS_RETRY_BASE_MS : 2 * this.failedPassDelayMs,
+    );
+    return this.failedPassDelayMs;
   }
 
   private resyncSoon(): void {
@@ -251,7 +275,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
         applyMs,
       };
     } catch (e) {
-      this.logError('reconciliation pass failed; retrying at the next one', e);
+      this.logError('reconciliation pass failed; retrying it soon', e);
       return null;
     }
   }

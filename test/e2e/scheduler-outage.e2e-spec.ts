@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { SchedulerService } from '../../src/scheduler/scheduler.service';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 import {
@@ -114,5 +116,63 @@ describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
     expect(seconds.length).toBeGreaterThanOrEqual(7);
     expect(seconds[seconds.length - 1] * 1000).toBeGreaterThan(releasedAt);
     await setActiveViaApi(a.app, [t], false);
+  });
+});
+
+/**
+ * PostgreSQL only: a reconciliation pass fails (the triggers table is locked past
+ * DATABASE_STATEMENT_TIMEOUT) while a trigger is written directly, with no change event, so only
+ * a pass can find it. The failed pass is retried after 1 s (docs/scheduler.md "When a pass
+ * fails"), not at the next interval, which is an hour away here.
+ */
+describeOnServer('scheduler retrying a failed pass (e2e, PostgreSQL)', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    a = await startApp(db, {
+      ...SCHEDULER_ON,
+      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
+      DATABASE_STATEMENT_TIMEOUT: '1s',
+    });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await db?.drop();
+  });
+
+  it('schedules a trigger that only a pass can find within seconds of a failed pass', async () => {
+    const locker = new Client({ connectionString: db.url! });
+    await locker.connect();
+    let id: string;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE triggers IN ACCESS EXCLUSIVE MODE');
+      const inserted = await locker.query<{ id: string }>(
+        `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+           automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+           updated_at, activated_at, deployed_by, updated_by)
+         VALUES ('p', 'd', 'task', 'found-by-pass', 1, true, 'SCHEDULE', 'v1',
+           '{"taskVersion":"v1","active":true,"inputs":{},"runSpec":{}}',
+           '{"type":"SCHEDULE","schedule":{"cron":{"expression":"* * * * * *"}}}',
+           now(), now(), now(), now(), 'test', 'test')
+         RETURNING id::text AS id`,
+      );
+      id = inserted.rows[0].id;
+      // the pass waits for the lock, then its statement times out
+      expect(await a.app.get(SchedulerService).resyncNow()).toBeNull();
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    await sleep(3500);
+    const ds = a.app.get(DataSource);
+    const runs: { n: string }[] = await ds.query(
+      `SELECT count(*) AS n FROM runs WHERE trigger_id = $1::bigint`,
+      [id],
+    );
+    expect(Number(runs[0].n)).toBeGreaterThanOrEqual(1);
+    await ds.query(`UPDATE triggers SET active = false WHERE id = $1::bigint`, [id]);
   });
 });
