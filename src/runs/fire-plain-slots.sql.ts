@@ -1,5 +1,5 @@
 import { ACTIVE_SCHEDULE } from '../triggers/trigger-reads.repository';
-import { DUE_SLOTS_CTE, insertScheduledRunsSql } from './fire-slots.sql';
+import { DUE_SLOTS_CTE, insertScheduledRunsSql, TRIGGER_OF_SLOT_SQL } from './fire-slots.sql';
 
 /**
  * The scheduled fire of plain slots (docs/scheduler.md "The fire statement"): FIRE_SLOTS_SQL for
@@ -19,10 +19,9 @@ export const FIRE_PLAIN_SLOTS_SQL = `WITH ${DUE_SLOTS_CTE},
          SELECT d.*, t.task_version, t.spec, t.automation_spec, t.project,
                 coalesce(sc.scheduled_through, t.last_scheduled_at) AS fired_through
          FROM due d
-         JOIN triggers t ON t.id = d.trigger_id AND t.latest_revision = d.revision
-              AND t.id = ANY($1::bigint[])
+         CROSS JOIN LATERAL (${TRIGGER_OF_SLOT_SQL}) t
          LEFT JOIN scheduler_cursors sc ON sc.trigger_id = d.trigger_id
-         WHERE ${ACTIVE_SCHEDULE}
+         WHERE t.latest_revision = d.revision AND ${ACTIVE_SCHEDULE}
        ),
        ins AS (
          -- at or before the persisted cursor: fired, whether or not its run still exists
