@@ -7,8 +7,8 @@ import { connectionConfig, sessionClientClass, type SessionDeadlines } from './p
 import { RemotePGlite, remotePgConfig } from './pglite-remote';
 
 /**
- * Pool connections opened at start-up and never closed for being idle (PostgreSQL only): as many
- * as a live fire sends statements at once (fire-executor.ts), so a fire after a quiet minute does
+ * Pool connections opened at start-up and never closed for being idle (PostgreSQL only); a live
+ * fire sends this many statements at once (fire-executor.ts), so a fire after a quiet minute does
  * not first open connections (10–25 ms each, measured in bench:scheduler).
  */
 export const WARM_CONNECTIONS = 4;

@@ -175,11 +175,12 @@ export class RunWritesRepository implements SlotWriter {
    * Trigger rows are reached from the slots through the primary key, never by scanning the active
    * triggers (that scan made a 100-slot fire cost 185 ms among 10,000 triggers; now 4 ms among
    * 100,000, and 1,000 slots 23 ms): both statements look each slot's trigger up by key in a
-   * LATERAL subquery (TRIGGER_OF_SLOT_SQL), which the planner cannot turn into a scan. A slot at or before the trigger's persisted cursor (its
-   * cursor row, else last_scheduled_at) is answered EXISTS without looking for its run: it was
-   * fired, even if retention deleted the run since (docs/scale-out.md). The planner joins
-   * the CTEs with nested loops, so keep batches to a few thousand slots (the scheduler sends at
-   * most 2,500): at 10,000 in one statement the joins alone take seconds.
+   * LATERAL subquery (TRIGGER_OF_SLOT_SQL), which the planner cannot turn into a scan. A slot at
+   * or before the trigger's persisted cursor (its cursor row, else last_scheduled_at) is answered
+   * EXISTS without looking for its run: it was fired, even if retention deleted the run since
+   * (docs/scale-out.md). The planner joins the CTEs with nested loops, so keep batches to a few
+   * thousand slots (the scheduler sends at most 2,500): at 10,000 in one statement the joins
+   * alone take seconds.
    */
   async fireScheduledSlots(slots: SlotToFire[]): Promise<SlotResult[]> {
     if (slots.length === 0) return [];

@@ -4,6 +4,7 @@ import pThrottle from 'p-throttle';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { AppConfig } from '../config/app-config';
 import { EMBEDDED_DATABASE, type DatabaseHandle } from '../database/database.module';
+import { WARM_CONNECTIONS } from '../database/typeorm-options';
 import { MetricsService } from '../metrics/metrics.service';
 import { FireWindow } from '../runs/retention/fire-window';
 import { RunWritesRepository } from '../runs/run-writes.repository';
@@ -28,8 +29,8 @@ function failed(): FireResult {
  * one, their inserts contending for the same index pages.)
  */
 const MAX_STATEMENT_SLOTS = 2500;
-/** Live statements in flight at once (each a connection of the pool). */
-const LIVE_STATEMENTS = 4;
+/** Live statements in flight at once, each on one of the pool's warm connections. */
+const LIVE_STATEMENTS = WARM_CONNECTIONS;
 /**
  * The embedded database has one connection, which a request shares with the fire: its
  * statements queue behind the fire's. Short statements, one at a time, so a request waits for

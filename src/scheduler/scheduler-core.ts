@@ -1,4 +1,5 @@
 import { RunNamer } from '../runs/run-name';
+import { Backoff, RETRY_BASE_MS } from './backoff';
 import { parseScheduleCached, type AutomationSpecLike, type Schedule } from '../schedule';
 import type { Clock, TimerHandle } from '../common/clock';
 import { LogThrottle } from '../common/log-throttle';
@@ -21,8 +22,6 @@ const CATCHUP_ROUND = 500;
 /** Slots a misfire policy skips: at most this many per statement, and per catch-up pass. */
 const SKIP_ROUND = 2_000;
 const MAX_SKIPS_PER_PASS = 200_000;
-/** The first retry of slots that failed to fire comes this long after the failure. */
-const RETRY_BASE_MS = 1_000;
 
 /** One registered trigger: a member of the timer group of its schedule. */
 class Job {
@@ -157,10 +156,9 @@ export class SchedulerCore {
   private catchUpRunning: Promise<CatchUpResult> | null = null;
   private catchUpAgain = false;
   private catchUpSoonArmed = false;
-  /** the delay of the pending (or last) retry; 0: no failure since the last good catch-up */
-  private retryDelayMs = 0;
+  /** the delay of failed slots' retries, started over by a good catch-up */
+  private readonly retryBackoff: Backoff;
   private retryArmed = false;
-  private readonly retryMaxMs: number;
   private stopped = false;
   private readonly failureLog: LogThrottle;
 
@@ -172,7 +170,7 @@ export class SchedulerCore {
   ) {
     this.prepareAheadMs = options.prepareAheadMs ?? 50;
     this.misfireThresholdMs = options.misfireThresholdMs ?? 60_000;
-    this.retryMaxMs = Math.max(RETRY_BASE_MS, options.retryMaxMs ?? 30_000);
+    this.retryBackoff = new Backoff(Math.max(RETRY_BASE_MS, options.retryMaxMs ?? 30_000));
     this.failureLog = new LogThrottle(() => clock.now());
   }
 
@@ -584,10 +582,8 @@ export class SchedulerCore {
    */
   private retrySoon(): void {
     if (this.retryArmed || this.stopped) return;
-    this.retryDelayMs =
-      this.retryDelayMs === 0 ? RETRY_BASE_MS : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
     this.retryArmed = true;
-    this.timers.set('retry', this.retryDelayMs, () => {
+    this.timers.set('retry', this.retryBackoff.next(), () => {
       this.retryArmed = false;
       this.track(this.catchUp().then(() => undefined));
     });
@@ -597,7 +593,7 @@ export class SchedulerCore {
   private retryNow(): void {
     this.timers.clear('retry');
     this.retryArmed = false;
-    this.retryDelayMs = 0;
+    this.retryBackoff.reset();
     this.catchUpSoon();
   }
 
@@ -629,7 +625,7 @@ export class SchedulerCore {
         this.catchUpAgain = false;
         result = await this.catchUpOnce();
       } while (this.catchUpAgain && !this.stopped && !result.failed);
-      if (!result.failed && !this.retryArmed) this.retryDelayMs = 0;
+      if (!result.failed && !this.retryArmed) this.retryBackoff.reset();
       return result;
     })();
     this.catchUpRunning = run;

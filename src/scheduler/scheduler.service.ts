@@ -22,12 +22,10 @@ import { LogThrottle } from '../common/log-throttle';
 import { PartitionOwnership } from './partition-ownership';
 import { readForPass, type PassStats } from './reconcile-pass';
 import { PARTITION_COUNT, partitionOf } from './partitions';
+import { Backoff } from './backoff';
 import type { FireMode, FirePort, FireResult, SlotToFire } from './scheduler.types';
 
 export type { PassStats } from './reconcile-pass';
-
-/** The first retry of a failed pass comes after this long. */
-const PASS_RETRY_BASE_MS = 1_000;
 
 /**
  * Runs the scheduler core in the app: reconciliation passes every resyncInterval (all active
@@ -42,8 +40,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   private timers: RegistryTimers | null = null;
   private passing: Promise<PassStats | null> | null = null;
   private passAgain = false;
-  /** the wait after the last failed pass (0: the last pass succeeded) */
-  private failedPassDelayMs = 0;
+  /** the wait after a failed pass, started over by a good one */
+  private readonly passBackoff: Backoff;
   private stopped = false;
   private readonly errorLog = new LogThrottle();
 
@@ -57,7 +55,9 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly metrics: MetricsService,
     @Inject(PartitionOwnership) private readonly ownership: PartitionOwnership,
     private readonly fireWindow: FireWindow,
-  ) {}
+  ) {
+    this.passBackoff = new Backoff(config.scheduler.resyncIntervalMs);
+  }
 
   /** The partitions this instance schedules now (every one on the embedded database). */
   get partitions(): number[] {
@@ -226,16 +226,9 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
    * over, deployed elsewhere or missed meanwhile are not left for a whole interval.
    */
   private nextPassIn(stats: PassStats | null): number {
-    const interval = this.config.scheduler.resyncIntervalMs;
-    if (stats) {
-      this.failedPassDelayMs = 0;
-      return interval;
-    }
-    this.failedPassDelayMs = Math.min(
-      interval,
-      this.failedPassDelayMs === 0 ? PASS_RETRY_BASE_MS : 2 * this.failedPassDelayMs,
-    );
-    return this.failedPassDelayMs;
+    if (!stats) return this.passBackoff.next();
+    this.passBackoff.reset();
+    return this.config.scheduler.resyncIntervalMs;
   }
 
   private resyncSoon(): void {

@@ -391,11 +391,9 @@ describe(`scheduling repository contract: the real statements (${process.env.DAT
         if (node['Relation Name'] === 'triggers') {
           reads.push(Number(node['Actual Rows']) * Number(node['Actual Loops']));
         }
+        // CTEs and subplans are children too ("Subplan Name")
         for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? [])
           walk(child);
-        for (const key of Object.keys(node)) {
-          if (key.startsWith('CTE') && typeof node[key] === 'object') walk(node[key] as never);
-        }
       };
       const top = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: never }[];
       walk(top[0].Plan);

@@ -64,12 +64,34 @@ describeOnServer('scheduler through a database outage (e2e, PostgreSQL)', () => 
 });
 
 /**
- * PostgreSQL only: the fire statements time out (another session locks the runs table past
- * DATABASE_STATEMENT_TIMEOUT) while every connection stays up, so no reconnect asks for a pass.
- * The failed slots are retried with backoff (docs/scheduler.md "When a fire fails"), not left to
- * the next pass, which is an hour away here.
+ * Runs `during` in a transaction of its own connection that first takes `lock` (a LOCK TABLE),
+ * then commits: the app's statements that need the table wait for it meanwhile.
  */
-describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
+async function holdingLock<T>(
+  url: string,
+  lock: string,
+  during: (locker: Client) => Promise<T>,
+): Promise<T> {
+  const locker = new Client({ connectionString: url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(lock);
+    const result = await during(locker);
+    await locker.query('COMMIT');
+    return result;
+  } finally {
+    await locker.end();
+  }
+}
+
+/**
+ * PostgreSQL only: statements time out behind another session's table lock (past
+ * DATABASE_STATEMENT_TIMEOUT) while every connection stays up, so no reconnect asks for a pass,
+ * and the next pass is an hour away. What failed is retried with backoff instead
+ * (docs/scheduler.md "When a fire fails", "When a pass fails").
+ */
+describeOnServer('scheduler retrying after statements time out (e2e, PostgreSQL)', () => {
   let db: TestDatabase;
   let a: TestApp;
 
@@ -89,11 +111,7 @@ describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
   it('fires the slots whose statements failed within a few seconds, without a pass', async () => {
     const t = await deployTrigger(a.app, 'through-lock', { cron: '* * * * * *' });
     await sleep(1500);
-    const locker = new Client({ connectionString: db.url! });
-    await locker.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE');
+    await holdingLock(db.url!, 'LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE', async (locker) => {
       const lockedAt = Date.now();
       await sleep(3500);
       const during = await locker.query<{ n: string }>(
@@ -102,10 +120,7 @@ describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
       );
       // the fires in the lock's last seconds could not write (they wait, then time out)
       expect(Number(during.rows[0].n)).toBe(0);
-      await locker.query('COMMIT');
-    } finally {
-      await locker.end();
-    }
+    });
     const releasedAt = Date.now();
     await sleep(2500);
     const { seconds, gaps, duplicates } = await secondsOfRuns(a.app, t);
@@ -117,55 +132,28 @@ describeOnServer('scheduler retrying failed fires (e2e, PostgreSQL)', () => {
     expect(seconds[seconds.length - 1] * 1000).toBeGreaterThan(releasedAt);
     await setActiveViaApi(a.app, [t], false);
   });
-});
 
-/**
- * PostgreSQL only: a reconciliation pass fails (the triggers table is locked past
- * DATABASE_STATEMENT_TIMEOUT) while a trigger is written directly, with no change event, so only
- * a pass can find it. The failed pass is retried after 1 s (docs/scheduler.md "When a pass
- * fails"), not at the next interval, which is an hour away here.
- */
-describeOnServer('scheduler retrying a failed pass (e2e, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let a: TestApp;
-
-  beforeAll(async () => {
-    db = await TestDatabase.create();
-    a = await startApp(db, {
-      ...SCHEDULER_ON,
-      TRIGGER_SCHEDULER_RESYNC_INTERVAL: '1h',
-      DATABASE_STATEMENT_TIMEOUT: '1s',
-    });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
-  });
-
+  // A trigger written directly, with no change event, under the lock: only a pass can find it.
   it('schedules a trigger that only a pass can find within seconds of a failed pass', async () => {
-    const locker = new Client({ connectionString: db.url! });
-    await locker.connect();
-    let id: string;
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE triggers IN ACCESS EXCLUSIVE MODE');
-      const inserted = await locker.query<{ id: string }>(
-        `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
-           automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
-           updated_at, activated_at, deployed_by, updated_by)
-         VALUES ('p', 'd', 'task', 'found-by-pass', 1, true, 'SCHEDULE', 'v1',
-           '{"taskVersion":"v1","active":true,"inputs":{},"runSpec":{}}',
-           '{"type":"SCHEDULE","schedule":{"cron":{"expression":"* * * * * *"}}}',
-           now(), now(), now(), now(), 'test', 'test')
-         RETURNING id::text AS id`,
-      );
-      id = inserted.rows[0].id;
-      // the pass waits for the lock, then its statement times out
-      expect(await a.app.get(SchedulerService).resyncNow()).toBeNull();
-      await locker.query('COMMIT');
-    } finally {
-      await locker.end();
-    }
+    const id = await holdingLock(
+      db.url!,
+      'LOCK TABLE triggers IN ACCESS EXCLUSIVE MODE',
+      async (locker) => {
+        const inserted = await locker.query<{ id: string }>(
+          `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+             automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+             updated_at, activated_at, deployed_by, updated_by)
+           VALUES ('p', 'd', 'task', 'found-by-pass', 1, true, 'SCHEDULE', 'v1',
+             '{"taskVersion":"v1","active":true,"inputs":{},"runSpec":{}}',
+             '{"type":"SCHEDULE","schedule":{"cron":{"expression":"* * * * * *"}}}',
+             now(), now(), now(), now(), 'test', 'test')
+           RETURNING id::text AS id`,
+        );
+        // the pass waits for the lock, then its statement times out
+        expect(await a.app.get(SchedulerService).resyncNow()).toBeNull();
+        return inserted.rows[0].id;
+      },
+    );
     await sleep(3500);
     const ds = a.app.get(DataSource);
     const runs: { n: string }[] = await ds.query(
