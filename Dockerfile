@@ -1,4 +1,5 @@
-# Sundial: build once, run `node dist/main` with production dependencies only, as a non-root user.
+# Sundial: build once, run `node --v8-pool-size=1 dist/main` with production dependencies only,
+# as a non-root user.
 #   docker build -t sundial .
 #   docker run -p 3000:3000 -e API_KEYS='ci:writer:<sha256>' -v sundial-data:/data sundial
 # The code runs on Node.js >= 20.19; the image uses a current LTS line.
@@ -45,4 +46,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # SIGTERM: stop accepting requests, finish those in flight (SHUTDOWN_TIMEOUT), close the database;
 # the process exits within 10 s.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main"]
+CMD ["node", "--v8-pool-size=1", "dist/main"]

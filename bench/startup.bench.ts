@@ -1,6 +1,6 @@
 /**
  * Start-up benchmark of the embedded mode (docs/embedded.md): starts the built server
- * (`node dist/main.js`, run `npm run build` first) on an empty DATA_DIR, then restarts it on the
+ * (`node dist/main.js` with `npm start`'s Node.js options; run `npm run build` first) on an empty DATA_DIR, then restarts it on the
  * same directory, and reports for each start the time until `GET /health/ready` answers 200 and
  * the process's RSS once the API has been idle for a few seconds (plus its peak RSS).
  *
@@ -14,6 +14,24 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 const ENTRY = join(ROOT, 'dist', 'main.js');
+
+/**
+ * The Node.js options `npm start` runs the server with (its script: `node <options>
+ * scripts/start.js`), so the figures are those of `npm start`; BENCH_NODE_FLAGS replaces them
+ * (e.g. `BENCH_NODE_FLAGS=` for Node's defaults).
+ */
+function nodeFlags(): string[] {
+  const override = process.env.BENCH_NODE_FLAGS;
+  if (override !== undefined) return override.split(' ').filter(Boolean);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const match = /^node((?:\s+--\S+)*)\s+scripts\/start\.js$/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return match[1].split(' ').filter(Boolean);
+}
+
+const NODE_FLAGS = nodeFlags();
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,7 +80,7 @@ interface StartFigures {
 async function start(dataDir: string, idleMs: number): Promise<StartFigures> {
   const port = await freePort();
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ENTRY], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -109,7 +127,8 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(
-    `start-up benchmark, embedded database, ${rounds} rounds, RSS after ${idleMs} ms idle ` +
+    `start-up benchmark, embedded database, node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, ` +
+      `${rounds} rounds, RSS after ${idleMs} ms idle ` +
       `(median, then each round)\n${line('first start', first)}\n${line('restart', restart)}\n`,
   );
 }
