@@ -56,6 +56,47 @@ describe('SchedulerCore', () => {
       expect(sentAt).toEqual([0, 0, 0]);
     });
 
+    it('prepares a large batch in slices between turns of the event loop, sent whole at its slot', async () => {
+      const { clock, port, core } = setup();
+      // a send timer registered while the fire timer's callback runs: prepared in one go
+      const registeredInside: boolean[] = [];
+      let inside = false;
+      const once = clock.once.bind(clock);
+      clock.once = (delayMs, fn) => {
+        registeredInside.push(inside);
+        return once(delayMs, fn);
+      };
+      const set = clock.set.bind(clock);
+      clock.set = (name, delayMs, fn) =>
+        set(name, delayMs, () => {
+          inside = true;
+          try {
+            fn();
+          } finally {
+            inside = false;
+          }
+        });
+      const sentLate: number[] = [];
+      const fire = port.fire.bind(port);
+      port.fire = (slots, mode) => {
+        sentLate.push(clock.now() - slots[0].scheduledAt.getTime());
+        return fire(slots, mode);
+      };
+      core.upsert(aTrigger({ id: 'small', cron: '2 * * * * *' }), null);
+      for (let i = 0; i < 2_500; i++)
+        core.upsert(aTrigger({ id: `big${i}`, cron: '1 * * * * *' }), null);
+      await clock.advanceTo('2026-07-01T09:00:02.000Z');
+      // the 2,500 slots at 09:00:01 were prepared after the callback; the 1 at 09:00:02 within it
+      expect(registeredInside).toEqual([false, true]);
+      const big = port.calls.filter((c) => c.slots[0].triggerId.startsWith('big'));
+      expect(big.map((c) => c.slots.length)).toEqual([2_500]);
+      expect(new Set(big[0].slots.map((s) => s.triggerId)).size).toBe(2_500);
+      expect(
+        big[0].slots.every((s) => s.scheduledAt.toISOString() === '2026-07-01T09:00:01.000Z'),
+      ).toBe(true);
+      expect(sentLate.every((ms) => ms === 0)).toBe(true);
+    });
+
     it('names runs like Flyte; contiguous fires need no cursor row', async () => {
       const { clock, port, core } = setup();
       const a = aTrigger({ id: 'a', name: 'k1' });
