@@ -90,10 +90,14 @@ export class TriggersService {
     throw new Error(`deploy of ${formatTriggerName(name)} found neither a row nor room to insert`);
   }
 
-  /** The stored `spec.delivery` of one revision of a trigger (null: none, or no such revision). */
-  async revisionDelivery(triggerId: string, revision: number): Promise<unknown> {
-    const row = await this.revisions.findOne(triggerId, revision);
-    return row?.spec.delivery ?? null;
+  /**
+   * The stored `spec.delivery` of several revisions, keyed `triggerId:revision`, in one statement
+   * (null: none; missing: no such revision).
+   */
+  revisionDeliveries(
+    revisions: { triggerId: string; revision: number }[],
+  ): Promise<Map<string, unknown>> {
+    return this.revisions.findDeliveries(revisions);
   }
 
   /** The live trigger's details, or TRIGGER_NOT_FOUND when missing or deleted. */

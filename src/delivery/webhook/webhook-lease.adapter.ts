@@ -39,32 +39,51 @@ export class WebhookLeaseAdapter implements WebhookLeasePort {
       waitMs,
       projects: null,
     });
-    return Promise.all(
-      granted.map(async (g) => ({
-        runId: g.run.publicId,
-        project: g.run.project,
-        scheduledAt: new Date(g.run.scheduledAt),
-        attempt: g.run.attempt,
-        leaseToken: g.leaseToken,
-        leaseExpiresAt: new Date(g.leaseExpiresAt),
-        view: toRunView(g.run),
-        target: await this.target(g.run.triggerId, g.run.triggerRevision),
-      })),
+    const targets = await this.targetsOf(
+      granted.map((g) => ({ triggerId: g.run.triggerId, revision: g.run.triggerRevision })),
     );
+    return granted.map((g) => ({
+      runId: g.run.publicId,
+      project: g.run.project,
+      scheduledAt: new Date(g.run.scheduledAt),
+      attempt: g.run.attempt,
+      leaseToken: g.leaseToken,
+      leaseExpiresAt: new Date(g.leaseExpiresAt),
+      view: toRunView(g.run),
+      target: targets.get(`${g.run.triggerId}:${g.run.triggerRevision}`) ?? null,
+    }));
   }
 
-  /** The webhook of the revision that created the run (cached: revisions are immutable). */
-  private async target(triggerId: string, revision: number): Promise<WebhookTarget | null> {
-    const key = `${triggerId}:${revision}`;
-    const cached = this.targets.get(key);
-    if (cached !== undefined) return cached;
-    const target = webhookTargetOf(await this.triggers.revisionDelivery(triggerId, revision));
-    if (this.targets.size >= TARGET_CACHE_SIZE) {
-      const oldest = this.targets.keys().next();
-      if (!oldest.done) this.targets.delete(oldest.value);
+  /**
+   * The webhooks of the revisions that created the runs, keyed `triggerId:revision` (cached:
+   * revisions are immutable). Those not cached are read in one statement: a lease of 200 runs of
+   * new triggers read them one by one, 200 statements before the first call.
+   */
+  private async targetsOf(
+    revisions: { triggerId: string; revision: number }[],
+  ): Promise<Map<string, WebhookTarget | null>> {
+    const found = new Map<string, WebhookTarget | null>();
+    const missing: { triggerId: string; revision: number }[] = [];
+    for (const r of revisions) {
+      const key = `${r.triggerId}:${r.revision}`;
+      if (found.has(key)) continue;
+      const cached = this.targets.get(key);
+      found.set(key, cached ?? null);
+      if (cached === undefined) missing.push(r);
     }
-    this.targets.set(key, target);
-    return target;
+    if (missing.length === 0) return found;
+    const deliveries = await this.triggers.revisionDeliveries(missing);
+    for (const r of missing) {
+      const key = `${r.triggerId}:${r.revision}`;
+      const target = webhookTargetOf(deliveries.get(key) ?? null);
+      if (this.targets.size >= TARGET_CACHE_SIZE) {
+        const oldest = this.targets.keys().next();
+        if (!oldest.done) this.targets.delete(oldest.value);
+      }
+      this.targets.set(key, target);
+      found.set(key, target);
+    }
+    return found;
   }
 
   async heartbeat(

@@ -56,6 +56,23 @@ export class RevisionsRepository {
     );
   }
 
+  /**
+   * `spec.delivery` of several revisions in one statement, keyed `triggerId:revision` (null when
+   * the spec has none); a revision that does not exist is missing from the map.
+   */
+  async findDeliveries(
+    revisions: { triggerId: string; revision: number }[],
+  ): Promise<Map<string, unknown>> {
+    const rows: { triggerId: string; revision: number; delivery: unknown }[] =
+      await this.dataSource.query(
+        `SELECT r.trigger_id::text AS "triggerId", r.revision, r.spec -> 'delivery' AS delivery
+         FROM unnest($1::bigint[], $2::int[]) AS k(trigger_id, revision)
+         JOIN trigger_revisions r ON r.trigger_id = k.trigger_id AND r.revision = k.revision`,
+        [revisions.map((r) => r.triggerId), revisions.map((r) => r.revision)],
+      );
+    return new Map(rows.map((r) => [`${r.triggerId}:${r.revision}`, r.delivery ?? null]));
+  }
+
   /** One revision of a trigger, or null when it has no such revision. */
   async findOne(triggerId: string, revision: number): Promise<RevisionRecord | null> {
     const rows: RevisionRecord[] = await this.dataSource.query(
