@@ -12,6 +12,7 @@
  *    `POST /runs/complete` per batch, then with one `POST /runs/{id}/complete` per run.
  * 3. Lease latency (in-process LeaseService, max 1) with BENCH_HISTORY (1,000,000) runs in other
  *    queues and states, bulk-inserted with generate_series.
+ * BENCH_DELIVERY_FLOOR=1 runs only the bare SQL under 1 (floor()).
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -261,6 +262,66 @@ async function latencyAtScale(app: INestApplication, ds: DataSource): Promise<vo
   );
 }
 
+/**
+ * BENCH_DELIVERY_FLOOR=1: the bare SQL under the lateness (docs/delivery.md "How soon a worker
+ * gets a run"): N runs inserted by one INSERT … SELECT, then 4 concurrent plain SKIP LOCKED
+ * updates of 100 rows, without Sundial's checks, tokens, attempts or HTTP.
+ */
+async function floor(ds: DataSource): Promise<void> {
+  const [{ id }] = await ds.query<{ id: string }[]>(
+    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+       updated_at, deployed_by, updated_by)
+     VALUES ('bench', 'bench', 'task', 'floor', 1, true, 'NONE', 'v1', '{}', '{"type":"NONE"}',
+       now(), now(), now(), 'bench', 'bench')
+     RETURNING id::text AS id`,
+  );
+  process.stdout.write(
+    '\nbare SQL: insert N runs (one statement), then 4 concurrent leases of 100\n',
+  );
+  for (let round = 0; round < 8; round++) {
+    for (const n of [250, 500, 1000]) {
+      const t = performance.now();
+      await ds.query(
+        `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at,
+                           task_version, project, queue, state, not_before)
+         SELECT $1::bigint, 1, 'f' || $2::text || '-' || g, 'SCHEDULE',
+                now() + g * interval '1 millisecond' + $2::int * interval '1 hour', 'v1',
+                'bench', 'floor', 'PENDING', now()
+         FROM generate_series(1, $3::int) g`,
+        [id, round * 3 + [250, 500, 1000].indexOf(n), n],
+      );
+      const inserted = performance.now() - t;
+      const l = performance.now();
+      await Promise.all(
+        Array.from({ length: WORKERS }, () =>
+          ds.query(
+            `WITH picked AS (
+               SELECT id FROM runs WHERE queue = 'floor' AND state = 'PENDING'
+               ORDER BY not_before LIMIT 100 FOR UPDATE SKIP LOCKED
+             )
+             UPDATE runs r SET state = 'RUNNING', attempt = r.attempt + 1,
+               lease_token_hash = md5(r.id::text), lease_expires_at = now() + interval '1 minute',
+               started_at = now()
+             FROM picked p WHERE r.id = p.id RETURNING r.id`,
+          ),
+        ),
+      );
+      const leased = performance.now() - l;
+      await ds.query(
+        `UPDATE runs SET state = 'SUCCEEDED', finished_at = now(), lease_token_hash = NULL,
+           lease_expires_at = NULL WHERE queue = 'floor' AND state IN ('PENDING', 'RUNNING')`,
+      );
+      if (round >= 3) {
+        line(
+          `  ${n} runs: insert / one lease round`,
+          `${inserted.toFixed(1)} / ${leased.toFixed(1)} ms`,
+        );
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const target = await openTarget();
   process.stdout.write(
@@ -271,6 +332,10 @@ async function main(): Promise<void> {
   const base = baseUrl(app);
   const ds = app.get(DataSource);
   try {
+    if (process.env.BENCH_DELIVERY_FLOOR === '1') {
+      await floor(ds);
+      return;
+    }
     await lateness(app, base, ds);
     await throughput(base, ds, true);
     await throughput(base, ds, false);
