@@ -130,18 +130,18 @@ async function lateness(app: INestApplication, base: string, ds: DataSource): Pr
   await app.get(SchedulerService).resyncNow();
 }
 
-/** Inserts `count` runs of a fresh NONE trigger into `queue` in `state`, via generate_series. */
-async function insertRuns(ds: DataSource, queue: string, count: number, state: string) {
-  const [{ id }] = await ds.query<{ id: string }[]>(
-    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
-       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
-       updated_at, deployed_by, updated_by)
-     VALUES ('bench', 'bench', 'task', $1, 1, true, 'NONE', 'v1', '{}', '{"type":"NONE"}',
-       now(), now(), now(), 'bench', 'bench')
-     ON CONFLICT (project, domain, task_name, name) DO UPDATE SET updated_at = now()
-     RETURNING id::text AS id`,
-    [`runs-${queue}`],
-  );
+/**
+ * Inserts `count` runs into `queue` in `state`, via generate_series, as runs of the queue's NONE
+ * trigger (queueTrigger; pass `triggerId` when it is known).
+ */
+async function insertRuns(
+  ds: DataSource,
+  queue: string,
+  count: number,
+  state: string,
+  triggerId?: string,
+) {
+  const id = triggerId ?? (await queueTrigger(ds, queue));
   for (let done = 0; done < count; done += 100_000) {
     const n = Math.min(100_000, count - done);
     await ds.query(
@@ -155,6 +155,21 @@ async function insertRuns(ds: DataSource, queue: string, count: number, state: s
       [id, done, queue, state, n],
     );
   }
+}
+
+/** The NONE trigger that owns a queue's benchmark runs (`runs-<queue>`, made once): its id. */
+async function queueTrigger(ds: DataSource, queue: string): Promise<string> {
+  const [{ id }] = await ds.query<{ id: string }[]>(
+    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
+       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
+       updated_at, deployed_by, updated_by)
+     VALUES ('bench', 'bench', 'task', $1, 1, true, 'NONE', 'v1', '{}', '{"type":"NONE"}',
+       now(), now(), now(), 'bench', 'bench')
+     ON CONFLICT (project, domain, task_name, name) DO UPDATE SET updated_at = now()
+     RETURNING id::text AS id`,
+    [`runs-${queue}`],
+  );
+  return id;
 }
 
 /** The same loop in-process (LeaseService + RunLifecycleService): the database's share alone. */
@@ -268,50 +283,33 @@ async function latencyAtScale(app: INestApplication, ds: DataSource): Promise<vo
  * updates of 100 rows, without Sundial's checks, tokens, attempts or HTTP.
  */
 async function floor(ds: DataSource): Promise<void> {
-  const [{ id }] = await ds.query<{ id: string }[]>(
-    `INSERT INTO triggers (project, domain, task_name, name, latest_revision, active,
-       automation_type, task_version, spec, automation_spec, effective_at, deployed_at,
-       updated_at, deployed_by, updated_by)
-     VALUES ('bench', 'bench', 'task', 'floor', 1, true, 'NONE', 'v1', '{}', '{"type":"NONE"}',
-       now(), now(), now(), 'bench', 'bench')
-     RETURNING id::text AS id`,
-  );
   process.stdout.write(
     '\nbare SQL: insert N runs (one statement), then 4 concurrent leases of 100\n',
   );
   for (let round = 0; round < 8; round++) {
     for (const n of [250, 500, 1000]) {
+      const queue = `floor-${round}-${n}`;
+      const id = await queueTrigger(ds, queue);
       const t = performance.now();
-      await ds.query(
-        `INSERT INTO runs (trigger_id, trigger_revision, name, source, scheduled_at,
-                           task_version, project, queue, state, not_before)
-         SELECT $1::bigint, 1, 'f' || $2::text || '-' || g, 'SCHEDULE',
-                now() + g * interval '1 millisecond' + $2::int * interval '1 hour', 'v1',
-                'bench', 'floor', 'PENDING', now()
-         FROM generate_series(1, $3::int) g`,
-        [id, round * 3 + [250, 500, 1000].indexOf(n), n],
-      );
+      await insertRuns(ds, queue, n, 'PENDING', id);
       const inserted = performance.now() - t;
       const l = performance.now();
       await Promise.all(
         Array.from({ length: WORKERS }, () =>
           ds.query(
             `WITH picked AS (
-               SELECT id FROM runs WHERE queue = 'floor' AND state = 'PENDING'
+               SELECT id FROM runs WHERE queue = $1 AND state = 'PENDING'
                ORDER BY not_before LIMIT 100 FOR UPDATE SKIP LOCKED
              )
              UPDATE runs r SET state = 'RUNNING', attempt = r.attempt + 1,
                lease_token_hash = md5(r.id::text), lease_expires_at = now() + interval '1 minute',
                started_at = now()
              FROM picked p WHERE r.id = p.id RETURNING r.id`,
+            [queue],
           ),
         ),
       );
       const leased = performance.now() - l;
-      await ds.query(
-        `UPDATE runs SET state = 'SUCCEEDED', finished_at = now(), lease_token_hash = NULL,
-           lease_expires_at = NULL WHERE queue = 'floor' AND state IN ('PENDING', 'RUNNING')`,
-      );
       if (round >= 3) {
         line(
           `  ${n} runs: insert / one lease round`,

@@ -1,8 +1,9 @@
 /**
  * Start-up benchmark of the embedded mode (docs/embedded.md): starts the built server
- * (`node dist/main.js` with `npm start`'s Node.js options; run `npm run build` first) on an empty DATA_DIR, then restarts it on the
- * same directory, and reports for each start the time until `GET /health/ready` answers 200 and
- * the process's RSS once the API has been idle for a few seconds (plus its peak RSS).
+ * (`node dist/main.js` with `npm start`'s Node.js options; run `npm run build` first) on an
+ * empty DATA_DIR, then restarts it on the same directory, and reports for each start the time
+ * until `GET /health/ready` answers 200 and the process's RSS once the API has been idle for a
+ * few seconds (plus its peak RSS).
  *
  *   npm run build && npm run bench:startup [-- --rounds 3 --idle-ms 3000]
  */

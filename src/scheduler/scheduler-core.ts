@@ -442,7 +442,7 @@ export class SchedulerCore {
     if (planned.length === 0) return;
     const nowMs = this.clock.now();
     if (planned.length <= PREPARE_SLICE) {
-      this.sendAt(until, planned, this.prepare(planned, 0, planned.length, nowMs));
+      this.sendAt(until, planned, this.prepare(planned, 0, planned.length, nowMs, []));
       return;
     }
     this.track(
@@ -452,9 +452,14 @@ export class SchedulerCore {
     );
   }
 
-  /** The misfire decisions and the slots of planned[from, to). */
-  private prepare(planned: Planned[], from: number, to: number, nowMs: number): SlotToFire[] {
-    const slots: SlotToFire[] = [];
+  /** The misfire decisions of planned[from, to), and their slots appended to `slots`. */
+  private prepare(
+    planned: Planned[],
+    from: number,
+    to: number,
+    nowMs: number,
+    slots: SlotToFire[],
+  ): SlotToFire[] {
     for (let i = from; i < to; i++) {
       const p = planned[i];
       p.skip = this.misfire(p.job, p.atMs, nowMs);
@@ -472,8 +477,7 @@ export class SchedulerCore {
     const slots: SlotToFire[] = [];
     for (let from = 0; from < planned.length; from += PREPARE_SLICE) {
       if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const to = Math.min(planned.length, from + PREPARE_SLICE);
-      for (const slot of this.prepare(planned, from, to, nowMs)) slots.push(slot);
+      this.prepare(planned, from, Math.min(planned.length, from + PREPARE_SLICE), nowMs, slots);
     }
     return slots;
   }

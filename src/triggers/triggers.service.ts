@@ -40,6 +40,8 @@ import {
 import { sortKeyCount } from './trigger-order.sql';
 import { WebhookDeliveryCheck } from '../delivery/webhook/webhook-delivery-check';
 
+export { revisionKey } from './revisions/revisions.repository';
+
 /** The trigger use cases of product.md §4; emits TRIGGER_CHANGED after each committed change. */
 @Injectable()
 export class TriggersService {
@@ -91,7 +93,7 @@ export class TriggersService {
   }
 
   /**
-   * The stored `spec.delivery` of several revisions, keyed `triggerId:revision`, in one statement
+   * The stored `spec.delivery` of several revisions, keyed by revisionKey, in one statement
    * (null: none; missing: no such revision).
    */
   revisionDeliveries(

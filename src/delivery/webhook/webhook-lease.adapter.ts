@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { LeaseService } from '../../runs/lease/lease.service';
 import { RunLifecycleService } from '../../runs/lifecycle/run-lifecycle.service';
 import { toRunView } from '../../runs/lifecycle/run-view';
-import { TriggersService } from '../../triggers/triggers.service';
+import { revisionKey, TriggersService } from '../../triggers/triggers.service';
 import { LeaseLostError, RunNotFoundError } from '../../runs/lifecycle/run.errors';
 import type { LeasedWebhookRun, WebhookLeasePort } from './webhook-dispatcher';
 import { webhookTargetOf, WEBHOOK_QUEUE } from './webhook-delivery';
@@ -50,12 +50,12 @@ export class WebhookLeaseAdapter implements WebhookLeasePort {
       leaseToken: g.leaseToken,
       leaseExpiresAt: new Date(g.leaseExpiresAt),
       view: toRunView(g.run),
-      target: targets.get(`${g.run.triggerId}:${g.run.triggerRevision}`) ?? null,
+      target: targets.get(revisionKey(g.run.triggerId, g.run.triggerRevision)) ?? null,
     }));
   }
 
   /**
-   * The webhooks of the revisions that created the runs, keyed `triggerId:revision` (cached:
+   * The webhooks of the revisions that created the runs, keyed by revisionKey (cached:
    * revisions are immutable). Those not cached are read in one statement: a lease of 200 runs of
    * new triggers read them one by one, 200 statements before the first call.
    */
@@ -63,18 +63,16 @@ export class WebhookLeaseAdapter implements WebhookLeasePort {
     revisions: { triggerId: string; revision: number }[],
   ): Promise<Map<string, WebhookTarget | null>> {
     const found = new Map<string, WebhookTarget | null>();
-    const missing: { triggerId: string; revision: number }[] = [];
+    const missing = new Map<string, { triggerId: string; revision: number }>();
     for (const r of revisions) {
-      const key = `${r.triggerId}:${r.revision}`;
-      if (found.has(key)) continue;
+      const key = revisionKey(r.triggerId, r.revision);
       const cached = this.targets.get(key);
-      found.set(key, cached ?? null);
-      if (cached === undefined) missing.push(r);
+      if (cached !== undefined) found.set(key, cached);
+      else missing.set(key, r);
     }
-    if (missing.length === 0) return found;
-    const deliveries = await this.triggers.revisionDeliveries(missing);
-    for (const r of missing) {
-      const key = `${r.triggerId}:${r.revision}`;
+    if (missing.size === 0) return found;
+    const deliveries = await this.triggers.revisionDeliveries([...missing.values()]);
+    for (const key of missing.keys()) {
       const target = webhookTargetOf(deliveries.get(key) ?? null);
       if (this.targets.size >= TARGET_CACHE_SIZE) {
         const oldest = this.targets.keys().next();

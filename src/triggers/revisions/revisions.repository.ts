@@ -37,6 +37,11 @@ const COLUMNS = `trigger_id AS "triggerId", revision, action, actor, created_at 
   task_version AS "taskVersion", spec, automation_spec AS "automationSpec", status,
   deployed_by AS "deployedBy", updated_by AS "updatedBy", note`;
 
+/** The key of one revision in maps of several triggers' revisions: `triggerId:revision`. */
+export function revisionKey(triggerId: string, revision: number): string {
+  return `${triggerId}:${revision}`;
+}
+
 /** Reads of the append-only `trigger_revisions` table (rows are written with each change). */
 @Injectable()
 export class RevisionsRepository {
@@ -57,7 +62,7 @@ export class RevisionsRepository {
   }
 
   /**
-   * `spec.delivery` of several revisions in one statement, keyed `triggerId:revision` (null when
+   * `spec.delivery` of several revisions in one statement, keyed by revisionKey (null when
    * the spec has none); a revision that does not exist is missing from the map.
    */
   async findDeliveries(
@@ -70,7 +75,7 @@ export class RevisionsRepository {
          JOIN trigger_revisions r ON r.trigger_id = k.trigger_id AND r.revision = k.revision`,
         [revisions.map((r) => r.triggerId), revisions.map((r) => r.revision)],
       );
-    return new Map(rows.map((r) => [`${r.triggerId}:${r.revision}`, r.delivery ?? null]));
+    return new Map(rows.map((r) => [revisionKey(r.triggerId, r.revision), r.delivery ?? null]));
   }
 
   /** One revision of a trigger, or null when it has no such revision. */
