@@ -75,7 +75,8 @@ export class WebhookReceiver {
         res.writeHead(reply.status, reply.headers ?? {});
         res.end(reply.body ?? '');
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      // a delayed answer does not keep the test process alive after the receiver is closed
+      if (reply.delayMs) setTimeout(send, reply.delayMs).unref();
       else send();
     });
   }

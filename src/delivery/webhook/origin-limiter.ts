@@ -7,7 +7,8 @@
 export class OriginLimiter {
   private inFlight = 0;
   private readonly perOrigin = new Map<string, number>();
-  private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly waiting = new Map<string, ((slot: boolean) => void)[]>();
+  private closed = false;
 
   constructor(
     readonly globalCap: number,
@@ -35,14 +36,26 @@ export class OriginLimiter {
     );
   }
 
-  /** Waits for a slot for `origin`; the returned function frees it (call it exactly once). */
-  acquire(origin: string): Promise<() => void> {
+  /**
+   * Waits for a slot for `origin`; the returned function frees it (call it exactly once). Null
+   * once the limiter is closed: no slot will come.
+   */
+  acquire(origin: string): Promise<(() => void) | null> {
+    if (this.closed) return Promise.resolve(null);
     if (this.canStart(origin)) return Promise.resolve(this.take(origin));
     return new Promise((resolve) => {
       const queue = this.waiting.get(origin) ?? [];
-      queue.push(() => resolve(this.take(origin)));
+      queue.push((slot) => resolve(slot ? this.take(origin) : null));
       this.waiting.set(origin, queue);
     });
+  }
+
+  /** No more slots (shutdown): every caller waiting, and every later one, gets null at once. */
+  close(): void {
+    this.closed = true;
+    const waiting = [...this.waiting.values()].flat();
+    this.waiting.clear();
+    for (const give of waiting) give(false);
   }
 
   private take(origin: string): () => void {
@@ -71,7 +84,7 @@ export class OriginLimiter {
         const next = queue.shift();
         this.waiting.delete(origin);
         if (queue.length > 0) this.waiting.set(origin, queue);
-        next?.();
+        next?.(true);
         progressed = true;
         break;
       }

@@ -136,14 +136,41 @@ describe('WebhookDispatcher (recording lease port, real receivers)', () => {
     expect(port.leaseDurations.at(-1)).toBe(7_000);
   });
 
-  it('on stop, gives back the runs it has not called', async () => {
+  it('on stop, gives back at once the runs waiting for their origin, and lets calls finish', async () => {
     for (let i = 0; i < 5; i++) port.queue.push(run(`s${i}`, slow.url()));
     dispatcher.start();
     await slow.waitForCalls(2);
+    await waitFor(() => dispatcher.holding() === 5); // 2 calling, 3 parked behind the origin's cap
     await dispatcher.stop(2_000);
-    const kinds = port.outcomes.map((o) => o.kind).sort();
-    expect(kinds.filter((k) => k === 'complete')).toHaveLength(2);
-    expect(kinds.filter((k) => k === 'release').length + port.queue.length).toBe(3);
+    const released = port.outcomes.filter((o) => o.kind === 'release');
+    const completed = port.outcomes.filter((o) => o.kind === 'complete');
+    expect(released.map((o) => o.runId).sort()).toEqual(['s2', 's3', 's4']);
+    expect(completed.map((o) => o.runId).sort()).toEqual(['s0', 's1']);
+    // given back without waiting for the slow calls' slots (600 ms each)
+    for (const r of released) expect(r.at).toBeLessThan(Math.min(...completed.map((c) => c.at)));
+    expect(slow.calls).toHaveLength(2);
+    expect(dispatcher.holding()).toBe(0);
+  });
+
+  it('on stop, waits for the lease in progress and gives back what it brings', async () => {
+    let answer: (runs: LeasedWebhookRun[]) => void = () => undefined;
+    const lease = jest
+      .spyOn(port, 'lease')
+      .mockImplementation(() => new Promise<LeasedWebhookRun[]>((resolve) => (answer = resolve)));
+    dispatcher.start();
+    await waitFor(() => lease.mock.calls.length === 1);
+    const stopped = dispatcher.stop(2_000);
+    let done = false;
+    void stopped.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false); // still waiting for the lease's answer
+    answer([run('late1', fast.url()), run('late2', fast.url())]);
+    await stopped;
+    expect(port.outcomes.map((o) => [o.runId, o.kind]).sort()).toEqual([
+      ['late1', 'release'],
+      ['late2', 'release'],
+    ]);
+    expect(fast.calls).toHaveLength(0);
   });
 });
 

@@ -108,18 +108,25 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Stops leasing, gives back the runs not yet called, and waits for the calls in flight
-   * (each ends by its timeout at the latest) up to `graceMs`; a call still going then keeps
-   * its lease, which expires and retries the run.
+   * Stops leasing, gives back at once the runs not yet called (those waiting for their origin's
+   * slots too), and waits up to `graceMs` for the lease in progress, those give-backs and the
+   * calls in flight (each ends by its timeout at the latest); a call still going then keeps its
+   * lease, which expires and retries the run. Nothing of the dispatcher's is left touching the
+   * database after this resolves within the grace, so the pool can close under it.
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.wakeLoop?.();
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    // The loop's pending lease answers within its wait; what it brings back then is released.
-    // Only the calls in flight are waited for.
+    // runs parked for a slot stop waiting: each gives its run back now
+    this.limiter.close();
     const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-    await Promise.race([Promise.all([...this.inFlight]), grace]);
+    const settled = (async () => {
+      // the loop's lease answers within its wait; what it brings back is given back (tracked)
+      await this.loop;
+      await Promise.all([...this.inFlight]);
+    })();
+    await Promise.race([settled, grace]);
     this.client.close();
   }
 
@@ -164,12 +171,17 @@ export class WebhookDispatcher {
         continue;
       }
       for (const run of leased) {
-        if (this.stopping) {
-          void this.port.release(run.runId, run.leaseToken).catch(() => false);
-          continue;
-        }
-        this.track(this.deliver(run));
+        this.track(this.stopping ? this.giveBack(run) : this.deliver(run));
       }
+    }
+  }
+
+  /** Ends the attempt without a call: the run is PENDING again at once. */
+  private async giveBack(run: LeasedWebhookRun): Promise<void> {
+    try {
+      await this.port.release(run.runId, run.leaseToken);
+    } catch (e) {
+      this.observer.problem(`run ${run.runId}: giving it back failed: ${(e as Error).message}`);
     }
   }
 
@@ -214,12 +226,15 @@ export class WebhookDispatcher {
     const held: Held = { run, origin: originOf(target.url), started: false };
     this.held.add(held);
     const free = await this.limiter.acquire(held.origin);
+    if (free === null || this.stopping) {
+      // stopping: the run goes back to the queue for another instance (or this one, restarted)
+      free?.();
+      this.held.delete(held);
+      await this.giveBack(run);
+      return;
+    }
     try {
       held.started = true;
-      if (this.stopping) {
-        await this.port.release(run.runId, run.leaseToken).catch(() => false);
-        return;
-      }
       if (!(await this.ensureLease(run, target.timeoutMs))) return;
       const now = new Date(this.options.now());
       const request = buildWebhookRequest(
