@@ -13,6 +13,8 @@
  * 3. Lease latency (in-process LeaseService, max 1) with BENCH_HISTORY (1,000,000) runs in other
  *    queues and states, bulk-inserted with generate_series.
  * BENCH_DELIVERY_FLOOR=1 runs only the bare SQL under 1 (floor()).
+ *
+ * `npm run bench:delivery -- --webhooks` is the webhook mode: webhook.bench.ts (`bench:webhooks`).
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -346,7 +348,13 @@ async function main(): Promise<void> {
   await sleep(0);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-  process.exit(1);
-});
+if (process.argv.includes('--webhooks')) {
+  // the webhook mode: the same benchmark as `npm run bench:webhooks` (webhook.bench.ts)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./webhook.bench');
+} else {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}
