@@ -1,3 +1,4 @@
+import { LeaseService } from '../../src/runs/lease/lease.service';
 import { startApp, type TestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -76,5 +77,26 @@ describe('webhook dispatcher shutdown (e2e)', () => {
     expect(after[ids.indexOf(calledId)]).toBe('RUNNING'); // its lease runs out, then it retries
     expect(after.filter((s) => s === 'PENDING')).toHaveLength(3);
     expect(receiver.calls).toHaveLength(1);
+  });
+
+  it('a lease waiting on an empty queue answers at once when its signal aborts', async () => {
+    app ??= await startApp(db);
+    const leases = app.app.get(LeaseService);
+    const stop = new AbortController();
+    const started = Date.now();
+    const waiting = leases.lease({
+      queue: 'empty',
+      workerId: 'w',
+      max: 10,
+      leaseMs: 30_000,
+      waitMs: 10_000,
+      projects: null,
+      signal: stop.signal,
+    });
+    setTimeout(() => stop.abort(), 100);
+    expect(await waiting).toEqual([]);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(90);
+    expect(took).toBeLessThan(1_000); // not the 10 s wait, nor the 1 s fallback poll
   });
 });

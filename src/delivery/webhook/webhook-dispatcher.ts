@@ -24,7 +24,13 @@ export interface LeasedWebhookRun {
  * complete/fail/release resolve false when the lease was lost (409 LEASE_LOST for a worker).
  */
 export interface WebhookLeasePort {
-  lease(max: number, leaseMs: number, waitMs: number): Promise<LeasedWebhookRun[]>;
+  /** `signal` aborted: stop waiting for runs and answer what there is now */
+  lease(
+    max: number,
+    leaseMs: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<LeasedWebhookRun[]>;
   /** the new expiry, or null when the lease is lost */
   heartbeat(
     runId: string,
@@ -78,6 +84,8 @@ interface Held {
  */
 export class WebhookDispatcher {
   private stopping = false;
+  /** aborted by stop(): the lease waiting for runs answers at once */
+  private readonly stopped = new AbortController();
   private loop: Promise<void> | null = null;
   private readonly held = new Set<Held>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -116,17 +124,21 @@ export class WebhookDispatcher {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.wakeLoop?.();
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     // runs parked for a slot stop waiting: each gives its run back now
     this.limiter.close();
-    const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    // a timer that keeps the process alive: shutdown waits on it, and nothing else may be left
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
     const settled = (async () => {
-      // the loop's lease answers within its wait; what it brings back is given back (tracked)
+      // the loop's lease answers at once (aborted); what it brings back is given back (tracked)
       await this.loop;
       await Promise.all([...this.inFlight]);
     })();
     await Promise.race([settled, grace]);
+    clearTimeout(timer);
     this.client.close();
   }
 
@@ -163,6 +175,7 @@ export class WebhookDispatcher {
           Math.min(capacity, 500),
           this.leaseMsNow(),
           this.options.waitMs,
+          this.stopped.signal,
         );
       } catch (e) {
         if (this.stopping) return;

@@ -30,7 +30,12 @@ export class WebhookLeaseAdapter implements WebhookLeasePort {
     private readonly triggers: TriggersService,
   ) {}
 
-  async lease(max: number, leaseMs: number, waitMs: number): Promise<LeasedWebhookRun[]> {
+  async lease(
+    max: number,
+    leaseMs: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<LeasedWebhookRun[]> {
     const granted = await this.leases.lease({
       queue: WEBHOOK_QUEUE,
       workerId: this.workerId,
@@ -38,6 +43,7 @@ export class WebhookLeaseAdapter implements WebhookLeasePort {
       leaseMs,
       waitMs,
       projects: null,
+      signal,
     });
     const targets = await this.targetsOf(
       granted.map((g) => ({ triggerId: g.run.triggerId, revision: g.run.triggerRevision })),

@@ -19,6 +19,8 @@ export interface LeaseOptions {
   waitMs: number;
   /** null: every project; else only runs of these (a scoped key) */
   projects: string[] | null;
+  /** ends the wait at once when aborted (the webhook dispatcher stopping) */
+  signal?: AbortSignal;
 }
 
 export interface GrantedLease {
@@ -66,18 +68,23 @@ export class LeaseService implements OnApplicationShutdown {
   /**
    * Leases up to `max` due runs of the queue. With waitMs > 0 and nothing due, waits for a
    * signal (a run created or re-pended in this queue, on any replica), for the earliest future
-   * notBefore, or for the end of the wait, whichever comes first; then answers what it got.
+   * notBefore, for the end of the wait, or for `signal` to abort, whichever comes first; then
+   * answers what it got.
    */
   async lease(options: LeaseOptions): Promise<GrantedLease[]> {
     const deadline = this.clock.now() + options.waitMs;
     for (;;) {
+      if (options.signal?.aborted) return [];
       let signalled = false;
       let wake: () => void = () => (signalled = true);
       const unsubscribe = this.signals.subscribe(options.queue, () => wake());
+      const onAbort = () => wake();
+      options.signal?.addEventListener('abort', onAbort);
       try {
         const granted = await this.tryLease(options);
         const now = this.clock.now();
-        if (granted.length > 0 || now >= deadline || this.stopping) return granted;
+        const over = this.stopping || options.signal?.aborted === true;
+        if (granted.length > 0 || now >= deadline || over) return granted;
         if (signalled) continue;
         const next = await this.leases.nextNotBefore(
           options.queue,
@@ -95,6 +102,7 @@ export class LeaseService implements OnApplicationShutdown {
         });
       } finally {
         unsubscribe();
+        options.signal?.removeEventListener('abort', onAbort);
       }
     }
   }
