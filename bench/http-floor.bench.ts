@@ -1,5 +1,5 @@
 /**
- * The floor under the webhook lateness target (docs/webhooks.md, "Lateness"): N calls (default
+ * The floor under the webhook lateness target (docs/webhooks.md, "Lateness and throughput"): N calls (default
  * 1,000, as `bench:webhooks`) sent at once with Node's http client over one kept-alive Agent
  * (maxSockets 100, WEBHOOK_CONCURRENCY's default), each signed like a Standard Webhooks call,
  * to a bare receiver in a child process that answers 200 at once. No database, no scheduler, no

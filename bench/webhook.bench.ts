@@ -2,7 +2,8 @@
  * Webhook delivery benchmark: `npm run bench:webhooks` (embedded database), or with
  * `DATABASE_URL=postgres://…/db npm run bench:webhooks` (a scratch database on that server,
  * dropped afterwards). Prints figures; asserts nothing. Receivers are HTTP servers on 127.0.0.1
- * in this process (so they share its CPU with Sundial); see docs/webhooks.md.
+ * in a child process, as a real receiver is outside Sundial (`BENCH_WEBHOOK_RECEIVERS=inline`:
+ * in this process, sharing Sundial's main thread); see docs/webhooks.md.
  *
  * 1. Lateness: N webhook triggers (default 1,000) due in the same second, spread over 4 instant
  *    receivers: receiver gets the call − scheduledAt, p50 / p99 / max.
@@ -18,7 +19,7 @@ import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { line, openTarget, percentile, sleep, startApp } from './scheduler-support';
-import { WebhookReceiver } from '../test/support/webhook-receiver';
+import { FAST, SLOW, startReceivers, type Arrival, type ReceiverSet } from './webhook-receivers';
 
 const DUE = Number(process.env.BENCH_WEBHOOK_TRIGGERS ?? 1_000);
 const SUSTAINED = Number(process.env.BENCH_WEBHOOK_SUSTAINED ?? 3_000);
@@ -39,6 +40,7 @@ async function deploy(
   n: number,
   cron: string,
   url: (i: number) => string,
+  active = true,
 ): Promise<void> {
   const server = app.getHttpServer() as Server;
   for (let i = 0; i < n; i += 16) {
@@ -51,6 +53,7 @@ async function deploy(
               taskVersion: 'v1',
               delivery: { type: 'WEBHOOK', url: url(i + j) },
               retryConfig: { minBackoffDuration: '1s' },
+              active,
             },
             automationSpec: { type: 'SCHEDULE', schedule: { cron: { expression: cron } } },
           });
@@ -60,7 +63,12 @@ async function deploy(
   }
 }
 
-async function deactivate(app: INestApplication, project: string, n: number): Promise<void> {
+async function setActive(
+  app: INestApplication,
+  project: string,
+  n: number,
+  active: boolean,
+): Promise<void> {
   const server = app.getHttpServer() as Server;
   for (let i = 0; i < n; i += 100) {
     const names = Array.from({ length: Math.min(100, n - i) }, (_, j) => ({
@@ -69,8 +77,9 @@ async function deactivate(app: INestApplication, project: string, n: number): Pr
       taskName: 'hooks',
       name: `t${i + j}`,
     }));
-    const res = await request(server).post('/triggers/deactivate').send({ names });
-    if (res.status !== 200) throw new Error(`deactivate: ${res.status} ${res.text}`);
+    const path = active ? '/triggers/activate' : '/triggers/deactivate';
+    const res = await request(server).post(path).send({ names });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.text}`);
   }
 }
 
@@ -84,43 +93,39 @@ function onceAt(leadMs: number): { cron: string; at: number } {
   };
 }
 
-function lateness(calls: { headers: Record<string, unknown>; receivedAt: number }[]): number[] {
-  return calls
-    .map((c) => c.receivedAt - Date.parse(String(c.headers['sundial-scheduled-at'])))
-    .sort((a, b) => a - b);
+function lateness(calls: Arrival[]): number[] {
+  return calls.map((c) => c.receivedAt - c.scheduledAt).sort((a, b) => a - b);
 }
 
 /** createdAt − scheduledAt of the runs called (the scheduler's share of the lateness). */
-function fireLateness(calls: { body: string }[]): number[] {
-  return calls
-    .map((c) => {
-      const { run } = (
-        JSON.parse(c.body) as { data: { run: { createdAt: string; scheduledAt: string } } }
-      ).data;
-      return Date.parse(run.createdAt) - Date.parse(run.scheduledAt);
-    })
-    .sort((a, b) => a - b);
+function fireLateness(calls: Arrival[]): number[] {
+  return calls.map((c) => c.createdAt - c.scheduledAt).sort((a, b) => a - b);
 }
 
-async function waitForCalls(receivers: WebhookReceiver[], n: number, timeoutMs: number) {
+async function total(receivers: ReceiverSet, which: number[]): Promise<number> {
+  const counts = await receivers.counts();
+  return which.reduce((s, i) => s + counts[i], 0);
+}
+
+async function waitForCalls(
+  receivers: ReceiverSet,
+  which: number[],
+  n: number,
+  timeoutMs: number,
+): Promise<number> {
   const until = Date.now() + timeoutMs;
-  const total = () => receivers.reduce((s, r) => s + r.calls.length, 0);
-  while (total() < n && Date.now() < until) await sleep(20);
-  return total();
+  let got = await total(receivers, which);
+  while (got < n && Date.now() < until) {
+    await sleep(20);
+    got = await total(receivers, which);
+  }
+  return got;
 }
 
 async function main(): Promise<void> {
   const target = await openTarget();
-  const fast = await Promise.all(
-    [0, 1, 2, 3].map(() =>
-      WebhookReceiver.start(() => ({
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      })),
-    ),
-  );
-  const slow = await WebhookReceiver.start(() => ({ status: 200, delayMs: 5_000 }));
+  const receivers = await startReceivers();
+  const fastUrl = (i: number) => receivers.url(FAST[i % FAST.length]);
   const app = await startApp(target, {
     WEBHOOK_SIGNING_KEYS: `*=${KEY}`,
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
@@ -131,57 +136,66 @@ async function main(): Promise<void> {
         .map((k) => [k, process.env[k]!]),
     ),
   });
-  process.stdout.write(`webhook delivery on ${target.kind} (${DUE} triggers due at once)\n`);
+  const where =
+    process.env.BENCH_WEBHOOK_RECEIVERS === 'inline' ? 'this process' : 'a child process';
+  process.stdout.write(
+    `webhook delivery on ${target.kind} (${DUE} triggers due at once, receivers in ${where})\n`,
+  );
   try {
     // 1. all fast (ROUNDS times: the first round is with cold connections and code)
     for (let round = 1; ONLY.includes(1) && round <= ROUNDS; round++) {
       const project = `fast${round}`;
       const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
-      await deploy(app, project, DUE, cron, (i) => fast[i % 4].url());
+      await deploy(app, project, DUE, cron, fastUrl);
       if (Date.now() > at - 500) throw new Error('deploy took longer than the lead time');
-      const got = await waitForCalls(fast, DUE, at - Date.now() + 30_000);
-      const late = lateness(fast.flatMap((r) => r.calls));
+      const got = await waitForCalls(receivers, FAST, DUE, at - Date.now() + 30_000);
+      const calls = await receivers.take(FAST);
+      const late = lateness(calls);
       line(`1. all fast, round ${round}: calls received`, `${got}/${DUE}`);
       line('   lateness p50', `${percentile(late, 50)} ms`, '≤ 50 ms');
       line('   lateness p99', `${percentile(late, 99)} ms`, '≤ 200 ms');
       line('   lateness min / p10', `${late[0]} / ${percentile(late, 10)} ms`);
       line('   lateness max', `${late[late.length - 1]} ms`);
-      const fired = fireLateness(fast.flatMap((r) => r.calls));
+      const fired = fireLateness(calls);
       line(
         '   of which run created (createdAt) p50 / p99',
         `${percentile(fired, 50)} / ${percentile(fired, 99)} ms`,
       );
-      for (const r of fast) r.calls.length = 0;
     }
     // 2. one slow receiver among them (a tenth of the triggers)
     if (ONLY.includes(2)) {
       const lead = 5_000 + DUE * 25;
       const { cron, at } = onceAt(lead);
-      await deploy(app, 'mixed', DUE, cron, (i) => (i % 10 === 0 ? slow.url() : fast[i % 4].url()));
+      await deploy(app, 'mixed', DUE, cron, (i) =>
+        i % 10 === 0 ? receivers.url(SLOW) : fastUrl(i),
+      );
       const fastDue = DUE - Math.ceil(DUE / 10);
-      const got = await waitForCalls(fast, fastDue, at - Date.now() + 30_000);
-      const late = lateness(fast.flatMap((r) => r.calls));
+      const got = await waitForCalls(receivers, FAST, fastDue, at - Date.now() + 30_000);
+      const late = lateness(await receivers.take(FAST));
       line('2. with a 5 s receiver: fast calls received', `${got}/${fastDue}`);
       line('   fast lateness p50', `${percentile(late, 50)} ms`);
       line('   fast lateness p99', `${percentile(late, 99)} ms`, '≤ 2× the p99 of 1');
-      const slowCalls = await waitForCalls([slow], Math.ceil(DUE / 10), 60_000);
-      const slowLate = lateness(slow.calls);
+      const slowCalls = await waitForCalls(receivers, [SLOW], Math.ceil(DUE / 10), 60_000);
+      const slowLate = lateness(await receivers.take([SLOW]));
       line('   slow calls received (25 at a time)', `${slowCalls}/${Math.ceil(DUE / 10)}`);
       line('   slow lateness p99', `${percentile(slowLate, 99)} ms`);
-      for (const r of fast) r.calls.length = 0;
     }
     // 3. sustained
     if (ONLY.includes(3)) {
-      await deploy(app, 'sustained', SUSTAINED, '* * * * * *', (i) => fast[i % 4].url());
+      // deployed inactive, then all activated within a second or so: the load starts at once,
+      // not while the triggers are being deployed (which would leave a backlog of their runs)
+      await deploy(app, 'sustained', SUSTAINED, '* * * * * *', fastUrl, false);
+      await setActive(app, 'sustained', SUSTAINED, true);
       await sleep(3_000); // warm up
-      const before = fast.reduce((s, r) => s + r.calls.length, 0);
+      await receivers.take(FAST);
+      const before = await total(receivers, FAST);
       const started = Date.now();
       await sleep(SUSTAINED_SECONDS * 1000);
-      const delivered = fast.reduce((s, r) => s + r.calls.length, 0) - before;
+      const delivered = (await total(receivers, FAST)) - before;
       const seconds = (Date.now() - started) / 1000;
-      await deactivate(app, 'sustained', SUSTAINED);
-      const recent = lateness(fast.flatMap((r) => r.calls).slice(-SUSTAINED));
+      await setActive(app, 'sustained', SUSTAINED, false);
+      const recent = lateness((await receivers.take(FAST)).slice(-SUSTAINED));
       line(
         `3. sustained: ${SUSTAINED} every-second triggers, deliveries/s`,
         `${(delivered / seconds).toFixed(0)}/s`,
@@ -192,7 +206,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.close();
-    for (const r of [...fast, slow]) await r.close();
+    await receivers.close();
     await target.drop();
   }
 }
