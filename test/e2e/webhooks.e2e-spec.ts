@@ -214,7 +214,13 @@ describe('webhook delivery (e2e)', () => {
     );
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push(await fire(path));
-    await new Promise((r) => setTimeout(r, 2_500));
+    // down for 20 s: every run is retried meanwhile and none ends
+    await new Promise((r) => setTimeout(r, 20_000));
+    for (const id of ids) {
+      const r = await run(id);
+      expect(['PENDING', 'RUNNING']).toContain(r.state);
+      expect(r.attempt).toBeGreaterThan(3);
+    }
     const back = await WebhookReceiver.start(() => ({ status: 200 }), '127.0.0.1', port);
     try {
       for (const id of ids) {
