@@ -1,11 +1,11 @@
 /**
- * The floor under the webhook lateness target (docs/webhooks.md, "Lateness and throughput"): N calls (default
- * 1,000, as `bench:webhooks`) sent at once with Node's http client over one kept-alive Agent
- * (maxSockets 100, WEBHOOK_CONCURRENCY's default), each signed like a Standard Webhooks call,
- * to a bare receiver in a child process that answers 200 at once. No database, no scheduler, no
- * lease: what the webhook path would cost if everything Sundial does were free. Prints when the
- * receiver got each call after the moment all were sent (p50 / p99 / max) for each round, after
- * a warm-up round; asserts nothing.
+ * The floor under the webhook lateness target (docs/webhooks.md, "Lateness and throughput"):
+ * N calls (default 1,000, as `bench:webhooks`) sent at once with Node's http client over one
+ * kept-alive Agent (maxSockets 100, WEBHOOK_CONCURRENCY's default), each signed like a Standard
+ * Webhooks call, to a bare receiver in a child process that answers 200 at once. No database, no
+ * scheduler, no lease: what the webhook path would cost if everything Sundial does were free.
+ * Prints when the receiver got each call after the moment all were sent (p50 / p99 / max) for
+ * each round, after a warm-up round; asserts nothing.
  *
  *   npm run bench:http-floor [-- --calls 1000 --concurrency 100 --rounds 5]
  */

@@ -4,7 +4,7 @@
  * as a real receiver runs outside Sundial (`BENCH_WEBHOOK_RECEIVERS=inline` runs them in the
  * benchmark's own process instead, sharing Sundial's main thread, to compare).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +19,8 @@ export interface Arrival {
 }
 
 export interface ReceiverSet {
+  /** where the receivers run, for the benchmark's heading */
+  readonly where: string;
   /** the URL of receiver `i` (0–3 fast, 4 slow) */
   url(i: number): string;
   /** calls received by each receiver so far */
@@ -81,14 +83,17 @@ function parse(raw: string): Arrival {
   };
 }
 
-function takeFrom(calls: string[][], receivers: number[]): Arrival[] {
-  return receivers.flatMap((i) => calls[i].splice(0).map(parse));
-}
-
-interface Request {
+interface Question {
   id: number;
   type: 'counts' | 'take' | 'exit';
   receivers?: number[];
+}
+
+/** What the receivers answer, in this process or the child: counts, or the calls taken. */
+function answer(calls: string[][], q: Omit<Question, 'id'>): number[] | Arrival[] {
+  return q.type === 'counts'
+    ? calls.map((c) => c.length)
+    : (q.receivers ?? []).flatMap((i) => calls[i].splice(0).map(parse));
 }
 
 /** The child process's side: serves, and answers the parent's questions over IPC. */
@@ -96,78 +101,63 @@ async function child(): Promise<void> {
   const { ports, calls, close } = await listen();
   // the benchmark ended (or died) without asking: nothing is left listening
   process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: Request) => {
-    if (m.type === 'exit') {
+  process.on('message', (q: Question) => {
+    if (q.type === 'exit') {
       close();
       process.exit(0);
     }
-    const answer =
-      m.type === 'counts' ? calls.map((c) => c.length) : takeFrom(calls, m.receivers ?? []);
-    process.send!({ id: m.id, answer });
+    process.send!({ id: q.id, answer: answer(calls, q) });
   });
   process.send!({ id: 0, answer: ports });
 }
 
-class ChildReceivers implements ReceiverSet {
-  private next = 1;
-  private readonly waiting = new Map<number, (answer: unknown) => void>();
-
-  constructor(
-    private readonly proc: ChildProcess,
-    private readonly ports: number[],
-  ) {
-    proc.on('message', (m: { id: number; answer: unknown }) => {
-      this.waiting.get(m.id)?.(m.answer);
-      this.waiting.delete(m.id);
-    });
-  }
-
-  url(i: number): string {
-    return `http://127.0.0.1:${this.ports[i]}/hook`;
-  }
-
-  private ask<T>(type: Request['type'], receivers?: number[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve) => {
-      this.waiting.set(id, resolve as (answer: unknown) => void);
-      this.proc.send({ id, type, receivers });
-    });
-  }
-
-  counts(): Promise<number[]> {
-    return this.ask('counts');
-  }
-
-  take(receivers: number[]): Promise<Arrival[]> {
-    return this.ask('take', receivers);
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.send({ id: 0, type: 'exit' });
-    await exited;
-  }
+/** The set over its ports and a way to ask (locally, or the child over IPC). */
+function receiverSet(
+  where: string,
+  ports: number[],
+  ask: (q: Omit<Question, 'id'>) => Promise<unknown>,
+): ReceiverSet {
+  return {
+    where,
+    url: (i) => `http://127.0.0.1:${ports[i]}/hook`,
+    counts: () => ask({ type: 'counts' }) as Promise<number[]>,
+    take: (receivers) => ask({ type: 'take', receivers }) as Promise<Arrival[]>,
+    close: () => ask({ type: 'exit' }).then(() => undefined),
+  };
 }
 
 export async function startReceivers(): Promise<ReceiverSet> {
   if (process.env.BENCH_WEBHOOK_RECEIVERS === 'inline') {
     const { ports, calls, close } = await listen();
-    return {
-      url: (i) => `http://127.0.0.1:${ports[i]}/hook`,
-      counts: () => Promise.resolve(calls.map((c) => c.length)),
-      take: (receivers) => Promise.resolve(takeFrom(calls, receivers)),
-      close: () => Promise.resolve(close()),
-    };
+    return receiverSet('this process', ports, (q) => {
+      if (q.type === 'exit') return Promise.resolve(close());
+      return Promise.resolve(answer(calls, q));
+    });
   }
   const proc = fork(__filename, [], {
     env: { ...process.env, BENCH_RECEIVER_CHILD: '1' },
     // compiled (a .js file) the child needs no TypeScript loader
     execArgv: __filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [],
   });
-  const ports = await new Promise<number[]>((resolve) =>
-    proc.once('message', (m: { answer: number[] }) => resolve(m.answer)),
-  );
-  return new ChildReceivers(proc, ports);
+  const waiting = new Map<number, (answer: unknown) => void>();
+  proc.on('message', (m: { id: number; answer: unknown }) => {
+    waiting.get(m.id)?.(m.answer);
+    waiting.delete(m.id);
+  });
+  const ports = await new Promise<number[]>((resolve) => waiting.set(0, resolve as never));
+  let next = 1;
+  return receiverSet('a child process', ports, (q) => {
+    if (q.type === 'exit') {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.send({ id: 0, ...q });
+      return exited;
+    }
+    const id = next++;
+    return new Promise((resolve) => {
+      waiting.set(id, resolve);
+      proc.send({ id, ...q });
+    });
+  });
 }
 
 if (process.env.BENCH_RECEIVER_CHILD === '1') void child();
